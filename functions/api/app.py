@@ -1,0 +1,12 @@
+"""The platform's HTTP API: one Chalice app, one blueprint per bounded context."""
+
+from chalice import Chalice, ConvertToMiddleware
+
+from chalicelib.routes import meta
+from iamsmart.observability import logger, metrics
+
+app = Chalice(app_name="iamsmart-api")
+app.register_middleware(ConvertToMiddleware(logger().inject_lambda_context(clear_state=True)))
+app.register_middleware(ConvertToMiddleware(metrics().log_metrics))
+
+app.register_blueprint(meta.bp)

@@ -1,0 +1,215 @@
+"""The HTTP edge: one way to declare a route, parse its input, map domain errors, and
+document it in OpenAPI.
+
+Views stay thin: they receive validated pydantic models and return one. Every
+``DomainError`` becomes a JSON error in both languages through ``STATUS`` (the one mapping);
+anything unexpected becomes a generic 500 without details (and is logged without the body).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+from chalice import Blueprint, Response
+from pydantic import BaseModel, ValidationError
+
+from iamsmart import errors
+from iamsmart.observability import logger, scrub
+
+MAX_BODY_BYTES = 1024 * 1024
+MAX_JSON_DEPTH = 32
+
+# The one mapping from domain errors to HTTP status codes (most specific class first).
+STATUS: list[tuple[type[errors.DomainError], int]] = [
+    (errors.PayloadTooLarge, 413),
+    (errors.InvalidInput, 400),
+    (errors.DataNotReady, 503),
+    (errors.NotFound, 404),
+    (errors.Forbidden, 403),
+    (errors.Conflict, 409),
+    (errors.TooManyRequests, 429),
+    (errors.Unavailable, 503),
+    (errors.DomainError, 500),
+]
+
+SECURITY_HEADERS = {
+    "Content-Type": "application/json; charset=utf-8",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class RouteDoc:
+    """What OpenAPI needs to know about one route (collected when the route is declared)."""
+
+    path: str
+    method: str
+    summary: str
+    tag: str
+    query: type[BaseModel] | None
+    body: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    api_key: bool
+    errors: tuple[int, ...]
+
+
+ROUTES: list[RouteDoc] = []
+
+
+def status_for(exc: errors.DomainError) -> int:
+    for cls, status in STATUS:
+        if isinstance(exc, cls):
+            return status
+    return 500  # pragma: no cover - DomainError is last in STATUS
+
+
+def error_response(exc: errors.DomainError) -> Response:
+    status = status_for(exc)
+    body: dict[str, Any] = {"error": exc.code, "message": {"en": exc.en, "tc": exc.tc}}
+    if exc.details:
+        body["details"] = exc.details
+    headers = dict(SECURITY_HEADERS)
+    if isinstance(exc, errors.Unavailable | errors.TooManyRequests):
+        headers["Retry-After"] = str(getattr(exc, "retry_after", 5))
+    return Response(body=json.dumps(body, ensure_ascii=False), status_code=status,
+                    headers=headers)
+
+
+def _validation_error(exc: ValidationError, where: str) -> errors.InvalidInput:
+    fields = [
+        {"field": ".".join(str(p) for p in e["loc"]) or where, "problem": e["msg"]}
+        for e in exc.errors(include_url=False, include_input=False)
+    ]
+    names = ", ".join(f["field"] for f in fields)
+    return errors.InvalidInput(
+        en=f"The request is not valid ({names}).",
+        tc=f"請求無效（{names}）。",
+        fields=fields,
+    )
+
+
+def parse_query(model: type[BaseModel], params: dict[str, str] | None) -> BaseModel:
+    try:
+        return model.model_validate(dict(params or {}))
+    except ValidationError as exc:
+        raise _validation_error(exc, "query") from None
+
+
+def _depth(value: Any, limit: int) -> int:
+    stack = [(value, 1)]
+    deepest = 0
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return deepest
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise errors.InvalidInput(en=f"Duplicate key in JSON: {key}.",
+                                      tc=f"JSON 內有重複鍵：{key}。")
+        out[key] = value
+    return out
+
+
+def _no_constants(name: str) -> Any:
+    raise errors.InvalidInput(en=f"JSON value {name} is not allowed.",
+                              tc=f"不接受 JSON 值 {name}。")
+
+
+def parse_json(raw: bytes | None) -> Any:
+    """Strict JSON: size, depth, duplicate keys, NaN/Infinity all rejected with a 4xx."""
+    if raw is None or raw == b"":
+        raise errors.InvalidInput(en="A JSON body is required.", tc="請提供 JSON 內容。")
+    if len(raw) > MAX_BODY_BYTES:
+        raise errors.PayloadTooLarge()
+    try:
+        text = raw.decode("utf-8")
+        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise errors.InvalidInput(en="The body is not valid JSON.",
+                                  tc="內容不是有效的 JSON。") from None
+    if _depth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        raise errors.InvalidInput(en="The JSON body is nested too deeply.",
+                                  tc="JSON 內容層數過多。")
+    return value
+
+
+def parse_body(model: type[BaseModel], raw: bytes | None) -> BaseModel:
+    value = parse_json(raw)
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        raise _validation_error(exc, "body") from None
+
+
+def _dump(result: Any) -> str:
+    if isinstance(result, BaseModel):
+        return result.model_dump_json(by_alias=True)
+    return json.dumps(result, ensure_ascii=False, allow_nan=False)
+
+
+def route(
+    bp: Blueprint,
+    path: str,
+    *,
+    method: str = "GET",
+    summary: str,
+    tag: str,
+    query: type[BaseModel] | None = None,
+    body: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    api_key: bool = False,
+    cache_seconds: int = 0,
+    errors_documented: tuple[int, ...] = (400,),
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a route: validated input in, a model out, errors mapped, documented."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def view(**path_params: str) -> Response:
+            request = bp.current_request
+            try:
+                kwargs: dict[str, Any] = dict(path_params)
+                if query is not None:
+                    kwargs["query"] = parse_query(query, request.query_params)
+                if body is not None:
+                    kwargs["body"] = parse_body(body, request.raw_body)
+                result = fn(**kwargs)
+            except errors.DomainError as exc:
+                log = logger()
+                log.info("request refused", extra={"error": exc.code, "path": path})
+                return error_response(exc)
+            except Exception as exc:  # noqa: BLE001 - the edge must never leak a stack trace
+                logger().error("unexpected error",
+                               extra={"path": path, "type": type(exc).__name__,
+                                      "detail": scrub(str(exc))[:200]})
+                return error_response(errors.DomainError())
+            headers = dict(SECURITY_HEADERS)
+            if cache_seconds:
+                headers["Cache-Control"] = f"public, max-age={cache_seconds}"
+            return Response(body=_dump(result), status_code=status, headers=headers)
+
+        bp.route(path, methods=[method], api_key_required=api_key)(view)
+        ROUTES.append(RouteDoc(path, method, summary, tag, query, body, response, status,
+                               api_key, errors_documented))
+        return fn
+
+    return decorate
+

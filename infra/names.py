@@ -1,0 +1,115 @@
+"""The one constants module: every table, function, state machine and key the platform has.
+
+Both the CDK stacks (infra/stacks) and the local platform (infra/local) build from these
+specs, so AWS and the laptop cannot drift apart. Tests compare them with the synthesized
+template and with the PynamoDB models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = "iamsmart"
+REGION = "ap-east-1"  # Hong Kong
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    id: str  # logical id, and the settings field "<id>_table"
+    partition_key: str
+    sort_key: str | None = None
+    ttl_attribute: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{APP}-{self.id}"
+
+    @property
+    def env(self) -> str:
+        return f"{self.id.upper()}_TABLE"
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """A plain Lambda entry point under functions/<asset>/ (the API is Chalice's, apart)."""
+
+    id: str
+    asset: str  # directory under functions/
+    handler: str  # "module.function" inside that directory
+    tables_read: tuple[str, ...] = ()
+    tables_write: tuple[str, ...] = ()
+    timeout_seconds: int = 30
+    memory_mb: int = 512
+    environment: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"{APP}-{self.id}"
+
+    @property
+    def source(self) -> Path:
+        return ROOT / "functions" / self.asset
+
+
+@dataclass(frozen=True)
+class StateMachineSpec:
+    id: str
+    file: str  # under statemachines/
+    functions: tuple[str, ...]  # substituted as ${<FunctionId>Arn}, e.g. ${FeedsFetchArn}
+    express: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"{APP}-{self.id}"
+
+    @property
+    def path(self) -> Path:
+        return ROOT / "statemachines" / self.file
+
+
+def substitution_key(function_id: str) -> str:
+    """``feeds-fetch`` -> ``FeedsFetchArn`` (the ASL placeholder for that function)."""
+    return "".join(part.capitalize() for part in function_id.split("-")) + "Arn"
+
+
+TABLES: dict[str, TableSpec] = {
+    t.id: t
+    for t in (
+        # Latest good document per feed (and the last failure, kept apart from it).
+        TableSpec("feeds", partition_key="feed", ttl_attribute="expires_at"),
+        # The service catalogue (seeded from the 2023 plan's 51 services).
+        TableSpec("services", partition_key="id"),
+    )
+}
+
+FUNCTIONS: dict[str, FunctionSpec] = {
+    f.id: f
+    for f in (
+        FunctionSpec("feeds-plan", asset="feeds", handler="handler.plan"),
+        FunctionSpec("feeds-fetch", asset="feeds", handler="handler.fetch",
+                     tables_write=("feeds",), timeout_seconds=30),
+        FunctionSpec("feeds-record-failure", asset="feeds", handler="handler.record_failure",
+                     tables_write=("feeds",)),
+    )
+}
+
+STATE_MACHINES: dict[str, StateMachineSpec] = {
+    s.id: s
+    for s in (
+        StateMachineSpec("refresh-feeds", file="refresh_feeds.asl.json",
+                         functions=("feeds-plan", "feeds-fetch", "feeds-record-failure")),
+    )
+}
+
+# How often public information is refreshed (EventBridge Scheduler in AWS; a timer locally).
+FEEDS_REFRESH_MINUTES = 10
+
+# Tables the HTTP API reads and writes.
+API_TABLES_READ = ("feeds", "services")
+API_TABLES_WRITE = ("services",)
+
+
+def table_environment() -> dict[str, str]:
+    return {t.env: t.name for t in TABLES.values()}

@@ -1,0 +1,62 @@
+"""One typed settings object, read from the environment on first use (never at import time).
+
+Every Lambda function and the local platform configure the package through environment
+variables; names are upper-case versions of the fields (``FEEDS_TABLE`` ...). Missing or
+malformed values fail at cold start with a clear message, not deep inside a request.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class SettingsError(RuntimeError):
+    """The function's environment is incomplete or malformed."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    region: str = Field(default="ap-east-1")
+    stage: str = Field(default="local")
+    # Table names (the CDK stack and the local platform both take them from infra/names.py).
+    feeds_table: str = "iamsmart-feeds"
+    services_table: str = "iamsmart-services"
+    # Upstream feed URLs, as a JSON object {feed_id: url}; see iamsmart.feeds.sources.
+    feed_urls: dict[str, str] = Field(default_factory=dict)
+    feed_max_bytes: int = 2 * 1024 * 1024
+    feed_timeout_seconds: float = 10.0
+    # Seconds a catalogue snapshot is reused inside one warm function.
+    catalogue_cache_seconds: float = 60.0
+
+    @classmethod
+    def from_environ(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        raw: dict[str, object] = {}
+        for name, field in cls.model_fields.items():
+            key = name.upper()
+            if key not in env:
+                continue
+            value: object = env[key]
+            if field.annotation in (dict[str, str],):
+                try:
+                    value = json.loads(env[key])
+                except json.JSONDecodeError as exc:
+                    raise SettingsError(f"{key} is not valid JSON") from exc
+            raw[name] = value
+        if "region" not in raw and env.get("AWS_REGION"):
+            raw["region"] = env["AWS_REGION"]
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            raise SettingsError(f"invalid settings: {exc}") from exc
+
+
+@functools.cache
+def settings() -> Settings:
+    """The process-wide settings, validated once (call ``settings.cache_clear()`` in tests)."""
+    return Settings.from_environ()
