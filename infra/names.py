@@ -111,5 +111,22 @@ API_TABLES_READ = ("feeds", "services")
 API_TABLES_WRITE = ("services",)
 
 
+# Security headers of the static site: CloudFront's response headers policy in AWS, and the
+# local server, both take them from here.
+WEB_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+WEB_SECURITY_HEADERS = {
+    "Content-Security-Policy": WEB_CSP,
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(self), geolocation=(), microphone=()",
+}
+
+
 def table_environment() -> dict[str, str]:
     return {t.env: t.name for t in TABLES.values()}

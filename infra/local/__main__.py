@@ -1,0 +1,57 @@
+"""``python -m infra.local``: the whole platform on loopback; prints ``Ready: <url>``.
+
+State lives in the embedded moto server's memory: nothing survives a restart (every start
+provisions and seeds afresh), which keeps the sandbox reproducible.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+import time
+
+from infra.names import FEEDS_REFRESH_MINUTES
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.local", description=__doc__)
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--refresh-minutes", type=float, default=FEEDS_REFRESH_MINUTES)
+    args = parser.parse_args(argv)
+
+    from infra.local.platform import LocalPlatform
+
+    started = time.monotonic()
+    platform = LocalPlatform(host=args.host, port=args.port)
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        platform.start()
+    except OSError as exc:
+        print(f"Cannot start: {exc}", file=sys.stderr)
+        return 1
+    print(f"Sandbox department API keys (header x-api-key): "
+          f"{', '.join(f'{d}={k}' for d, k in platform.department_keys.items())}", flush=True)
+    print(f"Ready: {platform.url} (in {time.monotonic() - started:.1f} s)", flush=True)
+
+    next_refresh = time.monotonic() + args.refresh_minutes * 60
+    while not stop.wait(1.0):
+        if time.monotonic() >= next_refresh:
+            platform.refresh_feeds()
+            next_refresh = time.monotonic() + args.refresh_minutes * 60
+    print("Stopping…", flush=True)
+    platform.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

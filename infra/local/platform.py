@@ -1,0 +1,103 @@
+"""Assemble the local platform: moto server, in-process Lambdas, upstream feeds, front."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import urllib.request
+from typing import Any
+
+from infra.names import REGION, ROOT, table_environment
+
+FEED_FIXTURES = ROOT / "tests" / "fixtures" / "feeds"
+
+
+def local_environment(endpoint: str | None, feed_urls: dict[str, str]) -> dict[str, str]:
+    """Environment of every local function: the values the CDK gives them in AWS, pointed at
+    the embedded moto server."""
+    env = {
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",  # noqa: S105 - moto's placeholder credentials
+        "AWS_SESSION_TOKEN": "local",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        # botocore otherwise sends DynamoDB (Streams) calls to an account-specific host.
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        "STAGE": "local",
+        "POWERTOOLS_SERVICE_NAME": "iamsmart",
+        "POWERTOOLS_METRICS_NAMESPACE": "IAmSmart",
+        "FEED_URLS": json.dumps(feed_urls),
+        **table_environment(),
+    }
+    if endpoint:
+        env["AWS_ENDPOINT_URL"] = endpoint
+        env["MOTO_PORT"] = endpoint.rsplit(":", 1)[1]
+    return env
+
+
+def apply_environment(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    from iamsmart import aws
+    from iamsmart.settings import settings
+
+    settings.cache_clear()
+    aws.reset()
+
+
+class LocalPlatform:
+    def __init__(self, host: str = "127.0.0.1", port: int = 8000) -> None:
+        self.host, self.port = host, port
+        self.department_keys: dict[str, str] = {}
+        self._moto: Any = None
+        self._upstream: Any = None
+        self._front: Any = None
+        self._platform: Any = None
+        self._refresh_lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self._front.server_address[1]}"
+
+    def start(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        from infra.local import lambdas, provision, server, upstream
+        from infra.local.api import chalice_app
+        from iamsmart.feeds.sources import local_urls
+
+        # Bind the front port first: a busy port fails fast, before any work.
+        self._front = server.make_server(self.host, self.port)
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._moto.start()
+        moto_host, moto_port = self._moto.get_host_and_port()
+        endpoint = f"http://{moto_host}:{moto_port}"
+        request = urllib.request.Request(
+            f"{endpoint}/moto-api/config", method="POST",
+            data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode(),
+            headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(request, timeout=5).close()  # noqa: S310 - loopback
+        lambdas.install()
+
+        self._upstream = upstream.serve_directory(FEED_FIXTURES)
+        apply_environment(local_environment(endpoint, local_urls(upstream.base_url(
+            self._upstream))))
+        self._platform = provision.provision(dict(os.environ), fast=False)
+        self.department_keys = self._platform.department_keys
+        self.refresh_feeds()
+
+        server.attach(self._front, chalice_app())
+        server.serve_in_thread(self._front)
+
+    def refresh_feeds(self) -> dict[str, Any]:
+        """One run of the refresh workflow (EventBridge Scheduler starts it in AWS)."""
+        with self._refresh_lock:
+            return self._platform.run("refresh-feeds", timeout=120)
+
+    def stop(self) -> None:
+        for srv in (self._front, self._upstream):
+            if srv is not None:
+                srv.shutdown()
+                srv.server_close()
+        if self._moto is not None:
+            self._moto.stop()

@@ -1,0 +1,156 @@
+"""Create the platform's AWS resources on moto from ``infra.names`` and seed sandbox data.
+
+The same specs feed the CDK stacks, so what runs locally is what deploys. Works against any
+boto3 endpoint (the embedded server, or ``moto.mock_aws`` in tests).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import secrets
+import time
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from infra.names import APP, FUNCTIONS, STATE_MACHINES, TABLES, StateMachineSpec, \
+    substitution_key
+from iamsmart import aws
+
+LAMBDA_ROLE = f"{APP}-local-lambda"
+STATES_ROLE = f"{APP}-local-states"
+
+# Sandbox departments with API keys (the portal issue will let departments apply for these).
+SANDBOX_DEPARTMENTS = ("IMMD", "TD", "RVD", "EDB", "BD")
+
+
+@dataclass
+class Platform:
+    """What was provisioned: ARNs and sandbox credentials."""
+
+    functions: dict[str, str] = field(default_factory=dict)  # id -> ARN
+    state_machines: dict[str, str] = field(default_factory=dict)  # id -> ARN
+    department_keys: dict[str, str] = field(default_factory=dict)  # abbr -> key value
+
+    def run(self, machine: str, payload: dict[str, Any] | None = None,
+            timeout: float = 60.0) -> dict[str, Any]:
+        """Start a state machine and wait for it; returns describe_execution's answer."""
+        sfn = aws.client("stepfunctions")
+        arn = sfn.start_execution(stateMachineArn=self.state_machines[machine],
+                                  input=json.dumps(payload or {}))["executionArn"]
+        deadline = time.monotonic() + timeout
+        while True:
+            desc = sfn.describe_execution(executionArn=arn)
+            if desc["status"] != "RUNNING":
+                return desc
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{machine} still running after {timeout}s")
+            time.sleep(0.05)
+
+
+def create_tables() -> None:
+    ddb = aws.client("dynamodb")
+    for spec in TABLES.values():
+        keys = [{"AttributeName": spec.partition_key, "KeyType": "HASH"}]
+        attrs = [{"AttributeName": spec.partition_key, "AttributeType": "S"}]
+        if spec.sort_key:
+            keys.append({"AttributeName": spec.sort_key, "KeyType": "RANGE"})
+            attrs.append({"AttributeName": spec.sort_key, "AttributeType": "S"})
+        ddb.create_table(TableName=spec.name, KeySchema=keys, AttributeDefinitions=attrs,
+                         BillingMode="PAY_PER_REQUEST")
+        if spec.ttl_attribute:
+            ddb.update_time_to_live(TableName=spec.name, TimeToLiveSpecification={
+                "Enabled": True, "AttributeName": spec.ttl_attribute})
+
+
+def _role(name: str, service: str) -> str:
+    policy = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}
+    return aws.client("iam").create_role(RoleName=name,
+                                         AssumeRolePolicyDocument=json.dumps(policy))["Role"]["Arn"]
+
+
+def _zip(spec_source: Any) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for path in sorted(spec_source.rglob("*.py")):
+            zf.write(path, path.relative_to(spec_source).as_posix())
+    return buf.getvalue()
+
+
+def create_functions(environment: dict[str, str]) -> dict[str, str]:
+    role = _role(LAMBDA_ROLE, "lambda.amazonaws.com")
+    client = aws.client("lambda")
+    arns = {}
+    for spec in FUNCTIONS.values():
+        arns[spec.id] = client.create_function(
+            FunctionName=spec.name, Runtime="python3.12", Role=role, Handler=spec.handler,
+            Code={"ZipFile": _zip(spec.source)}, Timeout=spec.timeout_seconds,
+            MemorySize=spec.memory_mb,
+            Environment={"Variables": {**environment, **spec.environment}},
+        )["FunctionArn"]
+    return arns
+
+
+_SLEEPY = re.compile(r'"(IntervalSeconds|Seconds|MaxDelaySeconds)"\s*:\s*(\d+)')
+
+
+def definition(spec: StateMachineSpec, function_arns: dict[str, str], fast: bool) -> str:
+    """The ASL file with its substitutions applied (and, for fast local runs, waits ≤ 1 s)."""
+    text = spec.path.read_text(encoding="utf-8")
+    for fid in spec.functions:
+        text = text.replace("${" + substitution_key(fid) + "}", function_arns[fid])
+    if "${" in text:
+        raise ValueError(f"{spec.file}: unsubstituted placeholder left")
+    if fast:
+        text = _SLEEPY.sub(lambda m: f'"{m.group(1)}": {min(int(m.group(2)), 1)}', text)
+    return text
+
+
+def create_state_machines(function_arns: dict[str, str], fast: bool) -> dict[str, str]:
+    role = _role(STATES_ROLE, "states.amazonaws.com")
+    sfn = aws.client("stepfunctions")
+    arns = {}
+    for spec in STATE_MACHINES.values():
+        arns[spec.id] = sfn.create_state_machine(
+            name=spec.name, roleArn=role, definition=definition(spec, function_arns, fast),
+            type="EXPRESS" if spec.express else "STANDARD",
+        )["stateMachineArn"]
+    return arns
+
+
+def create_department_keys() -> dict[str, str]:
+    """One API key per sandbox department, tagged with it, on a usage plan (like AWS)."""
+    apigw = aws.client("apigateway")
+    plan = apigw.create_usage_plan(
+        name=f"{APP}-sandbox-departments",
+        throttle={"rateLimit": 50.0, "burstLimit": 100},
+        quota={"limit": 10000, "period": "DAY"},
+    )
+    keys = {}
+    for abbr in SANDBOX_DEPARTMENTS:
+        value = f"sandbox-{abbr.lower()}-{secrets.token_urlsafe(24)}"
+        key = apigw.create_api_key(name=f"{APP}-sandbox-{abbr.lower()}", enabled=True,
+                                   value=value, tags={"department": abbr})
+        apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+        keys[abbr] = value
+    return keys
+
+
+def seed() -> None:
+    """Sandbox data every fresh platform starts with."""
+    from iamsmart.catalogue import logic as catalogue
+
+    catalogue.seed_catalogue()
+
+
+def provision(environment: dict[str, str], *, fast: bool = True) -> Platform:
+    aws.reset()
+    create_tables()
+    functions = create_functions(environment)
+    machines = create_state_machines(functions, fast)
+    keys = create_department_keys()
+    seed()
+    return Platform(functions=functions, state_machines=machines, department_keys=keys)

@@ -1,0 +1,225 @@
+"""One loopback port for the API and the static web, like CloudFront + API Gateway in AWS.
+
+``/v1/*`` and ``/healthz`` go to the Chalice app through chalice's local gateway; department
+API keys are enforced here (neither ``chalice local`` nor moto's API Gateway does), from the
+keys and usage plans stored in (moto's) API Gateway; everything else is served from ``web/``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import mimetypes
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from chalice.config import Config
+from chalice.local import LocalGateway, LocalGatewayException
+
+from iamsmart import aws
+from iamsmart.observability import logger
+from infra.names import ROOT, WEB_SECURITY_HEADERS
+
+WEB_DIR = ROOT / "web"
+MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+
+
+class GatewayRefusal(Exception):
+    def __init__(self, status: int, code: str, en: str, tc: str, retry_after: int | None = None):
+        super().__init__(code)
+        self.status, self.code, self.en, self.tc = status, code, en, tc
+        self.retry_after = retry_after
+
+
+@dataclass
+class _Key:
+    id: str
+    rate: float
+    burst: float
+    quota: int | None
+    tokens: float
+    last: float
+    day: str
+    used: int
+
+
+class KeyRegistry:
+    """API keys and their usage plans, read from API Gateway; throttle and quota per key."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, _Key] = {}
+        self._lock = threading.Lock()
+        self._loaded_at = 0.0
+
+    def _load(self) -> None:
+        apigw = aws.client("apigateway")
+        limits: dict[str, tuple[float, float, int | None]] = {}
+        for plan in apigw.get_usage_plans().get("items", []):
+            throttle = plan.get("throttle", {})
+            quota = plan.get("quota", {}).get("limit")
+            for key in apigw.get_usage_plan_keys(usagePlanId=plan["id"]).get("items", []):
+                limits[key["id"]] = (float(throttle.get("rateLimit", 10)),
+                                     float(throttle.get("burstLimit", 20)), quota)
+        keys = {}
+        for item in apigw.get_api_keys(includeValues=True).get("items", []):
+            if not item.get("enabled") or item["id"] not in limits:
+                continue  # a key outside every usage plan is refused, as in API Gateway
+            rate, burst, quota = limits[item["id"]]
+            old = self._keys.get(item["value"])
+            keys[item["value"]] = old or _Key(item["id"], rate, burst, quota, burst,
+                                              time.monotonic(), "", 0)
+        self._keys = keys
+        self._loaded_at = time.monotonic()
+
+    def check(self, value: str | None) -> str:
+        """The key's id if the call may go ahead; raises GatewayRefusal otherwise."""
+        forbidden = GatewayRefusal(403, "forbidden", "A valid API key is required.",
+                                   "需要有效的 API 密鑰。")
+        if not value:
+            raise forbidden
+        with self._lock:
+            if value not in self._keys and time.monotonic() - self._loaded_at > 1.0:
+                self._load()
+            key = self._keys.get(value)
+            if key is None:
+                raise forbidden
+            now = time.monotonic()
+            key.tokens = min(key.burst, key.tokens + (now - key.last) * key.rate)
+            key.last = now
+            if key.tokens < 1:
+                raise GatewayRefusal(429, "too_many_requests", "Too many requests.",
+                                     "請求過於頻繁。", retry_after=1)
+            today = time.strftime("%Y-%m-%d", time.gmtime())
+            if key.day != today:
+                key.day, key.used = today, 0
+            if key.quota is not None and key.used >= key.quota:
+                raise GatewayRefusal(429, "quota_exceeded", "The daily quota is used up.",
+                                     "今日配額已用完。", retry_after=3600)
+            key.tokens -= 1
+            key.used += 1
+            return key.id
+
+
+class Gateway(LocalGateway):
+    """chalice's local gateway, plus API key enforcement and ``identity.apiKeyId``."""
+
+    def __init__(self, app: Any, keys: KeyRegistry) -> None:
+        super().__init__(app, Config(chalice_stage="local"))
+        self._keys = keys
+
+    def _generate_lambda_event(self, method: str, path: str, headers: Any,
+                               body: bytes | None) -> Any:
+        event = super()._generate_lambda_event(method, path, headers, body)
+        route = self._app_object.routes[event["requestContext"]["resourcePath"]].get(method)
+        if route is not None and route.api_key_required:
+            key_id = self._keys.check(headers.get("x-api-key"))
+            event["requestContext"].setdefault("identity", {})["apiKeyId"] = key_id
+        return event
+
+
+def _json(status: int, code: str, en: str, tc: str) -> tuple[int, dict[str, str], bytes]:
+    body = json.dumps({"error": code, "message": {"en": en, "tc": tc}}, ensure_ascii=False)
+    return status, {"Content-Type": "application/json; charset=utf-8"}, body.encode()
+
+
+class FrontHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "iamsmart-local"
+    sys_version = ""
+    gateway: Gateway  # set by make_server
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by default
+        pass
+
+    def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _dispatch(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if path == "/healthz" or path.startswith("/v1/"):
+            status, headers, body = self._api()
+        elif self.command in ("GET", "HEAD"):
+            status, headers, body = self._static(path)
+        else:
+            status, headers, body = _json(405, "method_not_allowed", "Method not allowed.",
+                                          "不接受此請求方法。")
+        self._send(status, headers, body)
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _dispatch
+
+    def _api(self) -> tuple[int, dict[str, str], bytes]:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_REQUEST_BYTES:
+            self.close_connection = True
+            return _json(413, "payload_too_large", "The request is too large.", "請求內容過大。")
+        body = self.rfile.read(length) if length else None
+        try:
+            response = self.gateway.handle_request(self.command, self.path, self.headers, body)
+        except GatewayRefusal as exc:
+            status, headers, payload = _json(exc.status, exc.code, exc.en, exc.tc)
+            if exc.retry_after:
+                headers["Retry-After"] = str(exc.retry_after)
+            return status, headers, payload
+        except LocalGatewayException:
+            return _json(404, "not_found", "No such API path.", "沒有此 API 路徑。")
+        headers = {k: v for k, v in (response.get("headers") or {}).items()}
+        raw = response.get("body") or b""
+        if response.get("isBase64Encoded"):
+            raw = base64.b64decode(raw)
+        elif isinstance(raw, str):
+            raw = raw.encode("utf-8")
+        return response["statusCode"], headers, raw
+
+    def _static(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        relative = "index.html" if path in ("", "/") else path.lstrip("/")
+        target = (WEB_DIR / relative).resolve()
+        if target.is_dir():
+            target = target / "index.html"
+        headers = dict(WEB_SECURITY_HEADERS)
+        if WEB_DIR.resolve() not in target.parents or not target.is_file():
+            headers["Content-Type"] = "text/plain; charset=utf-8"
+            return 404, headers, "Not found / 找不到網頁".encode()
+        ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if ctype.startswith("text/") or ctype in ("application/javascript", "application/json"):
+            ctype += "; charset=utf-8"
+        headers["Content-Type"] = ctype
+        headers["Cache-Control"] = "no-cache"
+        return 200, headers, target.read_bytes()
+
+
+def make_server(host: str, port: int) -> ThreadingHTTPServer:
+    """Bind the port (so a busy port fails at once); ``attach`` the app before serving."""
+    handler = type("Front", (FrontHandler,), {})
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    return server
+
+
+def attach(server: ThreadingHTTPServer, app: Any) -> None:
+    server.RequestHandlerClass.gateway = Gateway(app, KeyRegistry())  # type: ignore[attr-defined]
+
+
+def serve_in_thread(server: ThreadingHTTPServer) -> threading.Thread:
+    thread = threading.Thread(target=server.serve_forever, name="front", daemon=True)
+    thread.start()
+    logger().debug("front server started")
+    return thread
+
+
+def _register_types() -> None:
+    mimetypes.add_type("application/javascript", ".js")
+    mimetypes.add_type("application/javascript", ".mjs")
+    mimetypes.add_type("text/css", ".css")
+    mimetypes.add_type("application/manifest+json", ".webmanifest")
+
+
+_register_types()

@@ -1,0 +1,62 @@
+"""moto-backed fixtures: AWS in-process, state machines executed for real by moto with our
+real handlers (infra/local/lambdas.py), resources built from infra/names.py."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from moto import mock_aws
+
+from infra.local import lambdas, provision, upstream
+from infra.local.platform import FEED_FIXTURES, apply_environment, local_environment
+
+MOTO_CONFIG = {
+    "stepfunctions": {"execute_state_machine": True},
+    "core": {"reset_boto3_session": False},
+}
+
+
+@pytest.fixture
+def upstream_dir(tmp_path: Path) -> Path:
+    """A private copy of the feed fixtures, served over HTTP: tests may break feeds in it."""
+    target = tmp_path / "upstream"
+    shutil.copytree(FEED_FIXTURES, target)
+    return target
+
+
+@pytest.fixture
+def upstream_url(upstream_dir: Path) -> Iterator[str]:
+    server = upstream.serve_directory(upstream_dir)
+    yield upstream.base_url(server)
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def feed_urls(upstream_url: str) -> dict[str, str]:
+    from iamsmart.feeds.sources import local_urls
+
+    return local_urls(upstream_url)
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch, feed_urls: dict[str, str]) -> Iterator[dict[str, str]]:
+    """moto in-process, with the local functions' environment applied."""
+    env = local_environment(None, feed_urls)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    apply_environment(env)
+    lambdas.install()
+    with mock_aws(config=MOTO_CONFIG):
+        yield env
+    apply_environment({})
+
+
+@pytest.fixture
+def platform(aws: dict[str, str]) -> provision.Platform:
+    """Everything provisioned and seeded, as the local platform has it (fast waits)."""
+    return provision.provision(aws, fast=True)
