@@ -11,6 +11,7 @@ import json
 import re
 import secrets
 import time
+import uuid
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,7 @@ class Platform:
         """Start a state machine and wait for it; returns describe_execution's answer."""
         sfn = aws.client("stepfunctions")
         arn = sfn.start_execution(stateMachineArn=self.state_machines[machine],
+                                  name=f"{machine}-{uuid.uuid4().hex}",
                                   input=json.dumps(payload or {}))["executionArn"]
         deadline = time.monotonic() + timeout
         while True:

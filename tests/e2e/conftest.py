@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import collections
 import os
 import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 
@@ -45,11 +47,14 @@ def local_platform() -> Iterator[dict[str, object]]:
     if url is None:
         proc.kill()
         pytest.fail("local platform did not become ready:\n" + "".join(lines[-40:]))
+    # Keep draining the platform's output so it never blocks on a full pipe.
+    tail: collections.deque[str] = collections.deque(lines, maxlen=200)
+    threading.Thread(target=lambda: tail.extend(proc.stdout), daemon=True).start()
     keys = {}
     for line in lines:
         if line.startswith("Sandbox department API keys"):
             keys = dict(p.split("=", 1) for p in line.split(": ", 1)[1].strip().split(", "))
-    yield {"url": url, "keys": keys, "process": proc}
+    yield {"url": url, "keys": keys, "process": proc, "output": tail}
     proc.terminate()
     try:
         proc.wait(timeout=15)
