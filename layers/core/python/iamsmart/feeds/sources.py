@@ -1,0 +1,116 @@
+"""The feed registry: every public feed the platform ingests.
+
+Feed ids are a contract (the refresh workflow, the table's keys and the API use them).
+Upstream URLs are configuration: ``Settings.feed_urls`` (env ``FEED_URLS``, a JSON object) wins,
+and the real upstream URLs below are the default. Locally the platform serves
+``tests/fixtures/feeds/`` over HTTP and passes ``local_urls(base_url)`` in ``FEED_URLS``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from iamsmart import errors
+from iamsmart.settings import settings
+
+Parser = Literal["hko_rhrread", "hko_flw", "hko_fnd", "hko_warnsum", "td_news", "td_incidents",
+                 "cfs_alerts", "gia_press"]
+
+_HKO = "https://data.weather.gov.hk/weatherAPI/opendata/weather.php?dataType={kind}&lang={lang}"
+
+
+@dataclass(frozen=True)
+class FeedSource:
+    id: str
+    url: str  # the real upstream URL
+    lang: Literal["en", "tc"]
+    parser: Parser
+    fixture: str  # file under tests/fixtures/feeds/ served in its place locally
+
+
+def _hko(kind: str, lang: Literal["en", "tc"], fixture: str) -> FeedSource:
+    return FeedSource(f"hko-{kind}-{lang}", _HKO.format(kind=kind, lang=lang), lang,
+                      f"hko_{kind}", fixture)  # type: ignore[arg-type]
+
+
+FEEDS: dict[str, FeedSource] = {
+    f.id: f
+    for f in (
+        _hko("rhrread", "en", "weather_rhrread_en.json"),
+        _hko("rhrread", "tc", "weather_rhrread_tc.json"),
+        _hko("flw", "en", "weather_flw_en.json"),
+        _hko("flw", "tc", "weather_flw_tc.json"),
+        _hko("fnd", "en", "weather_fnd_en.json"),
+        _hko("fnd", "tc", "weather_fnd_tc.json"),
+        _hko("warnsum", "en", "weather_warnsum_en.json"),
+        _hko("warnsum", "tc", "weather_warnsum_tc.json"),
+        # TD Special Traffic News, old feed: each language file carries both languages.
+        FeedSource("td-news-en", "https://resource.data.one.gov.hk/td/en/specialtrafficnews.xml",
+                   "en", "td_news", "traffic_news_en.xml"),
+        FeedSource("td-news-tc", "https://resource.data.one.gov.hk/td/tc/specialtrafficnews.xml",
+                   "tc", "td_news", "traffic_news_tc.xml"),
+        # TD second-generation incident feed (one bilingual fixture serves both).
+        FeedSource("td-incidents-en", "https://www.td.gov.hk/en/special_news/trafficnews.xml",
+                   "en", "td_incidents", "traffic_incidents_v2.xml"),
+        FeedSource("td-incidents-tc", "https://www.td.gov.hk/tc/special_news/trafficnews.xml",
+                   "tc", "td_incidents", "traffic_incidents_v2.xml"),
+        # CFS Food Alerts / Allergy Alerts (the tc path is unverified upstream).
+        FeedSource("cfs-alerts-en",
+                   "https://www.cfs.gov.hk/filemanager/foodalert/english/foodalert_datagovhk.xml",
+                   "en", "cfs_alerts", "food_alerts_en.xml"),
+        FeedSource("cfs-alerts-tc",
+                   "https://www.cfs.gov.hk/filemanager/foodalert/tc_chi/foodalert_datagovhk.xml",
+                   "tc", "cfs_alerts", "food_alerts_tc.xml"),
+        # ISD/GIA press releases (Chinese is "_zh", not "_tc").
+        FeedSource("gia-press-en", "https://www.info.gov.hk/gia/rss/general_en.xml",
+                   "en", "gia_press", "press_releases_en.xml"),
+        FeedSource("gia-press-tc", "https://www.info.gov.hk/gia/rss/general_zh.xml",
+                   "tc", "gia_press", "press_releases_tc.xml"),
+    )
+}
+
+
+def get(feed_id: str) -> FeedSource:
+    try:
+        return FEEDS[feed_id]
+    except KeyError:
+        raise errors.NotFound(en=f"Unknown feed: {feed_id[:64]}.",
+                              tc=f"沒有此資料來源：{feed_id[:64]}。") from None
+
+
+def configured_urls() -> dict[str, str]:
+    """Feed id -> URL to fetch: ``Settings.feed_urls`` if set, else the real upstream URLs.
+
+    Ids in ``FEED_URLS`` that the registry does not know are ignored (no parser exists for them).
+    """
+    configured = settings().feed_urls
+    if not configured:
+        return {f.id: f.url for f in FEEDS.values()}
+    return {fid: url for fid, url in configured.items() if fid in FEEDS}
+
+
+def url_for(feed_id: str) -> str:
+    source = get(feed_id)
+    return settings().feed_urls.get(feed_id, source.url)
+
+
+def local_urls(base_url: str) -> dict[str, str]:
+    """Feed id -> ``base_url/<fixture>``, for a server that serves tests/fixtures/feeds/."""
+    base = base_url.rstrip("/")
+    return {f.id: f"{base}/{f.fixture}" for f in FEEDS.values()}
+
+
+def feeds_for(group: str, lang: str) -> list[FeedSource]:
+    """The feeds behind one ``/v1/info/<group>`` endpoint, in one language."""
+    prefixes = GROUPS[group]
+    return [f for f in FEEDS.values() if f.lang == lang and f.parser in prefixes]
+
+
+# The API's endpoints and the parsers whose documents they combine.
+GROUPS: dict[str, tuple[Parser, ...]] = {
+    "weather": ("hko_rhrread", "hko_warnsum", "hko_flw", "hko_fnd"),
+    "traffic": ("td_news", "td_incidents"),
+    "food-alerts": ("cfs_alerts",),
+    "announcements": ("gia_press",),
+}
