@@ -32,8 +32,12 @@ def logger() -> Logger:
 
 @functools.cache
 def metrics() -> Metrics:
+    import warnings
+
     from aws_lambda_powertools import Metrics
 
+    # Most API requests publish no business metric; that is expected, not worth a warning.
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     return Metrics(namespace=NAMESPACE, service="iamsmart")
 
 
