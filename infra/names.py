@@ -103,6 +103,12 @@ STATE_MACHINES: dict[str, StateMachineSpec] = {
     )
 }
 
+# Sandbox data every fresh local platform (and a sandbox stage in AWS) starts with:
+# "module:function" callables taking no arguments, run in this order.
+SEEDERS = (
+    "iamsmart.catalogue.logic:seed_catalogue",
+)
+
 # How often public information is refreshed (EventBridge Scheduler in AWS; a timer locally).
 FEEDS_REFRESH_MINUTES = 10
 

@@ -62,9 +62,9 @@ class LocalPlatform:
     def start(self) -> None:
         from moto.server import ThreadedMotoServer
 
+        from iamsmart.feeds.sources import local_urls
         from infra.local import lambdas, provision, server, upstream
         from infra.local.api import chalice_app
-        from iamsmart.feeds.sources import local_urls
 
         # Bind the front port first: a busy port fails fast, before any work.
         self._front = server.make_server(self.host, self.port)
@@ -72,7 +72,7 @@ class LocalPlatform:
         self._moto.start()
         moto_host, moto_port = self._moto.get_host_and_port()
         endpoint = f"http://{moto_host}:{moto_port}"
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310 - loopback moto server
             f"{endpoint}/moto-api/config", method="POST",
             data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode(),
             headers={"Content-Type": "application/json"})

@@ -6,6 +6,7 @@ boto3 endpoint (the embedded server, or ``moto.mock_aws`` in tests).
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import re
@@ -16,9 +17,16 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from infra.names import APP, FUNCTIONS, STATE_MACHINES, TABLES, StateMachineSpec, \
-    substitution_key
 from iamsmart import aws
+from infra.names import (
+    APP,
+    FUNCTIONS,
+    SEEDERS,
+    STATE_MACHINES,
+    TABLES,
+    StateMachineSpec,
+    substitution_key,
+)
 
 LAMBDA_ROLE = f"{APP}-local-lambda"
 STATES_ROLE = f"{APP}-local-states"
@@ -142,10 +150,10 @@ def create_department_keys() -> dict[str, str]:
 
 
 def seed() -> None:
-    """Sandbox data every fresh platform starts with."""
-    from iamsmart.catalogue import logic as catalogue
-
-    catalogue.seed_catalogue()
+    """Sandbox data every fresh platform starts with (``infra.names.SEEDERS``)."""
+    for target in SEEDERS:
+        module, _, function = target.partition(":")
+        getattr(importlib.import_module(module), function)()
 
 
 def provision(environment: dict[str, str], *, fast: bool = True) -> Platform:

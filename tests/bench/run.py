@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from infra.names import FUNCTIONS  # noqa: E402
 from infra.local.platform import local_environment  # noqa: E402
+from infra.names import FUNCTIONS  # noqa: E402
 
 CONCURRENCY = 8
 REQUESTS_PER_WORKER = 60

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from moto import mock_aws
 
+from iamsmart import aws
 from infra import names
 from infra.local import lambdas
 from infra.local.provision import _role, _zip
-from iamsmart import aws
 
 HANDLER = '''
 class Rejected(Exception):

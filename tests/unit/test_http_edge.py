@@ -9,9 +9,8 @@ from chalice import Blueprint, Chalice
 from chalice.test import Client
 from pydantic import BaseModel, Field
 
-from iamsmart import errors
-
 from chalicelib import http  # noqa: I001 - functions/api is on sys.path via conftest
+from iamsmart import errors
 
 
 class Echo(BaseModel):
