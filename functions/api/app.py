@@ -2,7 +2,7 @@
 
 from chalice import Chalice, ConvertToMiddleware
 
-from chalicelib.routes import info, meta
+from chalicelib.routes import catalogue, info, meta
 from iamsmart.observability import logger, metrics
 
 app = Chalice(app_name="iamsmart-api")
@@ -11,3 +11,4 @@ app.register_middleware(ConvertToMiddleware(metrics().log_metrics))
 
 app.register_blueprint(meta.bp)
 app.register_blueprint(info.bp)
+app.register_blueprint(catalogue.bp)

@@ -1,0 +1,211 @@
+"""Data access for the catalogue: the ``services`` table (partition key ``id``).
+
+The only module of this context that touches PynamoDB; it is imported lazily, and the model
+class is built on first use for the table named by ``settings().services_table``. Stored
+items never leave this module: callers get ``models.Service``. SDK errors become domain
+errors here (throttling or an unreachable DynamoDB -> ``errors.Unavailable``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from iamsmart import errors
+from iamsmart.catalogue.models import Department, Service
+from iamsmart.settings import settings
+
+# DynamoDB error codes that mean "try again later", not "your request is wrong".
+RETRYABLE = frozenset({
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "LimitExceededException",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionConflictException",
+})
+
+
+@dataclasses.dataclass(frozen=True)
+class SeedResult:
+    created: int
+    updated: int
+    unchanged: int
+
+
+@functools.cache
+def _model(table_name: str, region: str) -> Any:
+    from pynamodb.attributes import (
+        ListAttribute,
+        NumberAttribute,
+        UnicodeAttribute,
+        UTCDateTimeAttribute,
+    )
+    from pynamodb.models import Model
+
+    class ServiceRecord(Model):
+        class Meta:
+            pass
+
+        id = UnicodeAttribute(hash_key=True)
+        order = NumberAttribute()
+        dept_tc = UnicodeAttribute()
+        dept_en = UnicodeAttribute()
+        dept_abbr = UnicodeAttribute()
+        name_tc = UnicodeAttribute()
+        name_en = UnicodeAttribute()
+        name_en_basis = UnicodeAttribute()
+        themes = ListAttribute(of=UnicodeAttribute, default=list)
+        audiences = ListAttribute(of=UnicodeAttribute, default=list)
+        url = UnicodeAttribute()
+        keywords_en = ListAttribute(of=UnicodeAttribute, default=list)
+        keywords_tc = ListAttribute(of=UnicodeAttribute, default=list)
+        note = UnicodeAttribute(null=True)
+        footnote_tc = UnicodeAttribute(null=True)
+        updated_at = UTCDateTimeAttribute(null=True)
+        # Managed by the owning department (never touched by the seed).
+        login_url = UnicodeAttribute(null=True)
+        login_url_updated_at = UTCDateTimeAttribute(null=True)
+        login_url_updated_by = UnicodeAttribute(null=True)
+
+    meta = ServiceRecord.Meta
+    meta.table_name = table_name  # type: ignore[attr-defined]
+    meta.region = region  # type: ignore[attr-defined]
+    meta.connect_timeout_seconds = 3  # type: ignore[attr-defined]
+    meta.read_timeout_seconds = 10  # type: ignore[attr-defined]
+    meta.max_retry_attempts = 2  # type: ignore[attr-defined]
+    return ServiceRecord
+
+
+def model() -> Any:
+    """The PynamoDB model for the configured table (built once per table name)."""
+    cfg = settings()
+    return _model(cfg.services_table, cfg.region)
+
+
+@contextmanager
+def _translated(action: str) -> Iterator[None]:
+    from pynamodb.exceptions import PynamoDBException
+
+    try:
+        yield
+    except PynamoDBException as exc:
+        code = exc.cause_response_code
+        if code is None or code in RETRYABLE:
+            raise errors.Unavailable(operation=action) from exc
+        raise
+
+
+def _to_domain(item: Any) -> Service:
+    return Service(
+        id=item.id,
+        order=int(item.order),
+        department=Department(tc=item.dept_tc, en=item.dept_en, abbr=item.dept_abbr),
+        name_tc=item.name_tc,
+        name_en=item.name_en,
+        name_en_basis=item.name_en_basis,
+        themes=tuple(item.themes or ()),
+        audiences=tuple(item.audiences or ()),
+        url=item.url,
+        login_url=item.login_url,
+        keywords_en=tuple(item.keywords_en or ()),
+        keywords_tc=tuple(item.keywords_tc or ()),
+        note=item.note,
+        footnote_tc=item.footnote_tc,
+    )
+
+
+def _seed_actions(record: Any, service: Service, now: datetime) -> list[Any]:
+    values: dict[str, Any] = {
+        "order": service.order,
+        "dept_tc": service.department.tc,
+        "dept_en": service.department.en,
+        "dept_abbr": service.department.abbr,
+        "name_tc": service.name_tc,
+        "name_en": service.name_en,
+        "name_en_basis": service.name_en_basis,
+        "themes": list(service.themes),
+        "audiences": list(service.audiences),
+        "url": service.url,
+        "keywords_en": list(service.keywords_en),
+        "keywords_tc": list(service.keywords_tc),
+        "note": service.note,
+        "footnote_tc": service.footnote_tc,
+        "updated_at": now,
+    }
+    actions = []
+    for name, value in values.items():
+        attr = getattr(record, name)
+        actions.append(attr.remove() if value is None else attr.set(value))
+    return actions
+
+
+def all_services() -> list[Service]:
+    """Every service, in catalogue order (a full scan: the catalogue is a few hundred items)."""
+    record = model()
+    with _translated("scan"):
+        services = [_to_domain(item) for item in record.scan()]
+    return sorted(services, key=lambda s: (s.order, s.id))
+
+
+def get_service(service_id: str) -> Service | None:
+    """One service, read consistently (for writes that must see the latest state)."""
+    record = model()
+    with _translated("get"):
+        try:
+            return _to_domain(record.get(service_id, consistent_read=True))
+        except record.DoesNotExist:
+            return None
+
+
+def seed(services: Iterable[Service], *, now: datetime | None = None) -> SeedResult:
+    """Idempotent upsert of the seed: creates missing services, updates the seed-owned
+    fields of changed ones, and never touches a department's login link."""
+    record = model()
+    now = now or datetime.now(UTC)
+    existing = {s.id: s for s in all_services()}
+    created = updated = unchanged = 0
+    for service in services:
+        current = existing.get(service.id)
+        if current is not None and current.seed_fields() == service.seed_fields():
+            unchanged += 1
+            continue
+        with _translated("seed"):
+            # UpdateItem creates the item when absent and leaves other attributes alone.
+            record(service.id).update(actions=_seed_actions(record, service, now))
+        if current is None:
+            created += 1
+        else:
+            updated += 1
+    return SeedResult(created=created, updated=updated, unchanged=unchanged)
+
+
+def set_login_url(service_id: str, *, login_url: str, department_abbr: str,
+                  now: datetime | None = None) -> Service:
+    """Set a service's login link, only if the service exists and still belongs to the
+    department (``department_abbr`` exactly as stored). Raises ``NotFound`` otherwise."""
+    from pynamodb.exceptions import UpdateError
+
+    record = model()
+    now = now or datetime.now(UTC)
+    item = record(service_id)
+    try:
+        with _translated("set_login_url"):
+            item.update(
+                actions=[
+                    record.login_url.set(login_url),
+                    record.login_url_updated_at.set(now),
+                    record.login_url_updated_by.set(department_abbr),
+                ],
+                condition=record.id.exists() & (record.dept_abbr == department_abbr),
+            )
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise errors.NotFound(service=service_id) from exc
+        raise
+    return _to_domain(item)
