@@ -74,7 +74,7 @@ def get(url: str, *, timeout: float, max_bytes: int) -> bytes:
         if declared and declared.isdigit() and int(declared) > max_bytes:
             raise _too_large(url, max_bytes)
         body = bytearray()
-        for chunk in response.stream(CHUNK):
+        while chunk := response.read1(CHUNK):  # whatever has arrived, so deadlines are kept
             body.extend(chunk)
             if len(body) > max_bytes:
                 raise _too_large(url, max_bytes)
