@@ -1,0 +1,54 @@
+// The one way the page talks to the platform API (same origin, GET, JSON).
+
+export class ApiError extends Error {
+  /**
+   * @param {number} status HTTP status (0 when the network failed)
+   * @param {string} code the API's error code, e.g. "not_ready"
+   * @param {{en?: string, tc?: string} | null} message the API's bilingual message, if any
+   */
+  constructor(status, code, message) {
+    super(code);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.apiMessage = message;
+  }
+
+  /** True when the data simply has not been fetched yet (first start) or is briefly down. */
+  get notReady() {
+    return this.code === 'not_ready' || this.status === 503;
+  }
+}
+
+/**
+ * GET `path` with query `params` (empty values dropped) and return the parsed JSON body.
+ * Throws ApiError for any non-2xx answer, for a body that is not JSON, or a network failure.
+ * An AbortError is re-thrown as is so callers can ignore superseded requests.
+ */
+export async function getJson(path, params = {}, { signal } = {}) {
+  const url = new URL(path, window.location.origin);
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') url.searchParams.set(key, value);
+  }
+  let response;
+  try {
+    response = await fetch(url, { headers: { Accept: 'application/json' }, signal });
+  } catch (err) {
+    if (err && err.name === 'AbortError') throw err;
+    throw new ApiError(0, 'network_error', null);
+  }
+  let body = null;
+  try {
+    body = await response.json();
+  } catch (err) {
+    if (err && err.name === 'AbortError') throw err;
+    body = null;
+  }
+  if (!response.ok) {
+    const code = body && typeof body.error === 'string' ? body.error : 'http_error';
+    const message = body && body.message && typeof body.message === 'object' ? body.message : null;
+    throw new ApiError(response.status, code, message);
+  }
+  if (body === null || typeof body !== 'object') throw new ApiError(response.status, 'bad_body', null);
+  return body;
+}
