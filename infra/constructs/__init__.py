@@ -1,0 +1,1 @@
+"""Reusable building blocks; the stacks in ``infra.stacks`` compose them."""

@@ -1,0 +1,129 @@
+"""CloudWatch alarms, all notifying one SNS topic (the Ops stack owns it)."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from infra.names import APP
+
+PERIOD = Duration.minutes(5)
+# Kept under CloudWatch's ten metrics per alarm expression.
+SYSTEM_ERROR_OPERATIONS = [
+    dynamodb.Operation.GET_ITEM,
+    dynamodb.Operation.QUERY,
+    dynamodb.Operation.SCAN,
+    dynamodb.Operation.PUT_ITEM,
+    dynamodb.Operation.UPDATE_ITEM,
+    dynamodb.Operation.DELETE_ITEM,
+    dynamodb.Operation.BATCH_WRITE_ITEM,
+    dynamodb.Operation.TRANSACT_WRITE_ITEMS,
+]
+
+
+class Alarms(Construct):
+    """Adds alarms for functions, APIs, state machines and tables; one helper, one topic."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, topic: sns.ITopic) -> None:
+        super().__init__(scope, construct_id)
+        self._action = actions.SnsAction(topic)
+
+    def _alarm(
+        self,
+        construct_id: str,
+        *,
+        name: str,
+        description: str,
+        metric: cloudwatch.IMetric,
+        threshold: float = 1,
+    ) -> cloudwatch.Alarm:
+        alarm = cloudwatch.Alarm(
+            self,
+            construct_id,
+            alarm_name=f"{APP}-{name}",
+            alarm_description=description,
+            metric=metric,
+            threshold=threshold,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(self._action)
+        return alarm
+
+    def function(self, name: str, fn: lambda_.IFunction) -> None:
+        """Any error, and any throttle, of one function in five minutes."""
+        self._alarm(
+            f"{name}Errors",
+            name=f"{name}-errors",
+            description=f"Lambda {name} raised errors",
+            metric=fn.metric_errors(period=PERIOD, statistic="Sum"),
+        )
+        self._alarm(
+            f"{name}Throttles",
+            name=f"{name}-throttles",
+            description=f"Lambda {name} was throttled",
+            metric=fn.metric_throttles(period=PERIOD, statistic="Sum"),
+        )
+
+    def rest_api(self, name: str, *, api_name: str, stage: str) -> None:
+        """Server errors (5XX) returned by one API Gateway stage."""
+        metric = cloudwatch.Metric(
+            namespace="AWS/ApiGateway",
+            metric_name="5XXError",
+            dimensions_map={"ApiName": api_name, "Stage": stage},
+            period=PERIOD,
+            statistic="Sum",
+        )
+        self._alarm(
+            f"{name}5xx",
+            name=f"{name}-5xx",
+            description=f"API {api_name}/{stage} returned 5XX errors",
+            metric=metric,
+        )
+
+    def state_machine(self, name: str, machine: sfn.IStateMachine) -> None:
+        """Failed, timed-out or aborted executions."""
+        for kind, metric in (
+            ("failed", machine.metric_failed(period=PERIOD, statistic="Sum")),
+            ("timed-out", machine.metric_timed_out(period=PERIOD, statistic="Sum")),
+            ("aborted", machine.metric_aborted(period=PERIOD, statistic="Sum")),
+        ):
+            self._alarm(
+                f"{name}{kind.title().replace('-', '')}",
+                name=f"{name}-{kind}",
+                description=f"State machine {name}: executions {kind}",
+                metric=metric,
+            )
+
+    def table(self, name: str, table: dynamodb.ITable) -> None:
+        """Throttled reads or writes, and DynamoDB's own errors."""
+        throttled = cloudwatch.MathExpression(
+            expression="r + w",
+            using_metrics={
+                "r": table.metric("ReadThrottleEvents", period=PERIOD, statistic="Sum"),
+                "w": table.metric("WriteThrottleEvents", period=PERIOD, statistic="Sum"),
+            },
+            period=PERIOD,
+            label=f"{name} throttle events",
+        )
+        self._alarm(
+            f"{name}Throttles",
+            name=f"{name}-table-throttles",
+            description=f"DynamoDB table {name} throttled requests",
+            metric=throttled,
+        )
+        self._alarm(
+            f"{name}SystemErrors",
+            name=f"{name}-table-system-errors",
+            description=f"DynamoDB table {name} returned system errors",
+            metric=table.metric_system_errors_for_operations(
+                period=PERIOD, operations=SYSTEM_ERROR_OPERATIONS
+            ),
+        )

@@ -1,0 +1,214 @@
+"""What a public REST API stage needs around it: usage plan, WAF, access logs, CloudWatch role.
+
+Built for an API Gateway stage created elsewhere (chalice's SAM template), so it works with
+logical ids and raw overrides rather than the ``RestApi`` L2.
+"""
+
+from __future__ import annotations
+
+import json
+
+from aws_cdk import CfnResource, Stack
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_wafv2 as wafv2
+from constructs import Construct
+
+from infra.constructs.nag import acknowledge
+from infra.stacks.config import DeployConfig
+
+# Per-department defaults; each department's key joins the plan when it is provisioned.
+USAGE_PLAN_RATE = 50  # requests per second, steady
+USAGE_PLAN_BURST = 100
+USAGE_PLAN_QUOTA_PER_DAY = 100_000
+# Stage-wide method throttling (all callers).
+STAGE_RATE = 500
+STAGE_BURST = 1000
+# WAF: requests per client IP per 5 minutes before it is blocked.
+WAF_RATE_LIMIT_PER_5_MIN = 2000
+
+# API Gateway access log: who called what, and which department key; never bodies.
+ACCESS_LOG_FORMAT = json.dumps(
+    {
+        "requestId": "$context.requestId",
+        "ip": "$context.identity.sourceIp",
+        "requestTime": "$context.requestTime",
+        "httpMethod": "$context.httpMethod",
+        "resourcePath": "$context.resourcePath",
+        "status": "$context.status",
+        "protocol": "$context.protocol",
+        "responseLength": "$context.responseLength",
+        "latency": "$context.responseLatency",
+        "apiKeyId": "$context.identity.apiKeyId",
+        "wafStatus": "$context.waf.status",
+    },
+    separators=(",", ":"),
+)
+
+
+def waf_rule_visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
+    return wafv2.CfnWebACL.VisibilityConfigProperty(
+        cloud_watch_metrics_enabled=True,
+        metric_name=name,
+        sampled_requests_enabled=True,
+    )
+
+
+def managed_rule(name: str, priority: int) -> wafv2.CfnWebACL.RuleProperty:
+    return wafv2.CfnWebACL.RuleProperty(
+        name=name,
+        priority=priority,
+        override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+        statement=wafv2.CfnWebACL.StatementProperty(
+            managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                vendor_name="AWS",
+                name=name,
+            ),
+        ),
+        visibility_config=waf_rule_visibility(name),
+    )
+
+
+class ApiProtection(Construct):
+    """Usage plan (throttle + quota), WAF with a rate rule, access logs on one stage."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        rest_api: CfnResource,
+        stage_name: str,
+        stage_logical_id: str,
+        api_name: str,
+        config: DeployConfig,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        rest_api_id = rest_api.ref
+
+        # API Gateway writes logs through one account-wide role (per region).
+        cloudwatch_role = iam.Role(
+            self,
+            "CloudWatchRole",
+            assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name(
+                    "service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+                )
+            ],
+        )
+        acknowledge(
+            cloudwatch_role,
+            {
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AmazonAPIGatewayPushToCloudWatchLogs]": (
+                    "The AWS-maintained policy API Gateway's account-level logging role needs."
+                ),
+            },
+        )
+        account = apigateway.CfnAccount(
+            self, "Account", cloud_watch_role_arn=cloudwatch_role.role_arn
+        )
+        rest_api.node.add_dependency(account)
+
+        self.access_logs = logs.LogGroup(
+            self,
+            "AccessLogs",
+            log_group_name=f"/aws/apigateway/{api_name}/{stage_name}/access",
+            retention=config.log_retention,
+            removal_policy=config.removal_policy,
+        )
+        # SAM's AWS::Serverless::Api passes these on to the stage it creates.
+        rest_api.add_property_override("Name", api_name)
+        rest_api.add_property_override("TracingEnabled", True)
+        rest_api.add_property_override(
+            "AccessLogSetting",
+            {
+                "DestinationArn": self.access_logs.log_group_arn,
+                "Format": ACCESS_LOG_FORMAT,
+            },
+        )
+        rest_api.add_property_override(
+            "MethodSettings",
+            [
+                {
+                    "ResourcePath": "/*",
+                    "HttpMethod": "*",
+                    "LoggingLevel": "ERROR",
+                    "DataTraceEnabled": False,  # would log request and response bodies
+                    "MetricsEnabled": True,
+                    "ThrottlingRateLimit": STAGE_RATE,
+                    "ThrottlingBurstLimit": STAGE_BURST,
+                }
+            ],
+        )
+
+        self.usage_plan = apigateway.CfnUsagePlan(
+            self,
+            "DepartmentsUsagePlan",
+            usage_plan_name=f"{api_name}-departments",
+            description="Default plan for department and business API keys",
+            api_stages=[
+                apigateway.CfnUsagePlan.ApiStageProperty(
+                    api_id=rest_api_id,
+                    stage=stage_name,
+                )
+            ],
+            throttle=apigateway.CfnUsagePlan.ThrottleSettingsProperty(
+                rate_limit=USAGE_PLAN_RATE,
+                burst_limit=USAGE_PLAN_BURST,
+            ),
+            quota=apigateway.CfnUsagePlan.QuotaSettingsProperty(
+                limit=USAGE_PLAN_QUOTA_PER_DAY,
+                period="DAY",
+            ),
+        )
+
+        self.web_acl = wafv2.CfnWebACL(
+            self,
+            "WebAcl",
+            name=f"{api_name}-{stage_name}",
+            scope="REGIONAL",
+            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            visibility_config=waf_rule_visibility(f"{api_name}-{stage_name}"),
+            rules=[
+                wafv2.CfnWebACL.RuleProperty(
+                    name="RatePerIp",
+                    priority=0,
+                    action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+                    statement=wafv2.CfnWebACL.StatementProperty(
+                        rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                            limit=WAF_RATE_LIMIT_PER_5_MIN,
+                            aggregate_key_type="IP",
+                        ),
+                    ),
+                    visibility_config=waf_rule_visibility("RatePerIp"),
+                ),
+                managed_rule("AWSManagedRulesAmazonIpReputationList", 1),
+                managed_rule("AWSManagedRulesKnownBadInputsRuleSet", 2),
+            ],
+        )
+        stage_arn = (
+            f"arn:{stack.partition}:apigateway:{stack.region}::/restapis/"
+            f"{rest_api_id}/stages/{stage_name}"
+        )
+        association = wafv2.CfnWebACLAssociation(
+            self,
+            "WebAclAssociation",
+            resource_arn=stage_arn,
+            web_acl_arn=self.web_acl.attr_arn,
+        )
+        # The stage exists only after the SAM transform: depend on its generated logical id.
+        for resource in (self.usage_plan, association):
+            resource.add_override("DependsOn", [stage_logical_id])
+            acknowledge(
+                resource,
+                {
+                    "CloudFormation-Validate::E3005": (
+                        f"{stage_logical_id} is created by the SAM transform (from chalice's "
+                        "AWS::Serverless::Api), after local validation."
+                    ),
+                },
+            )

@@ -1,0 +1,141 @@
+"""One Lambda function from an ``infra.names.FunctionSpec``: code, layers, role, logs, grants.
+
+The role is written here rather than taken from CDK's default so that it holds exactly: writing
+to the function's own log group, X-Ray, and the table grants the spec lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra.constructs.nag import acknowledge
+from infra.constructs.tables import EncryptedTable
+from infra.layers import ARCHITECTURE, RUNTIME
+from infra.names import FunctionSpec
+from infra.stacks.config import DeployConfig
+
+# Why the remaining cdk-nag findings on a function's role are acceptable.
+TABLE_GRANT_REASONS = {
+    "AwsSolutions-IAM5[Action::kms:ReEncrypt*]": (
+        "CDK's DynamoDB write grant: the table's own CMK only (DynamoDB encrypts on the "
+        "caller's behalf)."
+    ),
+    "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]": (
+        "CDK's DynamoDB write grant: the table's own CMK only (DynamoDB encrypts on the "
+        "caller's behalf)."
+    ),
+}
+ROLE_REASONS = {
+    "AwsSolutions-IAM5[Resource::*]": (
+        "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions."
+    ),
+}
+
+
+def function_role(
+    scope: Construct, construct_id: str, *, log_group: logs.LogGroup, description: str
+) -> iam.Role:
+    """A Lambda execution role that can write its own logs and traces, and nothing else yet."""
+    role = iam.Role(
+        scope,
+        construct_id,
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        description=description,
+    )
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+            resources=[log_group.log_group_arn],
+        )
+    )
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            resources=["*"],
+        )
+    )
+    acknowledge(role, ROLE_REASONS)
+    return role
+
+
+def grant_tables(
+    role: iam.IRole,
+    tables: Mapping[str, EncryptedTable],
+    *,
+    read: Sequence[str],
+    write: Sequence[str],
+) -> None:
+    """Read/write data grants (with the tables' keys) for the table ids listed, no others."""
+    for table_id in sorted(set(read) | set(write)):
+        if table_id not in tables:
+            raise KeyError(f"unknown table {table_id!r} (see infra.names.TABLES)")
+        table = tables[table_id].table
+        if table_id in write:
+            table.grant_read_write_data(role)
+        else:
+            table.grant_read_data(role)
+    if write:
+        acknowledge(role, TABLE_GRANT_REASONS)
+
+
+class PythonFunction(Construct):
+    """A Python Lambda function with our layers, tracing, its own log group and role."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        spec: FunctionSpec,
+        layers: Sequence[lambda_.ILayerVersion],
+        environment: Mapping[str, str],
+        tables: Mapping[str, EncryptedTable],
+        config: DeployConfig,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if not spec.source.is_dir():
+            raise FileNotFoundError(f"{spec.id}: no code at {spec.source}")
+        self.spec = spec
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            log_group_name=f"/aws/lambda/{spec.name}",
+            retention=config.log_retention,
+            removal_policy=config.removal_policy,
+        )
+        self.role = function_role(
+            self, "Role", log_group=self.log_group, description=f"Runs the {spec.name} function"
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            function_name=spec.name,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler=spec.handler,
+            code=lambda_.Code.from_asset(
+                str(spec.source),
+                exclude=["**/__pycache__", "**/*.pyc", "tests"],
+            ),
+            layers=list(layers),
+            environment={**environment, **spec.environment},
+            timeout=Duration.seconds(spec.timeout_seconds),
+            memory_size=spec.memory_mb,
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=self.log_group,
+            role=self.role,
+        )
+        grant_tables(self.role, tables, read=spec.tables_read, write=spec.tables_write)
+        acknowledge(
+            self.function,
+            {
+                "AwsSolutions-L1": "Pinned to python3.12: the deps layer's wheels are built for "
+                "cp312 (infra/layers.py); upgrade both together.",
+            },
+        )

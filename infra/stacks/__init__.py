@@ -1,0 +1,1 @@
+"""The platform's stacks; ``infra.stacks.platform.build`` composes them into an app."""

@@ -1,0 +1,148 @@
+"""API: the Chalice app (``functions/api``) behind API Gateway, with its guard rails."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack, Stage
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from chalice.cdk import Chalice
+from constructs import Construct
+
+from infra.constructs.alarms import Alarms
+from infra.constructs.api_protection import ApiProtection
+from infra.constructs.functions import function_role, grant_tables
+from infra.constructs.nag import acknowledge
+from infra.constructs.tables import EncryptedTable
+from infra.layers import RUNTIME, Layers
+from infra.names import API_TABLES_READ, API_TABLES_WRITE, APP, REGION, ROOT
+from infra.stacks.config import DeployConfig
+from infra.stacks.environment import function_environment
+
+API_SOURCE = ROOT / "functions" / "api"
+API_NAME = f"{APP}-api"
+API_FUNCTION_NAME = f"{APP}-api"
+API_MEMORY_MB = 1024
+# Chalice's names inside the SAM template it generates.
+CHALICE_FUNCTION = "APIHandler"
+CHALICE_REST_API = "RestAPI"
+API_STAGE = "api"  # chalice's default api_gateway_stage
+SAM_STAGE_LOGICAL_ID = f"{CHALICE_REST_API}{API_STAGE}Stage"  # SAM's naming rule
+
+
+class ApiStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        tables: Mapping[str, EncryptedTable],
+        alarm_topic: sns.ITopic,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        config = DeployConfig.of(self)
+        layers = Layers(self, "Layers")
+
+        self.log_group = logs.LogGroup(
+            self,
+            "HandlerLogs",
+            log_group_name=f"/aws/lambda/{API_FUNCTION_NAME}",
+            retention=config.log_retention,
+            removal_policy=config.removal_policy,
+        )
+        self.role = function_role(
+            self,
+            "HandlerRole",
+            log_group=self.log_group,
+            description=f"Runs the {API_NAME} Chalice app",
+        )
+        grant_tables(self.role, tables, read=API_TABLES_READ, write=API_TABLES_WRITE)
+        # The calling department is resolved from its API key id (value not needed).
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["apigateway:GET"],
+                resources=[f"arn:{self.partition}:apigateway:{self.region}::/apikeys/*"],
+            )
+        )
+        acknowledge(
+            self.role,
+            {
+                f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:{self.region}"
+                "::/apikeys/*]": (
+                    "Department keys are created at run time; reading any key's metadata "
+                    "(its name = the department) is the purpose."
+                ),
+            },
+        )
+
+        stage_config = {
+            "api_gateway_endpoint_type": "REGIONAL",  # CloudFront (web stack) is the edge
+            "manage_iam_role": False,
+            "iam_role_arn": self.role.role_arn,
+            "layers": [layer.layer_version_arn for layer in layers.all],
+            "environment_variables": function_environment(config),
+            "lambda_memory_size": API_MEMORY_MB,
+            "lambda_timeout": 29,  # API Gateway gives up after 29 s anyway
+            "xray": True,
+        }
+        self.chalice = chalice_app(self, "Api", source=API_SOURCE, stage_config=stage_config)
+
+        handler = self.chalice.get_resource(CHALICE_FUNCTION)
+        # chalice picks the runtime of the synthesizing interpreter; Lambda runs ours.
+        handler.add_property_override("Runtime", RUNTIME.name)
+        handler.add_property_override("FunctionName", API_FUNCTION_NAME)
+        handler.add_property_override("LoggingConfig", {"LogGroup": self.log_group.log_group_name})
+        acknowledge(
+            handler,
+            {
+                "AwsSolutions-L1": "Pinned to python3.12: the deps layer's wheels are built for "
+                "cp312 (infra/layers.py); upgrade both together.",
+            },
+        )
+
+        self.rest_api = self.chalice.get_resource(CHALICE_REST_API)
+        self.rest_api_id: str = self.rest_api.ref
+        self.stage_name = API_STAGE
+        self.protection = ApiProtection(
+            self,
+            "Protection",
+            rest_api=self.rest_api,
+            stage_name=API_STAGE,
+            stage_logical_id=SAM_STAGE_LOGICAL_ID,
+            api_name=API_NAME,
+            config=config,
+        )
+
+        alarms = Alarms(self, "Alarms", topic=alarm_topic)
+        alarms.function("api", self.chalice.get_function(CHALICE_FUNCTION))
+        alarms.rest_api("api", api_name=API_NAME, stage=API_STAGE)
+
+        CfnOutput(
+            self,
+            "ApiUrl",
+            value=(
+                f"https://{self.rest_api_id}.execute-api.{self.region}.{self.url_suffix}/{API_STAGE}/"
+            ),
+        )
+
+
+def chalice_app(
+    scope: Construct, construct_id: str, *, source: Path, stage_config: dict[str, Any]
+) -> Chalice:
+    """Package the Chalice app into the construct tree, offline.
+
+    chalice packages into ``./chalice.out`` (relative to the working directory) and needs a
+    region: package inside the cloud assembly directory so nothing lands in the source tree.
+    """
+    os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
+    outdir = Path(Stage.of(scope).outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    with contextlib.chdir(outdir):
+        return Chalice(scope, construct_id, source_dir=str(source), stage_config=stage_config)

@@ -1,0 +1,83 @@
+"""Compose the platform's stacks into a CDK app, with cdk-nag's AWS Solutions checks."""
+
+from __future__ import annotations
+
+import os
+
+from aws_cdk import App, Environment, Tags, Validations
+from cdk_nag import AwsSolutionsChecks
+
+from infra.names import APP, REGION
+from infra.stacks.api import ApiStack
+from infra.stacks.config import DeployConfig
+from infra.stacks.data import DataStack
+from infra.stacks.edge import EDGE_REGION, EdgeLogsStack
+from infra.stacks.ops import OpsStack
+from infra.stacks.web import WebStack
+from infra.stacks.workflows import WorkflowsStack
+
+
+def environment(region: str = REGION) -> Environment:
+    """The target region, and the account only if the CLI told us (no lookups, no STS)."""
+    return Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=region)
+
+
+def build(app: App) -> dict[str, object]:
+    """Add every stack to ``app`` (and the cdk-nag checks); returns them by short name."""
+    config = DeployConfig.of(app)
+    env = environment()
+    ops = OpsStack(app, f"{APP}-ops", env=env, description=f"{APP}: alarm topic")
+    data = DataStack(
+        app,
+        f"{APP}-data",
+        env=env,
+        alarm_topic=ops.topic,
+        description=f"{APP}: DynamoDB tables and their keys",
+    )
+    api = ApiStack(
+        app,
+        f"{APP}-api",
+        env=env,
+        tables=data.tables,
+        alarm_topic=ops.topic,
+        description=f"{APP}: HTTP API (Chalice) behind API Gateway",
+    )
+    workflows = WorkflowsStack(
+        app,
+        f"{APP}-workflows",
+        env=env,
+        tables=data.tables,
+        alarm_topic=ops.topic,
+        description=f"{APP}: Lambda functions and state machines",
+    )
+    edge = EdgeLogsStack(
+        app,
+        f"{APP}-edge-logs",
+        env=environment(EDGE_REGION),
+        description=f"{APP}: CloudFront standard logs (us-east-1)",
+    )
+    web = WebStack(
+        app,
+        f"{APP}-web",
+        env=env,
+        rest_api_id=api.rest_api_id,
+        api_stage=api.stage_name,
+        description=f"{APP}: portal (S3 + CloudFront) in front of the API",
+    )
+    web.add_stack_dependency(edge, reason="CloudFront logs to the edge bucket")
+
+    stacks = {
+        "ops": ops,
+        "data": data,
+        "api": api,
+        "workflows": workflows,
+        "edge": edge,
+        "web": web,
+    }
+    for stack in stacks.values():
+        Tags.of(stack).add("app", APP)
+        Tags.of(stack).add("stage", config.stage)
+    Validations.of(app).add_plugins(
+        AwsSolutionsChecks(app, write_suppressions_to_cloud_formation=True),
+    )
+    return stacks

@@ -1,0 +1,87 @@
+"""Web: the portal's static files and the CloudFront distribution in front of portal and API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from infra.constructs.nag import acknowledge, logical_id
+from infra.constructs.site import StaticSite
+from infra.names import ROOT
+from infra.stacks.config import DeployConfig
+from infra.stacks.edge import EDGE_REGION, cloudfront_log_bucket_name
+
+WEB_SOURCE = ROOT / "web"
+
+
+class WebStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        rest_api_id: str,
+        api_stage: str,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        config = DeployConfig.of(self)
+        cloudfront_logs = s3.Bucket.from_bucket_attributes(
+            self,
+            "CloudFrontLogs",
+            bucket_name=cloudfront_log_bucket_name(),
+            region=EDGE_REGION,
+        )
+        self.site = StaticSite(
+            self,
+            "Site",
+            source=WEB_SOURCE,
+            api_domain=f"{rest_api_id}.execute-api.{self.region}.{self.url_suffix}",
+            api_stage=api_stage,
+            cloudfront_logs=cloudfront_logs,
+            config=config,
+            domain_name=self.node.try_get_context("domain_name"),
+            certificate_arn=self.node.try_get_context("certificate_arn"),
+        )
+        self._acknowledge_deployment_handler()
+        CfnOutput(self, "Url", value=f"https://{self.site.distribution.distribution_domain_name}/")
+
+    def _acknowledge_deployment_handler(self) -> None:
+        """CDK's BucketDeployment adds one singleton Lambda per stack (CDK's own code)."""
+        content = logical_id(self.site.bucket)
+        assets = f"cdk-hnb659fds-assets-<AWS::AccountId>-{self.region}"
+        copy = "CDK's BucketDeployment handler copies the site from the CDK asset bucket"
+        for child in self.node.children:
+            if not child.node.id.startswith("Custom::CDKBucketDeployment"):
+                continue
+            acknowledge(
+                child,
+                {
+                    "AwsSolutions-L1": "CDK's BucketDeployment handler; aws-cdk-lib chooses its "
+                    "runtime.",
+                    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
+                    "service-role/AWSLambdaBasicExecutionRole]": (
+                        "CDK's BucketDeployment handler role: the managed policy only writes logs."
+                    ),
+                    "AwsSolutions-IAM5[Action::s3:GetObject*]": f"{copy} (read).",
+                    "AwsSolutions-IAM5[Action::s3:GetBucket*]": f"{copy} (read).",
+                    "AwsSolutions-IAM5[Action::s3:List*]": f"{copy} (list).",
+                    "AwsSolutions-IAM5[Action::s3:DeleteObject*]": (
+                        f"{copy}; prune deletes files no longer in web/ from the site bucket only."
+                    ),
+                    "AwsSolutions-IAM5[Action::s3:Abort*]": f"{copy} (multipart uploads).",
+                    f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{assets}/*]": (
+                        f"{copy}: objects of the CDK bootstrap asset bucket."
+                    ),
+                    f"AwsSolutions-IAM5[Resource::<{content}.Arn>/*]": (
+                        f"{copy}: objects of this stack's site bucket."
+                    ),
+                    "AwsSolutions-IAM5[Resource::*]": (
+                        "CloudFront CreateInvalidation/GetInvalidation after a deployment; the "
+                        "handler is told the one distribution id."
+                    ),
+                },
+            )
