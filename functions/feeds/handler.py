@@ -35,6 +35,7 @@ def _feed(event: Any) -> str:
 def plan(event: dict[str, Any], context: Any) -> dict[str, Any]:
     _bind(event)
     feeds = logic.planned_feeds()
+    count("FeedsPlanned", value=len(feeds))
     log.info("refresh planned", extra={"feeds": len(feeds)})
     return {"feeds": feeds}
 
