@@ -41,6 +41,8 @@ MAX_QUERY_CHARS = 100
 # Score levels (lower is better); partial matches add a penalty below 1.
 EXACT, PREFIX, OTHER_TIER = 0, 1, 2
 WORD, DEPARTMENT, KEYWORD, PARTIAL, LABEL = 2.0, 3.0, 4.0, 5.0, 6.0
+# A Chinese partial match must cover this share of what the best match for that run covers.
+PARTIAL_FLOOR = 0.6
 
 _CJK_CLASS = (
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef\U00030000-\U0003134f"
@@ -264,7 +266,10 @@ class Snapshot:
         return scores
 
     def _cjk_scores(self, run: str) -> dict[int, float]:
-        scores: dict[int, float] = {}
+        """Scores of one run of Chinese characters. Partial (bigram) matches are kept only
+        if they cover at least 60% as much of the run as the best match does, so that a
+        query matched whole somewhere does not drag in every name sharing one bigram."""
+        found: dict[int, tuple[float, float]] = {}  # idx -> (score, coverage)
         grams = bigrams(run) if len(run) > 1 else frozenset(run)
         candidates: set[int] = set()
         for gram in grams:
@@ -272,26 +277,35 @@ class Snapshot:
         for idx in candidates:
             e = self._entries[idx]
             if run in e.name_cjk:
-                scores[idx] = WORD
+                found[idx] = (WORD, 1.0)
             elif run in e.dept_cjk:
-                scores[idx] = DEPARTMENT
+                found[idx] = (DEPARTMENT, 1.0)
             elif any(run in k for k in e.keywords_cjk):
-                scores[idx] = KEYWORD
+                found[idx] = (KEYWORD, 1.0)
             elif len(run) > 1:
-                # Share of the query's bigrams found in this service (name, department,
+                # Share of the run's bigrams found in this service (name, department,
                 # keywords); a partial match in the name ranks above one elsewhere.
                 in_name = grams & e.name_bigrams
                 covered = len(in_name | (grams & e.other_bigrams)) / len(grams)
                 if in_name:
-                    scores[idx] = PARTIAL + 0.9 * (1 - covered)
+                    found[idx] = (PARTIAL + 0.9 * (1 - covered), covered)
                 elif covered:
-                    scores[idx] = LABEL + 0.9 * (1 - covered)
+                    found[idx] = (LABEL + 0.9 * (1 - covered), covered)
         for label, idxs in self._label_cjk:
             if run in label:
-                _put(scores, idxs, LABEL)
+                match = (LABEL, 1.0)
             elif len(run) > 1 and grams & bigrams(label):
-                _put(scores, idxs, LABEL + 0.5)
-        return scores
+                covered = len(grams & bigrams(label)) / len(grams)
+                match = (LABEL + 0.5 + 0.4 * (1 - covered), covered)
+            else:
+                continue
+            for idx in idxs:
+                if idx not in found or match[0] < found[idx][0]:
+                    found[idx] = match
+        if not found:
+            return {}
+        floor = max(cov for _, cov in found.values()) * PARTIAL_FLOOR
+        return {idx: score for idx, (score, cov) in found.items() if cov >= floor}
 
     def rank(self, toks: Sequence[Token]) -> dict[int, tuple[int, int, float]]:
         """Per matching service index: (unmatched words, tier, summed word scores)."""
