@@ -25,7 +25,7 @@ export function safeHref(value) {
   if (typeof value !== 'string' || value === '') return null;
   try {
     const url = new URL(value, window.location.origin);
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
+    return url.protocol === 'https:' || url.protocol === 'http:' ? value : null;
   } catch {
     return null;
   }

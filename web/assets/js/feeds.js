@@ -116,8 +116,11 @@ function renderCurrent(current, lang) {
     stats.append(stat(t(lang, 'weather.temperature'), t(lang, 'unit.c', { value: temp.value }),
       present(temp.place) ? t(lang, 'weather.at', { place: temp.place }) : null));
   }
-  if (present(current.humidity)) {
-    stats.append(stat(t(lang, 'weather.humidity'), t(lang, 'unit.pct', { value: current.humidity })));
+  // Humidity is {place, value}; a bare number is accepted too.
+  const humidity = current.humidity && typeof current.humidity === 'object' ? current.humidity : { value: current.humidity };
+  if (present(humidity.value)) {
+    stats.append(stat(t(lang, 'weather.humidity'), t(lang, 'unit.pct', { value: humidity.value }),
+      present(humidity.place) ? t(lang, 'weather.at', { place: humidity.place }) : null));
   }
   const uv = current.uv_index;
   if (uv && present(uv.value)) {
