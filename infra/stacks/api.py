@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -140,9 +141,23 @@ def chalice_app(
 
     chalice packages into ``./chalice.out`` (relative to the working directory) and needs a
     region: package inside the cloud assembly directory so nothing lands in the source tree.
+    chalice imports the project's ``app`` module by name: make sure that is ``source/app.py``
+    (and not, say, this repository's CDK ``app.py``), then put ``sys.path`` back.
     """
     os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
     outdir = Path(Stage.of(scope).outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    with contextlib.chdir(outdir):
-        return Chalice(scope, construct_id, source_dir=str(source), stage_config=stage_config)
+    saved_path = list(sys.path)
+    foreign = sys.modules.get("app")
+    if foreign is not None and Path(getattr(foreign, "__file__", "") or "").parent != source:
+        del sys.modules["app"]
+    else:
+        foreign = None
+    sys.path.insert(0, str(source))
+    try:
+        with contextlib.chdir(outdir):
+            return Chalice(scope, construct_id, source_dir=str(source), stage_config=stage_config)
+    finally:
+        sys.path[:] = saved_path
+        if foreign is not None:
+            sys.modules["app"] = foreign

@@ -1,0 +1,160 @@
+"""Synthesizing the app once and reading the result (used by conftest.py and the tests).
+
+Bundling is skipped (context ``aws:cdk:bundling-stacks = []``): no pip, no network, no Docker.
+cdk-nag runs as a validation plugin; if it finds unacknowledged errors, synthesis raises
+``ValidationFailed`` after writing the templates, so the failure is kept for ``test_nag`` and
+the other tests still see the templates.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from infra.names import APP, TABLES
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+SKIP_BUNDLING = {"aws:cdk:bundling-stacks": []}
+
+
+@dataclass
+class Synth:
+    outdir: Path
+    seconds: float
+    error: str | None
+    templates: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def report(self) -> dict[str, Any]:
+        path = self.outdir / "validation-report.json"
+        return json.loads(path.read_text()) if path.is_file() else {"pluginReports": []}
+
+    def template(self, short: str) -> dict[str, Any]:
+        return self.templates[f"{APP}-{short}"]
+
+    def resources(self, type_: str, stack: str | None = None) -> Iterator[tuple[str, str, dict]]:
+        """(stack name, logical id, resource) for every resource of ``type_``."""
+        names = [f"{APP}-{stack}"] if stack else list(self.templates)
+        for name in names:
+            for logical, resource in self.templates[name]["Resources"].items():
+                if resource["Type"] == type_:
+                    yield name, logical, resource
+
+    def one(self, type_: str, stack: str, **props: Any) -> tuple[str, dict]:
+        """The resource of ``type_`` in ``stack`` whose properties include ``props``."""
+        found = [
+            (logical, res)
+            for _, logical, res in self.resources(type_, stack)
+            if all(res.get("Properties", {}).get(k) == v for k, v in props.items())
+        ]
+        assert len(found) == 1, f"expected one {type_} with {props} in {stack}, got {found}"
+        return found[0]
+
+    # --- following references across stacks -------------------------------------------
+    def exports(self) -> dict[str, tuple[str, Any]]:
+        """Export name -> (exporting stack, exported value)."""
+        out: dict[str, tuple[str, Any]] = {}
+        for name, template in self.templates.items():
+            for output in template.get("Outputs", {}).values():
+                export = output.get("Export", {}).get("Name")
+                if export:
+                    out[export] = (name, output["Value"])
+        return out
+
+    def referenced_logical_ids(self, value: Any, stack: str) -> set[tuple[str, str]]:
+        """Every (stack, logical id) a template value refers to, following imports."""
+        found: set[tuple[str, str]] = set()
+        exports = self.exports()
+
+        def walk(v: Any, where: str) -> None:
+            if isinstance(v, dict):
+                if "Ref" in v and isinstance(v["Ref"], str) and not v["Ref"].startswith("AWS::"):
+                    found.add((where, v["Ref"]))
+                if "Fn::GetAtt" in v:
+                    found.add((where, v["Fn::GetAtt"][0]))
+                if "Fn::ImportValue" in v and isinstance(v["Fn::ImportValue"], str):
+                    source, exported = exports[v["Fn::ImportValue"]]
+                    walk(exported, source)
+                    return
+                for item in v.values():
+                    walk(item, where)
+            elif isinstance(v, list):
+                for item in v:
+                    walk(item, where)
+
+        walk(value, stack)
+        return found
+
+    def tables_referenced(self, value: Any, stack: str) -> set[str]:
+        """The ``infra.names.TABLES`` ids whose table or key ``value`` refers to."""
+        by_resource = self.table_resources()
+        refs = self.referenced_logical_ids(value, stack)
+        return {by_resource[ref] for ref in refs if ref in by_resource}
+
+    def table_resources(self) -> dict[tuple[str, str], str]:
+        """(stack, logical id) of each table and of its KMS key -> table id."""
+        names = {spec.name: spec.id for spec in TABLES.values()}
+        out: dict[tuple[str, str], str] = {}
+        for stack, logical, table in self.resources("AWS::DynamoDB::Table"):
+            table_id = names[table["Properties"]["TableName"]]
+            out[(stack, logical)] = table_id
+            key = table["Properties"]["SSESpecification"]["KMSMasterKeyId"]
+            for ref in self.referenced_logical_ids(key, stack):
+                out[ref] = table_id
+        return out
+
+    def function_logical_id(self, stack: str, function_name: str) -> str:
+        """The logical id of the function called ``function_name`` in ``stack`` (short name)."""
+        for type_ in ("AWS::Lambda::Function", "AWS::Serverless::Function"):
+            for _, logical, res in self.resources(type_, stack):
+                if res["Properties"].get("FunctionName") == function_name:
+                    return logical
+        raise AssertionError(f"no function {function_name} in {stack}")
+
+    def role_statements(self, stack: str, role_logical_id: str) -> list[dict[str, Any]]:
+        """All statements granted to a role (inline policies and attached AWS::IAM::Policy)."""
+        template = self.template(stack)
+        role = template["Resources"][role_logical_id]["Properties"]
+        statements = [s for p in role.get("Policies", []) for s in p["PolicyDocument"]["Statement"]]
+        for _, _, policy in self.resources("AWS::IAM::Policy", stack):
+            roles = policy["Properties"].get("Roles", [])
+            if {"Ref": role_logical_id} in roles:
+                statements += policy["Properties"]["PolicyDocument"]["Statement"]
+        return statements
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def synthesize(outdir: Path, context: dict[str, Any]) -> Synth:
+    from aws_cdk import App
+
+    from infra.stacks.platform import build
+
+    started = time.perf_counter()
+    app = App(outdir=str(outdir), context={**SKIP_BUNDLING, **context})
+    build(app)
+    return synthesized(app, outdir, started)
+
+
+def synthesized(app: Any, outdir: Path, started: float | None = None) -> Synth:
+    """Synthesize ``app`` into ``outdir`` and load its templates (keeping a nag failure)."""
+    started = time.perf_counter() if started is None else started
+    error = None
+    try:
+        app.synth()
+    except RuntimeError as exc:  # jsii surfaces CDK's validation failure this way
+        if "ValidationFailed" not in str(exc):
+            raise
+        error = str(exc)
+    synth = Synth(outdir=outdir, seconds=time.perf_counter() - started, error=error)
+    for path in outdir.glob("*.template.json"):
+        synth.templates[path.name.removesuffix(".template.json")] = json.loads(path.read_text())
+    return synth

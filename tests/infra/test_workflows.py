@@ -1,0 +1,153 @@
+"""Lambda functions and state machines built from infra.names, and the refresh schedule."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from infra_synth import Synth, as_list
+
+from infra.layers import PIP_PLATFORM, PIP_PYTHON_VERSION, pip_command
+from infra.names import (
+    FEEDS_REFRESH_MINUTES,
+    FUNCTIONS,
+    STATE_MACHINES,
+    FunctionSpec,
+    StateMachineSpec,
+    table_environment,
+)
+
+FUNCTION_SPECS = list(FUNCTIONS.values())
+MACHINE_SPECS = list(STATE_MACHINES.values())
+
+
+def function(synth: Synth, spec: FunctionSpec) -> tuple[str, dict]:
+    return synth.one("AWS::Lambda::Function", "workflows", FunctionName=spec.name)
+
+
+def machine(synth: Synth, spec: StateMachineSpec) -> tuple[str, dict]:
+    return synth.one("AWS::StepFunctions::StateMachine", "workflows", StateMachineName=spec.name)
+
+
+@pytest.mark.parametrize("spec", FUNCTION_SPECS, ids=lambda s: s.id)
+def test_function_matches_its_spec(synth: Synth, spec: FunctionSpec) -> None:
+    props = function(synth, spec)[1]["Properties"]
+    assert props["Handler"] == spec.handler
+    assert props["Runtime"] == "python3.12"
+    assert props["Architectures"] == ["x86_64"]
+    assert props["Timeout"] == spec.timeout_seconds
+    assert props["MemorySize"] == spec.memory_mb
+    assert props["TracingConfig"] == {"Mode": "Active"}
+    env = props["Environment"]["Variables"]
+    assert table_environment().items() <= env.items()
+    assert env["STAGE"] == "dev"
+    assert "FEED_URLS" not in env  # the functions' defaults apply
+
+
+@pytest.mark.parametrize("spec", FUNCTION_SPECS, ids=lambda s: s.id)
+def test_function_has_both_layers_and_a_retained_log_group(
+    synth: Synth, spec: FunctionSpec
+) -> None:
+    props = function(synth, spec)[1]["Properties"]
+    resources = synth.template("workflows")["Resources"]
+    layers = [resources[ref["Ref"]] for ref in props["Layers"]]
+    assert [layer["Type"] for layer in layers] == ["AWS::Lambda::LayerVersion"] * 2
+    descriptions = [layer["Properties"]["Description"] for layer in layers]
+    assert "iamsmart package" in descriptions[0] and "third-party" in descriptions[1]
+    log_group = resources[props["LoggingConfig"]["LogGroup"]["Ref"]]
+    assert log_group["Properties"]["LogGroupName"] == f"/aws/lambda/{spec.name}"
+    assert log_group["Properties"]["RetentionInDays"] > 0
+
+
+def test_deps_layer_is_built_by_pip_for_the_lambda_platform() -> None:
+    from pathlib import Path
+
+    argv = pip_command(Path("requirements.txt"), Path("/out"))
+    assert argv[argv.index("--platform") + 1] == PIP_PLATFORM == "manylinux2014_x86_64"
+    assert argv[argv.index("--python-version") + 1] == PIP_PYTHON_VERSION == "3.12"
+    assert argv[argv.index("--target") + 1] == "/out/python"
+    assert "--only-binary=:all:" in argv
+
+
+def test_core_layer_ships_the_iamsmart_package(synth: Synth) -> None:
+    _, _, layer = next(
+        (s, lg, r)
+        for s, lg, r in synth.resources("AWS::Lambda::LayerVersion", "workflows")
+        if "iamsmart package" in r["Properties"]["Description"]
+    )
+    key = layer["Properties"]["Content"]["S3Key"]
+    staged = synth.outdir / f"asset.{key.removesuffix('.zip')}"
+    assert (staged / "python" / "iamsmart" / "__init__.py").is_file()
+    assert not list(staged.rglob("__pycache__"))
+
+
+def rendered_definition(synth: Synth, spec: StateMachineSpec) -> tuple[str, dict[str, str]]:
+    """The ASL as deployed, with each substitution replaced by the function it names."""
+    props = machine(synth, spec)[1]["Properties"]
+    key = props["DefinitionS3Location"]["Key"]
+    text = (synth.outdir / f"asset.{key}").read_text()
+    resources = synth.template("workflows")["Resources"]
+    names: dict[str, str] = {}
+    for placeholder, value in props["DefinitionSubstitutions"].items():
+        logical, attribute = value["Fn::GetAtt"]
+        assert attribute == "Arn"
+        name = resources[logical]["Properties"]["FunctionName"]
+        names[placeholder] = name
+        text = text.replace("${" + placeholder + "}", f"arn:aws:lambda:::function:{name}")
+    return text, names
+
+
+@pytest.mark.parametrize("spec", MACHINE_SPECS, ids=lambda s: s.id)
+def test_definition_invokes_the_real_functions(synth: Synth, spec: StateMachineSpec) -> None:
+    text, names = rendered_definition(synth, spec)
+    assert "${" not in text
+    invoked = set(re.findall(r'"FunctionName":\s*"arn:aws:lambda:::function:([\w-]+)"', text))
+    assert invoked == {FUNCTIONS[fid].name for fid in spec.functions}
+    json.loads(text)  # still valid JSON
+
+
+@pytest.mark.parametrize("spec", MACHINE_SPECS, ids=lambda s: s.id)
+def test_state_machine_logs_all_and_traces(synth: Synth, spec: StateMachineSpec) -> None:
+    props = machine(synth, spec)[1]["Properties"]
+    assert props["StateMachineType"] == ("EXPRESS" if spec.express else "STANDARD")
+    logging = props["LoggingConfiguration"]
+    assert logging["Level"] == "ALL"
+    assert logging["IncludeExecutionData"] is False  # payloads may hold personal data
+    group = logging["Destinations"][0]["CloudWatchLogsLogGroup"]["LogGroupArn"]["Fn::GetAtt"][0]
+    assert synth.template("workflows")["Resources"][group]["Type"] == "AWS::Logs::LogGroup"
+    assert props["TracingConfiguration"] == {"Enabled": True}
+
+
+@pytest.mark.parametrize("spec", MACHINE_SPECS, ids=lambda s: s.id)
+def test_state_machine_may_invoke_exactly_its_functions(
+    synth: Synth, spec: StateMachineSpec
+) -> None:
+    props = machine(synth, spec)[1]["Properties"]
+    role = props["RoleArn"]["Fn::GetAtt"][0]
+    invoke = [
+        s
+        for s in synth.role_statements("workflows", role)
+        if "lambda:InvokeFunction" in as_list(s["Action"])
+    ]
+    targets = {
+        r["Fn::GetAtt"][0] for s in invoke for r in as_list(s["Resource"]) if "Fn::GetAtt" in r
+    }
+    expected = {
+        synth.function_logical_id("workflows", FUNCTIONS[fid].name) for fid in spec.functions
+    }
+    assert targets == expected
+    assert all(isinstance(r, dict) for s in invoke for r in as_list(s["Resource"]))
+
+
+def test_refresh_feeds_runs_on_schedule(synth: Synth) -> None:
+    logical, _ = machine(synth, STATE_MACHINES["refresh-feeds"])
+    schedules = [
+        r["Properties"]
+        for _, _, r in synth.resources("AWS::Scheduler::Schedule", "workflows")
+        if r["Properties"]["Target"]["Arn"] == {"Ref": logical}
+    ]
+    assert [s["ScheduleExpression"] for s in schedules] == [
+        f"rate({FEEDS_REFRESH_MINUTES} minutes)"
+    ]
+    assert schedules[0]["State"] == "ENABLED"
