@@ -183,7 +183,7 @@ function renderNineDay(days, lang) {
   }
   const ol = el('ol', { class: 'nine-day' });
   for (const day of list) {
-    const info = iconInfo(day.icon, lang);
+    const info = present(day.icon) ? iconInfo(day.icon, lang) : null;
     const facts = [];
     if (present(day.min_rh) && present(day.max_rh)) {
       facts.push(`${t(lang, 'weather.nine.rh')} ${t(lang, 'range.pct', { min: day.min_rh, max: day.max_rh })}`);
@@ -192,7 +192,7 @@ function renderNineDay(days, lang) {
     ol.append(el('li', { class: 'day' },
       el('p', { class: 'day-date' }, el('time', { datetime: day.date, text: formatDay(day.date, lang) }),
         present(day.week) ? el('span', { class: 'day-week', text: ` ${day.week}` }) : null),
-      el('p', { class: 'icon-text' }, pictogram(info.shape), el('span', { text: info.text })),
+      info ? el('p', { class: 'icon-text' }, pictogram(info.shape), el('span', { text: info.text })) : null,
       present(day.min_temp) && present(day.max_temp)
         ? el('p', { class: 'day-temp' },
           el('span', { class: 'visually-hidden', text: `${t(lang, 'weather.nine.temp')} ` }),
@@ -227,13 +227,15 @@ function listOrEmpty(data, lang, emptyKey, renderItem, className) {
 
 function renderTraffic(data, lang) {
   return listOrEmpty(data, lang, 'traffic.none', (item) => {
+    // The old feed's status is a bare number whose meaning is not documented: show only words.
+    const status = present(item.status) && !/^\d+$/.test(String(item.status).trim()) ? item.status : null;
     const title = [item.heading, item.location].filter(present).join(lang === 'tc' ? '：' : ': ');
     const meta = [item.district, present(item.direction) ? t(lang, 'traffic.direction', { value: item.direction }) : null]
       .filter(present).join(' · ');
     return el('li', { class: 'item traffic-item' },
       title ? el('h3', { class: 'item-title' },
-        present(item.status) ? el('span', { class: 'badge', text: item.status }) : null,
-        el('span', { text: title })) : (present(item.status) ? el('span', { class: 'badge', text: item.status }) : null),
+        status ? el('span', { class: 'badge', text: status }) : null,
+        el('span', { text: title })) : (status ? el('span', { class: 'badge', text: status }) : null),
       meta ? el('p', { class: 'meta', text: meta }) : null,
       present(item.text) ? el('p', { text: item.text }) : null,
       timeEl(item.announced_at, lang));
