@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.local import provision
 from iamsmart.feeds import dal, logic, sources
+from infra.local import provision
 
 ALL = sorted(sources.FEEDS)
 

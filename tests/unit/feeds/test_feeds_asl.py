@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from infra.names import STATE_MACHINES, substitution_key
 from iamsmart import errors
+from infra.names import STATE_MACHINES, substitution_key
 
 SPEC = STATE_MACHINES["refresh-feeds"]
 # Errors defined by AWS itself (the Lambda service), retried as AWS recommends.

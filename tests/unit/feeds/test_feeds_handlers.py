@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from infra.local.lambdas import Context, handler_for
-from infra.names import FUNCTIONS
 from iamsmart import aws, errors
 from iamsmart.feeds import dal, sources
 from iamsmart.settings import settings
+from infra.local.lambdas import Context, handler_for
+from infra.names import FUNCTIONS
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "feeds"
 EXECUTION = "arn:aws:states:ap-east-1:123456789012:execution:iamsmart-refresh-feeds:run-1"
@@ -104,7 +104,8 @@ def test_fetch_rejects_bad_data_without_logging_it(feeds_table, served, capsys, 
     assert rejected[0]["execution_id"] == EXECUTION
     metric = [e for e in _log_lines(out)
               if "_aws" in e and "FeedRejected" in json.dumps(e["_aws"])]
-    assert metric and metric[0]["reason"] == "malformed_feed" and metric[0]["feed"] == "gia-press-en"
+    assert metric and metric[0]["reason"] == "malformed_feed"
+    assert metric[0]["feed"] == "gia-press-en"
     assert dal.get_state("gia-press-en") is None  # nothing stored
 
 
