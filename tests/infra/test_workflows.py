@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from infra_synth import Synth, as_list
@@ -61,8 +62,6 @@ def test_function_has_both_layers_and_a_retained_log_group(
 
 
 def test_deps_layer_is_built_by_pip_for_the_lambda_platform() -> None:
-    from pathlib import Path
-
     argv = pip_command(Path("requirements.txt"), Path("/out"))
     assert argv[argv.index("--platform") + 1] == PIP_PLATFORM == "manylinux2014_x86_64"
     assert argv[argv.index("--python-version") + 1] == PIP_PYTHON_VERSION == "3.12"
@@ -151,3 +150,30 @@ def test_refresh_feeds_runs_on_schedule(synth: Synth) -> None:
         f"rate({FEEDS_REFRESH_MINUTES} minutes)"
     ]
     assert schedules[0]["State"] == "ENABLED"
+
+
+def test_an_asl_placeholder_without_a_function_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aws_cdk import App, Stack
+    from aws_cdk import aws_lambda as lambda_
+
+    import infra.names
+    from infra.constructs.workflow import AslStateMachine
+    from infra.stacks.config import DeployConfig
+
+    monkeypatch.setattr(infra.names, "ROOT", tmp_path)  # StateMachineSpec.path follows it
+    asl = tmp_path / "statemachines" / "odd.asl.json"
+    asl.parent.mkdir()
+    task = {"Type": "Task", "Resource": "${FeedsPlanArn}", "Next": "B"}
+    other = {"Type": "Task", "Resource": "${NobodyArn}", "End": True}
+    asl.write_text(json.dumps({"StartAt": "A", "States": {"A": task, "B": other}}))
+    spec = StateMachineSpec("odd", file="odd.asl.json", functions=("feeds-plan",))
+    stack = Stack(App(), "S")
+    plan = lambda_.Function.from_function_arn(
+        stack, "Plan", "arn:aws:lambda:ap-east-1:123456789012:function:iamsmart-feeds-plan"
+    )
+    with pytest.raises(ValueError, match="NobodyArn"):
+        AslStateMachine(
+            stack, "Odd", spec=spec, functions={"feeds-plan": plan}, config=DeployConfig("dev")
+        )

@@ -1,0 +1,101 @@
+"""The Chalice API: runtime, layers, environment, and its stage's guard rails."""
+
+from __future__ import annotations
+
+from infra_synth import Synth
+
+from infra.names import APP, table_environment
+
+API = f"{APP}-api"
+
+
+def handler(synth: Synth) -> dict:
+    return synth.template("api")["Resources"]["APIHandler"]["Properties"]
+
+
+def rest_api(synth: Synth) -> dict:
+    return synth.template("api")["Resources"]["RestAPI"]["Properties"]
+
+
+def test_handler_runs_python_312_with_both_layers(synth: Synth) -> None:
+    props = handler(synth)
+    assert props["Runtime"] == "python3.12"
+    assert props["Architectures"] == ["x86_64"]
+    resources = synth.template("api")["Resources"]
+    layers = [resources[ref["Ref"]] for ref in props["Layers"]]
+    assert [layer["Type"] for layer in layers] == ["AWS::Lambda::LayerVersion"] * 2
+    assert props["Tracing"] == "Active"
+    assert props["Timeout"] <= 29  # API Gateway's own limit
+
+
+def test_handler_environment_names_the_tables(synth: Synth) -> None:
+    env = handler(synth)["Environment"]["Variables"]
+    assert table_environment().items() <= env.items()
+    assert env["STAGE"] == "dev"
+    assert env["POWERTOOLS_SERVICE_NAME"] == APP
+
+
+def test_handler_logs_to_its_own_log_group(synth: Synth) -> None:
+    group = handler(synth)["LoggingConfig"]["LogGroup"]["Ref"]
+    props = synth.template("api")["Resources"][group]["Properties"]
+    assert props["LogGroupName"] == f"/aws/lambda/{handler(synth)['FunctionName']}"
+    assert props["RetentionInDays"] > 0
+
+
+def test_stage_has_access_logs_tracing_and_no_body_logging(synth: Synth) -> None:
+    props = rest_api(synth)
+    assert props["StageName"] == "api"
+    assert props["TracingEnabled"] is True
+    destination = props["AccessLogSetting"]["DestinationArn"]["Fn::GetAtt"][0]
+    assert synth.template("api")["Resources"][destination]["Type"] == "AWS::Logs::LogGroup"
+    assert "$context.identity.apiKeyId" in props["AccessLogSetting"]["Format"]
+    assert all(m["DataTraceEnabled"] is False for m in props["MethodSettings"])
+    assert props["EndpointConfiguration"] == "REGIONAL"  # CloudFront is the edge
+
+
+def test_usage_plan_with_throttle_and_quota_is_on_the_stage(synth: Synth) -> None:
+    plans = [
+        (logical, r)
+        for _, logical, r in synth.resources("AWS::ApiGateway::UsagePlan", "api")
+        if {"ApiId": {"Ref": "RestAPI"}, "Stage": "api"} in r["Properties"]["ApiStages"]
+    ]
+    assert plans, "no usage plan on RestAPI/api"
+    _, plan = plans[0]
+    assert plan["Properties"]["Throttle"]["RateLimit"] > 0
+    assert plan["Properties"]["Throttle"]["BurstLimit"] > 0
+    assert plan["Properties"]["Quota"]["Limit"] > 0
+    # The stage is created by the SAM transform; the plan must wait for it.
+    assert "RestAPIapiStage" in plan["DependsOn"]
+
+
+def test_waf_with_a_rate_rule_guards_the_stage(synth: Synth) -> None:
+    acls = {
+        logical: r["Properties"]
+        for _, logical, r in synth.resources("AWS::WAFv2::WebACL", "api")
+        if r["Properties"]["Scope"] == "REGIONAL"
+    }
+    associations = [
+        r["Properties"] for _, _, r in synth.resources("AWS::WAFv2::WebACLAssociation", "api")
+    ]
+    guarded = [
+        a
+        for a in associations
+        if {"Ref": "RestAPI"} in a["ResourceArn"]["Fn::Join"][1]
+        and a["ResourceArn"]["Fn::Join"][1][-1].endswith("/stages/api")
+    ]
+    assert len(guarded) == 1
+    acl = acls[guarded[0]["WebACLArn"]["Fn::GetAtt"][0]]
+    rate_rules = [r for r in acl["Rules"] if "RateBasedStatement" in r["Statement"]]
+    assert rate_rules and all("Block" in r["Action"] for r in rate_rules)
+    assert rate_rules[0]["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
+
+
+def test_api_gateway_can_write_logs(synth: Synth) -> None:
+    accounts = [r for _, _, r in synth.resources("AWS::ApiGateway::Account", "api")]
+    assert accounts and accounts[0]["Properties"]["CloudWatchRoleArn"]
+    assert any("Account" in d for d in as_depends(synth.template("api")["Resources"]["RestAPI"]))
+
+
+def as_depends(resource: dict) -> list[str]:
+    depends = resource.get("DependsOn", [])
+    return depends if isinstance(depends, list) else [depends]

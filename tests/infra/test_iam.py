@@ -1,0 +1,89 @@
+"""Least privilege for every Lambda role: no wildcard actions, table grants only as listed."""
+
+from __future__ import annotations
+
+import pytest
+from infra_synth import Synth, as_list
+
+from infra.names import API_TABLES_READ, API_TABLES_WRITE, APP, FUNCTIONS
+
+# Wildcard-suffixed actions that CDK's DynamoDB grants add for the table's own key.
+KMS_SUFFIX_WILDCARDS = {"kms:ReEncrypt*", "kms:GenerateDataKey*"}
+DYNAMODB_WRITES = {
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+}
+
+# (stack, function name, tables read, tables written)
+FUNCTION_GRANTS = [
+    ("workflows", spec.name, set(spec.tables_read), set(spec.tables_write))
+    for spec in FUNCTIONS.values()
+] + [("api", f"{APP}-api", set(API_TABLES_READ), set(API_TABLES_WRITE))]
+GRANT_IDS = [name for _, name, _, _ in FUNCTION_GRANTS]
+
+
+def role_of(synth: Synth, stack: str, function_name: str) -> str:
+    logical = synth.function_logical_id(stack, function_name)
+    role = synth.template(stack)["Resources"][logical]["Properties"]["Role"]
+    return role["Fn::GetAtt"][0]
+
+
+def all_lambda_roles(synth: Synth) -> list[tuple[str, str]]:
+    """(short stack name, role logical id) of every function in the app, CDK's own included."""
+    roles = []
+    for type_ in ("AWS::Lambda::Function", "AWS::Serverless::Function"):
+        for stack, _, fn in synth.resources(type_):
+            role = fn["Properties"]["Role"]
+            if isinstance(role, dict) and "Fn::GetAtt" in role:
+                roles.append((stack.removeprefix(f"{APP}-"), role["Fn::GetAtt"][0]))
+    return roles
+
+
+def test_no_lambda_role_has_a_wildcard_action(synth: Synth) -> None:
+    roles = all_lambda_roles(synth)
+    assert roles
+    for stack, role in roles:
+        for statement in synth.role_statements(stack, role):
+            for action in as_list(statement["Action"]):
+                assert action != "*" and not action.endswith(":*"), (stack, role, action)
+                if "*" in action and stack != "web":  # web: CDK's BucketDeployment handler
+                    assert action in KMS_SUFFIX_WILDCARDS, (stack, role, action)
+
+
+@pytest.mark.parametrize(("stack", "name", "read", "write"), FUNCTION_GRANTS, ids=GRANT_IDS)
+def test_table_grants_are_exactly_the_listed_tables(
+    synth: Synth, stack: str, name: str, read: set[str], write: set[str]
+) -> None:
+    statements = synth.role_statements(stack, role_of(synth, stack, name))
+    touched: set[str] = set()
+    written: set[str] = set()
+    for statement in statements:
+        actions = set(as_list(statement["Action"]))
+        tables = synth.tables_referenced(statement["Resource"], f"{APP}-{stack}")
+        if any(a.startswith(("dynamodb:", "kms:")) for a in actions):
+            touched |= tables
+        if actions & DYNAMODB_WRITES:
+            written |= tables
+    assert touched == read | write
+    assert written == write
+
+
+@pytest.mark.parametrize(("stack", "name", "read", "write"), FUNCTION_GRANTS, ids=GRANT_IDS)
+def test_roles_use_no_managed_policies(
+    synth: Synth, stack: str, name: str, read: set[str], write: set[str]
+) -> None:
+    role = synth.template(stack)["Resources"][role_of(synth, stack, name)]
+    assert not role["Properties"].get("ManagedPolicyArns")
+
+
+def test_api_may_read_api_keys_and_nothing_else_of_api_gateway(synth: Synth) -> None:
+    statements = synth.role_statements("api", role_of(synth, "api", f"{APP}-api"))
+    apigw = [
+        s for s in statements if any(a.startswith("apigateway:") for a in as_list(s["Action"]))
+    ]
+    assert [as_list(s["Action"]) for s in apigw] == [["apigateway:GET"]]
+    resource = apigw[0]["Resource"]
+    rendered = "".join(p if isinstance(p, str) else "" for p in resource["Fn::Join"][1])
+    assert rendered.endswith(":apigateway:ap-east-1::/apikeys/*")
