@@ -7,6 +7,7 @@ provisions and seeds afresh), which keeps the sandbox reproducible.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import sys
@@ -21,7 +22,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--refresh-minutes", type=float, default=FEEDS_REFRESH_MINUTES)
+    parser.add_argument("--verbose", action="store_true",
+                        help="show every function log line and metric (default: warnings only)")
     args = parser.parse_args(argv)
+
+    # The console shows what a developer needs; CloudWatch-style detail on request.
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    if not args.verbose:
+        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+        os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 
     from infra.local.platform import LocalPlatform
 

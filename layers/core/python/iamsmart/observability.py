@@ -42,10 +42,13 @@ def metrics() -> Metrics:
 
 
 def count(name: str, value: float = 1, **dimensions: str) -> None:
-    """One metric per business event (EMF in CloudWatch; printed locally)."""
-    from aws_lambda_powertools.metrics import MetricUnit
+    """One metric per business event, with its own dimensions, flushed at once (EMF in
+    CloudWatch; printed locally). ``single_metric`` keeps dimensions from leaking between
+    events, and between concurrent invocations sharing a process locally."""
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-    m = metrics()
-    for key, val in dimensions.items():
-        m.add_dimension(name=key, value=val)
-    m.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    with single_metric(name=name, unit=MetricUnit.Count, value=value,
+                       namespace=NAMESPACE) as metric:
+        metric.add_dimension(name="service", value="iamsmart")
+        for key, val in dimensions.items():
+            metric.add_dimension(name=key, value=val)
