@@ -39,10 +39,14 @@ def local_environment(endpoint: str | None, feed_urls: dict[str, str]) -> dict[s
 def apply_environment(env: dict[str, str]) -> None:
     os.environ.update(env)
     from iamsmart import aws
+    from iamsmart.catalogue import logic as catalogue
+    from iamsmart.feeds import dal as feeds
     from iamsmart.settings import settings
 
     settings.cache_clear()
     aws.reset()
+    feeds.reset()
+    catalogue.reset_cache()
 
 
 class LocalPlatform:
