@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from aws_cdk import CfnResource, Stack
+from aws_cdk import ArnFormat, CfnResource, Stack
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
@@ -126,7 +126,13 @@ class ApiProtection(Construct):
         rest_api.add_property_override(
             "AccessLogSetting",
             {
-                "DestinationArn": self.access_logs.log_group_arn,
+                # The group's ARN without the ":*" that LogGroup.log_group_arn ends with.
+                "DestinationArn": stack.format_arn(
+                    service="logs",
+                    resource="log-group",
+                    resource_name=self.access_logs.log_group_name,
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                ),
                 "Format": ACCESS_LOG_FORMAT,
             },
         )

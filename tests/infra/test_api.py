@@ -46,8 +46,10 @@ def test_stage_has_access_logs_tracing_and_no_body_logging(synth: Synth) -> None
     props = rest_api(synth)
     assert props["StageName"] == "api"
     assert props["TracingEnabled"] is True
-    destination = props["AccessLogSetting"]["DestinationArn"]["Fn::GetAtt"][0]
-    assert synth.template("api")["Resources"][destination]["Type"] == "AWS::Logs::LogGroup"
+    destination = props["AccessLogSetting"]["DestinationArn"]
+    [(_, group)] = synth.referenced_logical_ids(destination, "iamsmart-api")
+    assert synth.template("api")["Resources"][group]["Type"] == "AWS::Logs::LogGroup"
+    assert not str(destination).endswith(':*"]}')  # the group itself, not its streams
     assert "$context.identity.apiKeyId" in props["AccessLogSetting"]["Format"]
     assert all(m["DataTraceEnabled"] is False for m in props["MethodSettings"])
     assert props["EndpointConfiguration"] == "REGIONAL"  # CloudFront is the edge
