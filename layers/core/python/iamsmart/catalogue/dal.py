@@ -145,6 +145,27 @@ def _seed_actions(record: Any, service: Service, now: datetime) -> list[Any]:
     return actions
 
 
+def _record(record: Any, service: Service, now: datetime) -> Any:
+    return record(
+        service.id,
+        order=service.order,
+        dept_tc=service.department.tc,
+        dept_en=service.department.en,
+        dept_abbr=service.department.abbr,
+        name_tc=service.name_tc,
+        name_en=service.name_en,
+        name_en_basis=service.name_en_basis,
+        themes=list(service.themes),
+        audiences=list(service.audiences),
+        url=service.url,
+        keywords_en=list(service.keywords_en),
+        keywords_tc=list(service.keywords_tc),
+        note=service.note,
+        footnote_tc=service.footnote_tc,
+        updated_at=now,
+    )
+
+
 def all_services() -> list[Service]:
     """Every service, in catalogue order (a full scan: the catalogue is a few hundred items)."""
     record = model()
@@ -165,23 +186,30 @@ def get_service(service_id: str) -> Service | None:
 
 def seed(services: Iterable[Service], *, now: datetime | None = None) -> SeedResult:
     """Idempotent upsert of the seed: creates missing services, updates the seed-owned
-    fields of changed ones, and never touches a department's login link."""
+    fields of changed ones (unchanged ones are not rewritten), and never touches a
+    department's login link."""
     record = model()
     now = now or datetime.now(UTC)
     existing = {s.id: s for s in all_services()}
-    created = updated = unchanged = 0
+    new: list[Service] = []
+    updated = unchanged = 0
     for service in services:
         current = existing.get(service.id)
-        if current is not None and current.seed_fields() == service.seed_fields():
-            unchanged += 1
-            continue
-        with _translated("seed"):
-            # UpdateItem creates the item when absent and leaves other attributes alone.
-            record(service.id).update(actions=_seed_actions(record, service, now))
         if current is None:
-            created += 1
+            new.append(service)
+        elif current.seed_fields() == service.seed_fields():
+            unchanged += 1
         else:
+            with _translated("seed"):
+                # UpdateItem changes the seed's attributes only: the login link stays.
+                record(service.id).update(actions=_seed_actions(record, service, now))
             updated += 1
+    # Absent services are written whole, in batches. Safe without a condition: a login
+    # link can only be set on an existing service, and another seeder writes the same data.
+    with _translated("seed"), record.batch_write() as batch:
+        for service in new:
+            batch.save(_record(record, service, now))
+    created = len(new)
     return SeedResult(created=created, updated=updated, unchanged=unchanged)
 
 

@@ -74,9 +74,9 @@ def seed_catalogue() -> dict[str, int]:
 
     result = dal.seed(source.seed_services())
     reset_cache()
-    logger().info("catalogue seeded", extra={"created": result.created,
-                                             "updated": result.updated,
-                                             "unchanged": result.unchanged})
+    logger().info("catalogue seeded", extra={"services_created": result.created,
+                                             "services_updated": result.updated,
+                                             "services_unchanged": result.unchanged})
     return {"created": result.created, "updated": result.updated,
             "unchanged": result.unchanged}
 
