@@ -157,7 +157,8 @@ def test_throttling_becomes_unavailable(seeded):
 
     client = dal.model()._get_connection().connection.client
     with Stubber(client) as stub:
-        stub.add_client_error("scan", "ProvisionedThroughputExceededException", http_status_code=400)
+        stub.add_client_error("scan", "ProvisionedThroughputExceededException",
+                              http_status_code=400)
         with pytest.raises(errors.Unavailable):
             dal.all_services()
 
