@@ -127,6 +127,7 @@ def _json(status: int, code: str, en: str, tc: str) -> tuple[int, dict[str, str]
 
 class FrontHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # small JSON answers must not wait for delayed ACKs
     server_version = "iamsmart-local"
     sys_version = ""
     gateway: Gateway  # set by make_server
