@@ -141,23 +141,34 @@ def chalice_app(
 
     chalice packages into ``./chalice.out`` (relative to the working directory) and needs a
     region: package inside the cloud assembly directory so nothing lands in the source tree.
-    chalice imports the project's ``app`` module by name: make sure that is ``source/app.py``
-    (and not, say, this repository's CDK ``app.py``), then put ``sys.path`` back.
+
+    chalice imports the project's ``app`` module by that name. The import happens in a clean
+    slate and is undone afterwards: a chalice Blueprint can be registered on one app per
+    process only (registration consumes its deferred route options), so a second import of
+    the app next to another copy (the test suite's, or this repository's CDK ``app.py``
+    already cached as ``app``) would silently turn routes into GET routes.
     """
     os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
     outdir = Path(Stage.of(scope).outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     saved_path = list(sys.path)
-    foreign = sys.modules.get("app")
-    if foreign is not None and Path(getattr(foreign, "__file__", "") or "").parent != source:
-        del sys.modules["app"]
-    else:
-        foreign = None
+    saved_modules = {name: sys.modules.pop(name) for name in _modules_to_isolate(source)}
     sys.path.insert(0, str(source))
     try:
         with contextlib.chdir(outdir):
             return Chalice(scope, construct_id, source_dir=str(source), stage_config=stage_config)
     finally:
         sys.path[:] = saved_path
-        if foreign is not None:
-            sys.modules["app"] = foreign
+        for name in _modules_to_isolate(source):
+            del sys.modules[name]
+        sys.modules.update(saved_modules)
+
+
+def _modules_to_isolate(source: Path) -> list[str]:
+    """Loaded modules from ``source`` (the Chalice project), plus whatever is called ``app``."""
+    names = []
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if name == "app" or (file and Path(file).resolve().is_relative_to(source.resolve())):
+            names.append(name)
+    return names

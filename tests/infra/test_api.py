@@ -101,3 +101,20 @@ def test_api_gateway_can_write_logs(synth: Synth) -> None:
 def as_depends(resource: dict) -> list[str]:
     depends = resource.get("DependsOn", [])
     return depends if isinstance(depends, list) else [depends]
+
+
+def test_deployed_routes_are_the_routes_the_app_serves(synth: Synth, api_app) -> None:
+    """Same paths and methods in API Gateway as in the Chalice app; department keys enforced."""
+    paths = rest_api(synth)["DefinitionBody"]["paths"]
+    deployed = {
+        (path, method.upper())
+        for path, ops in paths.items()
+        for method in ops
+        if method != "options"  # CORS preflight, if any route enables it
+    }
+    served = {(path, method) for path, methods in api_app.routes.items() for method in methods}
+    assert deployed == served
+    for path, methods in api_app.routes.items():
+        for method, entry in methods.items():
+            op = paths[path][method.lower()]
+            assert bool(op.get("security")) == bool(entry.api_key_required), (path, method)
