@@ -126,7 +126,7 @@ WEB_CSP = (
 )
 WEB_SECURITY_HEADERS = {
     "Content-Security-Policy": WEB_CSP,
-    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains; preload",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",

@@ -14,10 +14,11 @@ from constructs import Construct
 
 from infra.constructs.buckets import log_bucket, private_bucket
 from infra.constructs.nag import acknowledge
-from infra.names import APP
+from infra.names import APP, WEB_CSP, WEB_SECURITY_HEADERS
 from infra.stacks.config import DeployConfig
 
-CONTENT_SECURITY_POLICY = "default-src 'self'; frame-ancestors 'none'"
+# The same headers as the local server sends (one definition in infra/names.py).
+CONTENT_SECURITY_POLICY = WEB_CSP
 HSTS_MAX_AGE = Duration.days(730)
 # Paths CloudFront sends to API Gateway rather than to the bucket.
 API_PATHS = ("/v1/*", "/healthz")
@@ -51,6 +52,13 @@ def security_headers(scope: Construct, construct_id: str) -> cloudfront.Response
                 override=True,
             ),
         ),
+        custom_headers_behavior=cloudfront.ResponseCustomHeadersBehavior(custom_headers=[
+            cloudfront.ResponseCustomHeader(
+                header="Permissions-Policy",
+                value=WEB_SECURITY_HEADERS["Permissions-Policy"],
+                override=True,
+            ),
+        ]),
     )
 
 

@@ -10,25 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from iamsmart import errors
 from iamsmart.catalogue.models import Department, Service
+from iamsmart.dynamo import translated
 from iamsmart.settings import settings
-
-# DynamoDB error codes that mean "try again later", not "your request is wrong".
-RETRYABLE = frozenset({
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "LimitExceededException",
-    "InternalServerError",
-    "ServiceUnavailable",
-    "TransactionConflictException",
-})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,19 +75,6 @@ def model() -> Any:
     """The PynamoDB model for the configured table (built once per table name)."""
     cfg = settings()
     return _model(cfg.services_table, cfg.region)
-
-
-@contextmanager
-def _translated(action: str) -> Iterator[None]:
-    from pynamodb.exceptions import PynamoDBException
-
-    try:
-        yield
-    except PynamoDBException as exc:
-        code = exc.cause_response_code
-        if code is None or code in RETRYABLE:
-            raise errors.Unavailable(operation=action) from exc
-        raise
 
 
 def _to_domain(item: Any) -> Service:
@@ -169,7 +145,7 @@ def _record(record: Any, service: Service, now: datetime) -> Any:
 def all_services() -> list[Service]:
     """Every service, in catalogue order (a full scan: the catalogue is a few hundred items)."""
     record = model()
-    with _translated("scan"):
+    with translated("scan"):
         services = [_to_domain(item) for item in record.scan()]
     return sorted(services, key=lambda s: (s.order, s.id))
 
@@ -177,7 +153,7 @@ def all_services() -> list[Service]:
 def get_service(service_id: str) -> Service | None:
     """One service, read consistently (for writes that must see the latest state)."""
     record = model()
-    with _translated("get"):
+    with translated("get"):
         try:
             return _to_domain(record.get(service_id, consistent_read=True))
         except record.DoesNotExist:
@@ -200,13 +176,13 @@ def seed(services: Iterable[Service], *, now: datetime | None = None) -> SeedRes
         elif current.seed_fields() == service.seed_fields():
             unchanged += 1
         else:
-            with _translated("seed"):
+            with translated("seed"):
                 # UpdateItem changes the seed's attributes only: the login link stays.
                 record(service.id).update(actions=_seed_actions(record, service, now))
             updated += 1
     # Absent services are written whole, in batches. Safe without a condition: a login
     # link can only be set on an existing service, and another seeder writes the same data.
-    with _translated("seed"), record.batch_write() as batch:
+    with translated("seed"), record.batch_write() as batch:
         for service in new:
             batch.save(_record(record, service, now))
     created = len(new)
@@ -223,7 +199,7 @@ def set_login_url(service_id: str, *, login_url: str, department_abbr: str,
     now = now or datetime.now(UTC)
     item = record(service_id)
     try:
-        with _translated("set_login_url"):
+        with translated("set_login_url"):
             item.update(
                 actions=[
                     record.login_url.set(login_url),

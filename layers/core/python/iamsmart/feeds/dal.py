@@ -13,25 +13,17 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from collections.abc import Iterable
+from typing import Any
 
 from iamsmart import errors
+from iamsmart.dynamo import translated
 from iamsmart.feeds import models
 from iamsmart.settings import settings
 
 RETENTION = dt.timedelta(days=7)
 # Payload JSON is kept well below DynamoDB's 400 KB item limit.
 MAX_PAYLOAD_BYTES = 350 * 1024
-
-# DynamoDB/botocore codes that mean "busy or down, try later" (not a bug of ours).
-_UNAVAILABLE_CODES = {
-    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
-    "InternalServerError", "ServiceUnavailable", "TransactionConflictException",
-}
-
-T = TypeVar("T")
-
 
 @functools.cache
 def _model() -> Any:
@@ -66,26 +58,6 @@ def reset() -> None:
     _model.cache_clear()
 
 
-def _guard(call: Callable[[], T]) -> T:
-    """Run a PynamoDB call; throttling and service failures become ``Unavailable``."""
-    from botocore.exceptions import BotoCoreError, ClientError
-    from pynamodb.exceptions import PynamoDBException
-
-    try:
-        return call()
-    except PynamoDBException as exc:
-        code = exc.cause_response_code
-        if code is None or code in _UNAVAILABLE_CODES:
-            raise errors.Unavailable(reason=code or "connection") from exc
-        raise
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in _UNAVAILABLE_CODES:
-            raise errors.Unavailable(reason=exc.response["Error"]["Code"]) from exc
-        raise
-    except BotoCoreError as exc:  # endpoint unreachable, read timeout
-        raise errors.Unavailable(reason=type(exc).__name__) from exc
-
-
 def _iso(value: dt.datetime) -> str:
     return models.to_hkt(value).isoformat()
 
@@ -101,14 +73,15 @@ def store_document(feed: str, document: models.FeedDocument, *, source_url: str,
                                   tc="解析後的文件過大，無法儲存。", stage="store")
     expires = int((fetched_at + RETENTION).timestamp())
     item = model(feed)
-    _guard(lambda: item.update(actions=[
-        model.payload.set(payload),
-        model.fetched_at.set(_iso(fetched_at)),
-        model.source_url.set(source_url),
-        model.items.set(document.item_count),
-        model.expires_at.set(expires),
-        model.failures.set(0),
-    ]))
+    with translated("store_document"):
+        item.update(actions=[
+            model.payload.set(payload),
+            model.fetched_at.set(_iso(fetched_at)),
+            model.source_url.set(source_url),
+            model.items.set(document.item_count),
+            model.expires_at.set(expires),
+            model.failures.set(0),
+        ])
 
 
 def record_failure(feed: str, *, error: str, message: str, at: dt.datetime) -> int:
@@ -117,13 +90,14 @@ def record_failure(feed: str, *, error: str, message: str, at: dt.datetime) -> i
     item = model(feed)
     # An item that never held good data still expires (7 days after its first failure).
     expires = int((at + RETENTION).timestamp())
-    _guard(lambda: item.update(actions=[
-        model.last_error.set(error),
-        model.last_error_message.set(message),
-        model.last_error_at.set(_iso(at)),
-        model.failures.add(1),
-        model.expires_at.set(model.expires_at | expires),
-    ]))
+    with translated("record_failure"):
+        item.update(actions=[
+            model.last_error.set(error),
+            model.last_error_message.set(message),
+            model.last_error_at.set(_iso(at)),
+            model.failures.add(1),
+            model.expires_at.set(model.expires_at | expires),
+        ])
     return int(item.failures or 0)
 
 
@@ -154,7 +128,8 @@ def get_states(feeds: Iterable[str], now: dt.datetime | None = None) -> dict[str
         return {}
     model = _model()
     moment = now or dt.datetime.now(dt.UTC)
-    items = _guard(lambda: list(model.batch_get(keys)))
+    with translated("get_states"):
+        items = list(model.batch_get(keys))
     return {item.feed: _state(item, moment) for item in items}
 
 
