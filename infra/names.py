@@ -117,6 +117,10 @@ API_TABLES_READ = ("feeds", "services")
 API_TABLES_WRITE = ("services",)
 
 
+# Paths served by the API (CloudFront behaviours in AWS, the local front server here);
+# everything else is the static site.
+API_PATHS = ("/v1/*", "/.well-known/*", "/healthz")
+
 # Security headers of the static site: CloudFront's response headers policy in AWS, and the
 # local server, both take them from here.
 WEB_CSP = (

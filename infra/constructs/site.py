@@ -14,14 +14,12 @@ from constructs import Construct
 
 from infra.constructs.buckets import log_bucket, private_bucket
 from infra.constructs.nag import acknowledge
-from infra.names import APP, WEB_CSP, WEB_SECURITY_HEADERS
+from infra.names import API_PATHS, APP, WEB_CSP, WEB_SECURITY_HEADERS
 from infra.stacks.config import DeployConfig
 
 # The same headers as the local server sends (one definition in infra/names.py).
 CONTENT_SECURITY_POLICY = WEB_CSP
 HSTS_MAX_AGE = Duration.days(730)
-# Paths CloudFront sends to API Gateway rather than to the bucket.
-API_PATHS = ("/v1/*", "/healthz")
 
 
 def security_headers(scope: Construct, construct_id: str) -> cloudfront.ResponseHeadersPolicy:

@@ -8,6 +8,7 @@ keys and usage plans stored in (moto's) API Gateway; everything else is served f
 from __future__ import annotations
 
 import base64
+import fnmatch
 import json
 import mimetypes
 import threading
@@ -21,7 +22,7 @@ from chalice.local import LocalGateway, LocalGatewayException
 
 from iamsmart import aws
 from iamsmart.observability import logger
-from infra.names import ROOT, WEB_SECURITY_HEADERS
+from infra.names import API_PATHS, ROOT, WEB_SECURITY_HEADERS
 
 WEB_DIR = ROOT / "web"
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
@@ -146,7 +147,7 @@ class FrontHandler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         path = self.path.split("?", 1)[0]
-        if path == "/healthz" or path.startswith("/v1/"):
+        if any(fnmatch.fnmatchcase(path, pattern) for pattern in API_PATHS):
             status, headers, body = self._api()
         elif self.command in ("GET", "HEAD"):
             status, headers, body = self._static(path)

@@ -54,6 +54,7 @@ class RouteDoc:
     tag: str
     query: type[BaseModel] | None
     body: type[BaseModel] | None
+    form: type[BaseModel] | None
     response: type[BaseModel] | None
     status: int
     api_key: bool
@@ -71,11 +72,14 @@ def status_for(exc: errors.DomainError) -> int:
 
 
 def error_response(exc: errors.DomainError) -> Response:
+    """``{"error", "error_description", "message": {"en", "tc"}}``: OAuth 2.0's error shape
+    (RFC 6749 §5.2) and the platform's bilingual message in one body."""
     status = status_for(exc)
-    body: dict[str, Any] = {"error": exc.code, "message": {"en": exc.en, "tc": exc.tc}}
+    body: dict[str, Any] = {"error": exc.code, "error_description": exc.en,
+                            "message": {"en": exc.en, "tc": exc.tc}}
     if exc.details:
         body["details"] = exc.details
-    headers = dict(SECURITY_HEADERS)
+    headers = {**SECURITY_HEADERS, **exc.headers}
     if isinstance(exc, errors.Unavailable | errors.TooManyRequests):
         headers["Retry-After"] = str(getattr(exc, "retry_after", 5))
     return Response(body=json.dumps(body, ensure_ascii=False), status_code=status,
@@ -150,6 +154,29 @@ def parse_json(raw: bytes | None) -> Any:
     return value
 
 
+MAX_FORM_BYTES = 64 * 1024
+
+
+def parse_form(model: type[BaseModel], raw: bytes | None) -> BaseModel:
+    """application/x-www-form-urlencoded (OAuth endpoints): size-capped, UTF-8, and a
+    parameter given twice is refused (RFC 6749 §3.1)."""
+    from urllib.parse import parse_qsl
+
+    if raw is not None and len(raw) > MAX_FORM_BYTES:
+        raise errors.PayloadTooLarge()
+    try:
+        pairs = parse_qsl((raw or b"").decode("utf-8"), keep_blank_values=False,
+                          strict_parsing=False, max_num_fields=100)
+    except (UnicodeDecodeError, ValueError):
+        raise errors.InvalidInput(en="The form body is not valid.",
+                                  tc="表格內容無效。") from None
+    values = _no_duplicates(pairs)
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise _validation_error(exc, "body") from None
+
+
 def parse_body(model: type[BaseModel], raw: bytes | None) -> BaseModel:
     value = parse_json(raw)
     try:
@@ -173,13 +200,19 @@ def route(
     tag: str,
     query: type[BaseModel] | None = None,
     body: type[BaseModel] | None = None,
+    form: type[BaseModel] | None = None,
     response: type[BaseModel] | None = None,
     status: int = 200,
     api_key: bool = False,
     cache_seconds: int = 0,
     errors_documented: tuple[int, ...] = (400,),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare a route: validated input in, a model out, errors mapped, documented."""
+    """Declare a route: validated input in, a model out, errors mapped, documented.
+
+    ``body`` is a JSON body, ``form`` a urlencoded one (the view gets it as ``body``). A view
+    may return a chalice ``Response`` itself (redirects, HTML pages, cookies); it is passed
+    through with the security headers added where it set none.
+    """
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
@@ -191,6 +224,8 @@ def route(
                     kwargs["query"] = parse_query(query, request.query_params)
                 if body is not None:
                     kwargs["body"] = parse_body(body, request.raw_body)
+                elif form is not None:
+                    kwargs["body"] = parse_form(form, request.raw_body)
                 result = fn(**kwargs)
             except errors.DomainError as exc:
                 log = logger()
@@ -201,13 +236,16 @@ def route(
                                extra={"path": path, "type": type(exc).__name__,
                                       "detail": scrub(str(exc))[:200]})
                 return error_response(errors.DomainError())
+            if isinstance(result, Response):
+                result.headers = {**SECURITY_HEADERS, **(result.headers or {})}
+                return result
             headers = dict(SECURITY_HEADERS)
             if cache_seconds:
                 headers["Cache-Control"] = f"public, max-age={cache_seconds}"
             return Response(body=_dump(result), status_code=status, headers=headers)
 
         bp.route(path, methods=[method], api_key_required=api_key)(view)
-        ROUTES.append(RouteDoc(path, method, summary, tag, query, body, response, status,
+        ROUTES.append(RouteDoc(path, method, summary, tag, query, body, form, response, status,
                                api_key, errors_documented))
         return fn
 

@@ -17,6 +17,7 @@ def _error_schema() -> dict[str, Any]:
         "required": ["error", "message"],
         "properties": {
             "error": {"type": "string", "description": "Machine-readable error code."},
+            "error_description": {"type": "string", "description": "English text (OAuth)."},
             "message": {
                 "type": "object",
                 "required": ["en", "tc"],
@@ -69,6 +70,10 @@ def _operation(doc: RouteDoc, schemas: _Schemas) -> dict[str, Any]:
     if doc.body is not None:
         op["requestBody"] = {"required": True, "content": {
             "application/json": {"schema": schemas.ref(doc.body, "validation")}}}
+    elif doc.form is not None:
+        op["requestBody"] = {"required": True, "content": {
+            "application/x-www-form-urlencoded": {"schema": schemas.ref(doc.form,
+                                                                        "validation")}}}
     ok: dict[str, Any] = {"description": "OK"}
     if doc.response is not None:
         ok["content"] = {"application/json": {"schema": schemas.ref(doc.response,

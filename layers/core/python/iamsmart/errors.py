@@ -14,10 +14,13 @@ class DomainError(Exception):
     en = "Something went wrong."
     tc = "發生錯誤。"
 
-    def __init__(self, en: str | None = None, tc: str | None = None, **details: object):
+    def __init__(self, en: str | None = None, tc: str | None = None,
+                 headers: dict[str, str] | None = None, **details: object):
         self.en = en or type(self).en
         self.tc = tc or type(self).tc
         self.details = details
+        # Protocol headers the answer must carry (WWW-Authenticate, DPoP-Nonce ...).
+        self.headers = headers or {}
         super().__init__(self.en)
 
 
