@@ -71,7 +71,7 @@ class ServiceQuery(BaseModel):
     """``GET /v1/services`` query string (theme/audience/q are checked in ``logic`` so that
     their errors can say exactly what is wrong, in both languages)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     theme: str | None = Field(default=None, description="A theme id (see `themes`).")
     audience: str | None = Field(default=None, description="An audience id (see `audiences`).")
@@ -81,22 +81,28 @@ class ServiceQuery(BaseModel):
 
 
 class LangQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     lang: Lang = Field(default="en", description="Language of names: en or tc.")
 
 
 class VocabularyItem(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     id: str
     name: str
 
 
 class DepartmentOut(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     name: str
     abbr: str
 
 
 class ServiceItem(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     id: str
     name: str
     department: DepartmentOut
@@ -108,6 +114,8 @@ class ServiceItem(BaseModel):
 
 
 class ServiceList(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     lang: Lang
     count: int
     themes: list[VocabularyItem]
@@ -120,12 +128,14 @@ class ServiceDetail(ServiceItem):
 
 
 class LoginLinkBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     login_url: str = Field(description="https URL, at most 2048 characters, without fragment "
                            "or credentials.")
 
 
 class LoginLinkResult(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     id: str
     login_url: str

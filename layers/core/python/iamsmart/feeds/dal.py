@@ -107,7 +107,7 @@ def _state(item: Any, now: dt.datetime) -> models.FeedState:
     expired = item.expires_at is not None and item.expires_at <= now.timestamp()
     if item.payload is not None and not expired:
         try:
-            document = models.DOCUMENT.validate_json(item.payload)
+            document = models.document_adapter().validate_json(item.payload)
             fetched_at = dt.datetime.fromisoformat(item.fetched_at) if item.fetched_at else None
         except ValueError:  # a payload written by an incompatible version: treat as absent
             document, fetched_at = None, None

@@ -8,6 +8,7 @@ These are not the API's response models (see ``wire``) nor the stored item (see 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter
@@ -28,7 +29,7 @@ HKTime = Annotated[dt.datetime, AfterValidator(to_hkt)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 # --- HKO --------------------------------------------------------------------------------------
@@ -252,7 +253,10 @@ FeedDocument = Annotated[
     Field(discriminator="kind"),
 ]
 
-DOCUMENT = TypeAdapter(FeedDocument)
+@functools.cache
+def document_adapter() -> TypeAdapter[FeedDocument]:
+    """Validates a stored document of any kind (built on first use, off the cold path)."""
+    return TypeAdapter(FeedDocument)
 
 
 class FeedState(_Model):
