@@ -122,7 +122,8 @@ class Gateway(LocalGateway):
 
 
 def _json(status: int, code: str, en: str, tc: str) -> tuple[int, dict[str, str], bytes]:
-    body = json.dumps({"error": code, "message": {"en": en, "tc": tc}}, ensure_ascii=False)
+    body = json.dumps({"error": code, "error_description": en, "message": {"en": en, "tc": tc}},
+                      ensure_ascii=False)
     return status, {"Content-Type": "application/json; charset=utf-8"}, body.encode()
 
 
