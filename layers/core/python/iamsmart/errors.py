@@ -68,8 +68,8 @@ class Unavailable(DomainError):
     tc = "服務暫時未能提供，請稍後再試。"
 
     def __init__(self, en: str | None = None, tc: str | None = None, retry_after: int = 5,
-                 **details: object):
-        super().__init__(en, tc, **details)
+                 headers: dict[str, str] | None = None, **details: object):
+        super().__init__(en, tc, headers, **details)
         self.retry_after = retry_after
 
 
