@@ -28,7 +28,7 @@ browser:  ## Debian's chromium for the browser tests (never `playwright install`
 dev: env  ## the whole platform on loopback: prints Ready: http://127.0.0.1:$(PORT)
 	PORT=$(PORT) $(BIN)/python -m infra.local
 
-test: env browser  ## every tier
+test: env browser lint  ## every tier (after ruff and mypy)
 	$(BIN)/pytest tests/unit tests/integration -n 2
 	$(BIN)/pytest tests/infra
 	$(BIN)/pytest tests/e2e
