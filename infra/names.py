@@ -140,3 +140,44 @@ WEB_SECURITY_HEADERS = {
 
 def table_environment() -> dict[str, str]:
     return {t.env: t.name for t in TABLES.values()}
+
+
+# --- KMS keys that are not table keys (signing, keyed hashes) ---------------------------
+
+@dataclass(frozen=True)
+class KeySpec:
+    """A customer-managed KMS key the code uses directly, reached through its alias."""
+
+    id: str
+    key_spec: str  # KMS KeySpec
+    key_usage: str  # KMS KeyUsage
+    description: str
+    tags: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def alias(self) -> str:
+        return f"alias/{APP}-{self.id}"
+
+    @property
+    def env(self) -> str:
+        """``oidc-signing`` -> ``OIDC_SIGNING_KEY_ALIAS`` (settings field ``..._key_alias``)."""
+        return f"{self.id.upper().replace('-', '_')}_KEY_ALIAS"
+
+
+# Tag marking a key whose public half is published in the OIDC JWKS (every enabled key with
+# this tag is published: the alias target signs, older enabled keys stay for verification).
+OIDC_SIGNING_TAG = ("iamsmart:purpose", "oidc-signing")
+
+KEYS: dict[str, KeySpec] = {
+    k.id: k
+    for k in (
+        KeySpec("oidc-signing", key_spec="ECC_NIST_P256", key_usage="SIGN_VERIFY",
+                description="Signs ID tokens and receipts (ES256)", tags=(OIDC_SIGNING_TAG,)),
+        KeySpec("hkid-hmac", key_spec="HMAC_256", key_usage="GENERATE_VERIFY_MAC",
+                description="Keyed hash (HMAC-SHA-256) of HKID numbers for lookups"),
+    )
+}
+
+
+def key_environment() -> dict[str, str]:
+    return {k.env: k.alias for k in KEYS.values()}

@@ -21,10 +21,13 @@ from iamsmart import aws
 from infra.names import (
     APP,
     FUNCTIONS,
+    KEYS,
     SEEDERS,
     STATE_MACHINES,
     TABLES,
+    KeySpec,
     StateMachineSpec,
+    key_environment,
     substitution_key,
 )
 
@@ -149,6 +152,30 @@ def create_department_keys() -> dict[str, str]:
     return keys
 
 
+def create_key(spec: KeySpec, *, point_alias: bool = True) -> str:
+    """A KMS key as specified (tags included); the alias points at it. Returns its ARN.
+
+    Calling it again for the same spec is a rotation: a new key becomes the alias target and
+    the previous one stays enabled (still published in the JWKS) until it is disabled.
+    """
+    kms = aws.client("kms")
+    meta = kms.create_key(
+        Description=spec.description, KeySpec=spec.key_spec, KeyUsage=spec.key_usage,
+        Tags=[{"TagKey": k, "TagValue": v} for k, v in spec.tags],
+    )["KeyMetadata"]
+    if point_alias:
+        try:
+            kms.update_alias(AliasName=spec.alias, TargetKeyId=meta["KeyId"])
+        except kms.exceptions.NotFoundException:
+            kms.create_alias(AliasName=spec.alias, TargetKeyId=meta["KeyId"])
+    return meta["Arn"]
+
+
+def create_keys() -> dict[str, str]:
+    """Every key in ``infra.names.KEYS`` (id -> ARN)."""
+    return {spec.id: create_key(spec) for spec in KEYS.values()}
+
+
 def seed() -> None:
     """Sandbox data every fresh platform starts with (``infra.names.SEEDERS``)."""
     for target in SEEDERS:
@@ -159,7 +186,8 @@ def seed() -> None:
 def provision(environment: dict[str, str], *, fast: bool = True) -> Platform:
     aws.reset()
     create_tables()
-    functions = create_functions(environment)
+    create_keys()
+    functions = create_functions({**key_environment(), **environment})
     machines = create_state_machines(functions, fast)
     keys = create_department_keys()
     seed()

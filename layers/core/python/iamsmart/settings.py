@@ -32,6 +32,11 @@ class Settings(BaseModel):
     feed_timeout_seconds: float = 10.0
     # Seconds a catalogue snapshot is reused inside one warm function.
     catalogue_cache_seconds: float = 60.0
+    # KMS key aliases (infra/names.py KEYS): the OIDC signing key and the HKID HMAC key.
+    oidc_signing_key_alias: str = "alias/iamsmart-oidc-signing"
+    hkid_hmac_key_alias: str = "alias/iamsmart-hkid-hmac"
+    # Seconds the signing key resolution (alias target) and the JWKS are reused when warm.
+    signing_key_cache_seconds: float = 300.0
 
     @classmethod
     def from_environ(cls, environ: dict[str, str] | None = None) -> Settings:
