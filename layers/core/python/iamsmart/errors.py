@@ -97,3 +97,21 @@ class MalformedFeed(DomainError):
     """The upstream answered, but the document is not the format we expect."""
 
     code = "malformed_feed"
+
+
+# --- face images (registration, face step-up) ------------------------------------------
+
+class InvalidImage(InvalidInput):
+    """An uploaded photo is not a usable JPEG or PNG (type, corruption, pixel limits)."""
+
+    code = "invalid_image"
+    en = "The photo could not be used. Please upload a clear JPEG or PNG photo."
+    tc = "未能使用此相片。請上載清晰的 JPEG 或 PNG 相片。"
+
+
+class FaceNotUsable(InvalidImage):
+    """The photo is an image, but not exactly one whole face (none, several, cut off)."""
+
+    code = "face_not_usable"
+    en = "The photo must show exactly one whole face. Please take the photo again."
+    tc = "相片必須清楚顯示一張完整的面孔。請重新拍攝。"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -37,6 +38,16 @@ class Settings(BaseModel):
     hkid_hmac_key_alias: str = "alias/iamsmart-hkid-hmac"
     # Seconds the signing key resolution (alias target) and the JWKS are reused when warm.
     signing_key_cache_seconds: float = 300.0
+
+    # Face engine (iamsmart.faces): "rekognition" in AWS, "local" (dlib) on the local platform.
+    face_engine: Literal["rekognition", "local"] = "rekognition"
+    # Similarity (0..1) at or above which two faces match; within the margin below it the
+    # result is "borderline" (refused with a retry, or manual review), below that "no_match".
+    face_match_threshold: float = Field(default=0.90, ge=0.5, le=1.0)
+    face_borderline_margin: float = Field(default=0.05, ge=0.0, le=0.5)
+    # Upload limits checked before any engine sees the bytes (Rekognition takes at most 5 MB).
+    face_image_max_bytes: int = Field(default=5 * 1024 * 1024, gt=0, le=5 * 1024 * 1024)
+    face_image_max_pixels: int = Field(default=25_000_000, gt=0)
 
     @classmethod
     def from_environ(cls, environ: dict[str, str] | None = None) -> Settings:
