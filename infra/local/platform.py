@@ -28,6 +28,8 @@ def local_environment(endpoint: str | None, feed_urls: dict[str, str]) -> dict[s
         "POWERTOOLS_SERVICE_NAME": "iamsmart",
         "POWERTOOLS_METRICS_NAMESPACE": "IAmSmart",
         "FEED_URLS": json.dumps(feed_urls),
+        # Rekognition in AWS; dlib's descriptor here (moto's compare_faces is one canned answer).
+        "FACE_ENGINE": "local",
         **table_environment(),
     }
     if endpoint:
