@@ -9,6 +9,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from infra.constructs.alarms import Alarms
+from infra.constructs.keys import PlatformKeys
 from infra.constructs.tables import EncryptedTable
 from infra.names import TABLES
 from infra.stacks.config import DeployConfig
@@ -32,3 +33,5 @@ class DataStack(Stack):
             table = EncryptedTable(self, construct_id(spec.id), spec=spec, config=config)
             self.tables[spec.id] = table
             alarms.table(spec.id, table.table)
+        #: key id (as in infra.names.KEYS) -> KMS key (OIDC signing, HKID HMAC).
+        self.keys = PlatformKeys(self, "Keys", config=config).keys
