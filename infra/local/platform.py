@@ -8,7 +8,7 @@ import threading
 import urllib.request
 from typing import Any
 
-from infra.names import REGION, ROOT, table_environment
+from infra.names import REGION, ROOT, key_environment, table_environment
 
 FEED_FIXTURES = ROOT / "tests" / "fixtures" / "feeds"
 
@@ -31,6 +31,7 @@ def local_environment(endpoint: str | None, feed_urls: dict[str, str]) -> dict[s
         # Rekognition in AWS; dlib's descriptor here (moto's compare_faces is one canned answer).
         "FACE_ENGINE": "local",
         **table_environment(),
+        **key_environment(),
     }
     if endpoint:
         env["AWS_ENDPOINT_URL"] = endpoint
