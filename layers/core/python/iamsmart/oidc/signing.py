@@ -53,7 +53,7 @@ class InvalidToken(errors.InvalidInput):
 class PublicKey:
     arn: str
     kid: str
-    jwk: dict[str, str]  # public JWK with kid, use, alg
+    jwk: dict[str, Any]  # public JWK with kid, use, alg
 
 
 _lock = threading.Lock()
