@@ -123,7 +123,7 @@ def test_kms_trouble_fails_closed(kms: str, code: str, monkeypatch: pytest.Monke
         stub.add_client_error("sign", service_error_code=code, http_status_code=400)
         with pytest.raises(errors.Unavailable) as caught:
             signing.sign(CLAIMS)
-    assert caught.value.details["kms_error"] == code
+    assert caught.value.details["aws_error"] == code
 
 
 def test_throttled_while_resolving_the_key_fails_closed(kms: str) -> None:
@@ -176,7 +176,7 @@ def test_disabled_cached_key_is_resolved_again(kms: str, monkeypatch: pytest.Mon
     def kms_call(operation: str, **params: object) -> dict:
         if operation == "sign" and params["KeyId"] == kms:
             refused.append(operation)
-            raise errors.Unavailable(kms_error="DisabledException")
+            raise errors.Unavailable(aws_error="DisabledException")
         return real(operation, **params)
 
     monkeypatch.setattr(signing, "_kms", kms_call)
@@ -248,7 +248,7 @@ def test_jwks_listing_throttled_is_unavailable(kms: str) -> None:
                               http_status_code=400)
         with pytest.raises(errors.Unavailable) as caught:
             signing.jwks()
-    assert caught.value.details["kms_error"] == "ThrottlingException"
+    assert caught.value.details["aws_error"] == "ThrottlingException"
 
 
 def test_oversized_claims_are_refused_before_kms(kms: str) -> None:

@@ -147,7 +147,7 @@ def test_failures_fail_closed(engine, client, selfie, reference, code, status, s
     client.stub.add_client_error(step, service_error_code=code, http_status_code=status)
     with pytest.raises(errors.Unavailable) as exc:
         engine.compare(selfie, reference)
-    assert exc.value.retry_after > 0 and exc.value.details["aws_code"] == code
+    assert exc.value.retry_after > 0 and exc.value.details["aws_error"] == code
 
 
 @pytest.mark.parametrize("code", ["InvalidImageFormatException", "ImageTooLargeException"])

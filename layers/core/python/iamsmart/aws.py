@@ -7,9 +7,13 @@ environment in AWS), so the same code talks to AWS or to the embedded moto serve
 from __future__ import annotations
 
 import functools
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
+from iamsmart import errors
 from iamsmart.settings import settings
+
+T = TypeVar("T")
 
 
 @functools.cache
@@ -28,3 +32,32 @@ def client(service: str) -> Any:
 def reset() -> None:
     """Forget cached clients (tests switch endpoints between runs)."""
     client.cache_clear()
+
+
+def guarded(service: str, operation: str, call: Callable[[], T],
+            refusals: Mapping[str, type[errors.DomainError]] | None = None) -> T:
+    """Run one AWS call that must fail closed (KMS, Rekognition): an error code listed in
+    ``refusals`` becomes that domain error; every other failure (throttling, outage, access)
+    becomes ``errors.Unavailable`` (503 with Retry-After), never a partial success. Only the
+    error code is logged: requests may hold personal data."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from iamsmart.observability import logger
+
+    try:
+        return call()
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "Unknown")
+        if refusals and code in refusals:
+            raise refusals[code](aws_error=code) from None
+    except BotoCoreError as exc:  # connection, read timeout, retries exhausted
+        code = type(exc).__name__
+    logger().warning("AWS call failed", extra={"aws_service": service,
+                                               "aws_operation": operation, "aws_error": code})
+    raise errors.Unavailable(aws_service=service, aws_error=code)
+
+
+def call(service: str, operation: str, **params: Any) -> Any:
+    """``client(service).<operation>(**params)``, guarded (see ``guarded``)."""
+    return guarded(service, operation,
+                   lambda: getattr(client(service), operation)(**params))

@@ -20,13 +20,6 @@ from iamsmart.settings import Settings
 
 T = TypeVar("T")
 
-UNAVAILABLE_CODES = frozenset({
-    "ThrottlingException",
-    "ProvisionedThroughputExceededException",
-    "InternalServerError",
-    "ServiceUnavailableException",
-    "LimitExceededException",
-})
 INVALID_IMAGE_CODES = frozenset({
     "InvalidImageFormatException",
     "ImageTooLargeException",
@@ -35,18 +28,12 @@ INVALID_IMAGE_CODES = frozenset({
 
 
 def _call(operation: Callable[..., T], **params: Any) -> T:
-    from botocore.exceptions import BotoCoreError, ClientError
+    """Fail closed: refusals of the image are ``InvalidImage``; everything else (throttling,
+    outage, access, validation) is ``Unavailable``, never a match."""
+    from iamsmart.aws import guarded
 
-    try:
-        return operation(**params)
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code in INVALID_IMAGE_CODES:
-            raise errors.InvalidImage(reason="engine_refused") from exc
-        # Access, validation and unknown errors fail closed too: never a match.
-        raise errors.Unavailable(reason="rekognition", aws_code=code) from exc
-    except BotoCoreError as exc:  # connection, read timeout, retries exhausted ...
-        raise errors.Unavailable(reason="rekognition") from exc
+    refusals = dict.fromkeys(INVALID_IMAGE_CODES, errors.InvalidImage)
+    return guarded("rekognition", operation.__name__, lambda: operation(**params), refusals)
 
 
 class RekognitionFaceEngine:

@@ -19,7 +19,6 @@ import unicodedata
 from dataclasses import dataclass
 
 from iamsmart import errors
-from iamsmart.observability import logger
 
 # After normalisation: prefix, six digits, check character, in brackets or compact.
 _FORMAT = re.compile(r"([A-Z]{1,2})([0-9]{6})(?:\(([0-9A])\)|([0-9A]))")
@@ -118,22 +117,10 @@ def keyed_hash(hkid: str | HKID) -> str:
 
 
 def _generate_mac(message: bytes) -> bytes:
-    from botocore.exceptions import BotoCoreError, ClientError
-
     from iamsmart import aws
     from iamsmart.settings import settings
 
-    try:
-        answer = aws.client("kms").generate_mac(
-            KeyId=settings().hkid_hmac_key_alias, Message=message,
-            MacAlgorithm="HMAC_SHA_256",
-        )
-    except ClientError as exc:
-        # Only the error code: the request (which holds the number) is never logged.
-        code = exc.response.get("Error", {}).get("Code", "Unknown")
-        logger().warning("KMS GenerateMac failed", extra={"kms_error": code})
-        raise errors.Unavailable(kms_error=code) from None
-    except BotoCoreError as exc:
-        logger().warning("KMS unreachable", extra={"kms_error": type(exc).__name__})
-        raise errors.Unavailable(kms_error=type(exc).__name__) from None
+    # Guarded: only the error code is ever logged, never the request holding the number.
+    answer = aws.call("kms", "generate_mac", KeyId=settings().hkid_hmac_key_alias,
+                      Message=message, MacAlgorithm="HMAC_SHA_256")
     return answer["Mac"]

@@ -92,21 +92,9 @@ def _ttl() -> float:
 
 def _kms(operation: str, **params: Any) -> dict[str, Any]:
     """One KMS call; throttling, outages and refusals become ``errors.Unavailable``."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
     from iamsmart import aws
 
-    try:
-        return getattr(aws.client("kms"), operation)(**params)
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "Unknown")
-        logger().warning("KMS call failed", extra={"kms_operation": operation,
-                                                   "kms_error": code})
-        raise errors.Unavailable(kms_error=code) from None
-    except BotoCoreError as exc:
-        logger().warning("KMS unreachable", extra={"kms_operation": operation,
-                                                   "kms_error": type(exc).__name__})
-        raise errors.Unavailable(kms_error=type(exc).__name__) from None
+    return aws.call("kms", operation, **params)  # type: ignore[no-any-return]
 
 
 def _public_key(arn: str) -> PublicKey:
@@ -118,7 +106,7 @@ def _public_key(arn: str) -> PublicKey:
     answer = _kms("get_public_key", KeyId=arn)
     key = ECKey.import_key(answer["PublicKey"])
     if key.as_dict(private=False).get("crv") != "P-256":
-        raise errors.Unavailable(kms_error="UnexpectedKeySpec")
+        raise errors.Unavailable(aws_error="UnexpectedKeySpec")
     kid = key.thumbprint()
     jwk = {**key.as_dict(private=False), "kid": kid, "use": "sig", "alg": ALGORITHM}
     public = PublicKey(arn=arn, kid=kid, jwk=jwk)
@@ -145,7 +133,7 @@ def _resolve_current() -> PublicKey:
         # Misconfigured: a token from this key could not be verified. Fail closed.
         logger().error("OIDC signing alias target is not an enabled, tagged P-256 key",
                        extra={"key_arn": arn})
-        raise errors.Unavailable(kms_error="SigningKeyMisconfigured")
+        raise errors.Unavailable(aws_error="SigningKeyMisconfigured")
     return _public_key(arn)
 
 
@@ -178,7 +166,7 @@ def sign(claims: Mapping[str, Any], *, typ: str = "JWT") -> str:
                        SigningAlgorithm=_KMS_ALGORITHM)["Signature"]
         except errors.Unavailable as exc:
             # The cached key was disabled or deleted meanwhile: resolve the alias once more.
-            if attempt == 1 and exc.details.get("kms_error") in _STALE_KEY:
+            if attempt == 1 and exc.details.get("aws_error") in _STALE_KEY:
                 _current = None
                 continue
             raise
@@ -203,19 +191,12 @@ def jwks() -> dict[str, Any]:
     cached = _jwks
     if cached is not None and cached[0] > now:
         return cached[1]
-    from botocore.exceptions import BotoCoreError, ClientError
-
     from iamsmart import aws
 
     keys: list[dict[str, str]] = []
     pages = aws.client("kms").get_paginator("list_keys").paginate()
-    try:
-        listed = [k["KeyArn"] for page in pages for k in page["Keys"]]
-    except (ClientError, BotoCoreError) as exc:
-        code = (exc.response.get("Error", {}).get("Code", "Unknown")
-                if isinstance(exc, ClientError) else type(exc).__name__)
-        logger().warning("KMS ListKeys failed", extra={"kms_error": code})
-        raise errors.Unavailable(kms_error=code) from None
+    listed = aws.guarded("kms", "list_keys",
+                         lambda: [k["KeyArn"] for page in pages for k in page["Keys"]])
     for arn in listed:
         meta = _kms("describe_key", KeyId=arn)["KeyMetadata"]
         if (meta.get("KeyState") != "Enabled" or meta.get("KeyUsage") != "SIGN_VERIFY"
