@@ -84,6 +84,23 @@ def grant_tables(
         acknowledge(role, TABLE_GRANT_REASONS)
 
 
+def logs_and_role(
+    scope: Construct, *, function_name: str, description: str, config: DeployConfig,
+    log_id: str = "Logs", role_id: str = "Role",
+) -> tuple[logs.LogGroup, iam.Role]:
+    """A function's own log group (retention, removal per stage) and its least-privilege
+    role writing only there: shared by the task functions and the Chalice API."""
+    log_group = logs.LogGroup(
+        scope,
+        log_id,
+        log_group_name=f"/aws/lambda/{function_name}",
+        retention=config.log_retention,
+        removal_policy=config.removal_policy,
+    )
+    role = function_role(scope, role_id, log_group=log_group, description=description)
+    return log_group, role
+
+
 class PythonFunction(Construct):
     """A Python Lambda function with our layers, tracing, its own log group and role."""
 
@@ -102,15 +119,9 @@ class PythonFunction(Construct):
         if not spec.source.is_dir():
             raise FileNotFoundError(f"{spec.id}: no code at {spec.source}")
         self.spec = spec
-        self.log_group = logs.LogGroup(
-            self,
-            "Logs",
-            log_group_name=f"/aws/lambda/{spec.name}",
-            retention=config.log_retention,
-            removal_policy=config.removal_policy,
-        )
-        self.role = function_role(
-            self, "Role", log_group=self.log_group, description=f"Runs the {spec.name} function"
+        self.log_group, self.role = logs_and_role(
+            self, function_name=spec.name, description=f"Runs the {spec.name} function",
+            config=config,
         )
         self.function = lambda_.Function(
             self,

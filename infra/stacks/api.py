@@ -11,14 +11,13 @@ from typing import Any
 
 from aws_cdk import CfnOutput, Stack, Stage
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from chalice.cdk import Chalice
 from constructs import Construct
 
 from infra.constructs.alarms import Alarms
 from infra.constructs.api_protection import ApiProtection
-from infra.constructs.functions import function_role, grant_tables
+from infra.constructs.functions import grant_tables, logs_and_role
 from infra.constructs.nag import acknowledge
 from infra.constructs.tables import EncryptedTable
 from infra.layers import RUNTIME, Layers
@@ -51,18 +50,10 @@ class ApiStack(Stack):
         config = DeployConfig.of(self)
         layers = Layers(self, "Layers")
 
-        self.log_group = logs.LogGroup(
-            self,
-            "HandlerLogs",
-            log_group_name=f"/aws/lambda/{API_FUNCTION_NAME}",
-            retention=config.log_retention,
-            removal_policy=config.removal_policy,
-        )
-        self.role = function_role(
-            self,
-            "HandlerRole",
-            log_group=self.log_group,
+        self.log_group, self.role = logs_and_role(
+            self, function_name=API_FUNCTION_NAME, config=config,
             description=f"Runs the {API_NAME} Chalice app",
+            log_id="HandlerLogs", role_id="HandlerRole",
         )
         grant_tables(self.role, tables, read=API_TABLES_READ, write=API_TABLES_WRITE)
         # The calling department is resolved from its API key id (value not needed).
