@@ -81,6 +81,18 @@ TABLES: dict[str, TableSpec] = {
         TableSpec("feeds", partition_key="feed", ttl_attribute="expires_at"),
         # The service catalogue (seeded from the 2023 plan's 51 services).
         TableSpec("services", partition_key="id"),
+        # Citizens' accounts (identity), and uniqueness guards beside them ("hkid#<hash>").
+        TableSpec("accounts", partition_key="id"),
+        # Passkeys ("passkey#<credential id>") and app device keys ("device#<id>") per account.
+        TableSpec("authenticators", partition_key="account_id", sort_key="id"),
+        # SSO sessions (sort key: hash of the cookie secret) and login transactions.
+        TableSpec("sessions", partition_key="pk", sort_key="sk", ttl_attribute="expires_at"),
+        # Relying parties (OIDC clients) registered by departments.
+        TableSpec("clients", partition_key="client_id"),
+        # OIDC grants through their life (PAR -> code -> tokens) and replay guards (jti).
+        TableSpec("grants", partition_key="pk", ttl_attribute="expires_at"),
+        # What each citizen agreed to share with each relying party (connected services).
+        TableSpec("consents", partition_key="account_id", sort_key="client_id"),
     )
 }
 
@@ -113,8 +125,9 @@ SEEDERS = (
 FEEDS_REFRESH_MINUTES = 10
 
 # Tables the HTTP API reads and writes.
-API_TABLES_READ = ("feeds", "services")
-API_TABLES_WRITE = ("services",)
+API_TABLES_READ = ("feeds", "services", "accounts", "authenticators", "sessions", "clients",
+                   "grants", "consents")
+API_TABLES_WRITE = ("services", "accounts", "authenticators", "sessions", "grants", "consents")
 
 
 # Paths served by the API (CloudFront behaviours in AWS, the local front server here);
@@ -175,6 +188,8 @@ KEYS: dict[str, KeySpec] = {
                 description="Signs ID tokens and receipts (ES256)", tags=(OIDC_SIGNING_TAG,)),
         KeySpec("hkid-hmac", key_spec="HMAC_256", key_usage="GENERATE_VERIFY_MAC",
                 description="Keyed hash (HMAC-SHA-256) of HKID numbers for lookups"),
+        KeySpec("token-hmac", key_spec="HMAC_256", key_usage="GENERATE_VERIFY_MAC",
+                description="Derives pairwise subject identifiers and DPoP nonces"),
     )
 }
 

@@ -2,7 +2,7 @@
 
 from chalice import Chalice, ConvertToMiddleware
 
-from chalicelib.routes import catalogue, info, meta
+from chalicelib.routes import account, catalogue, connections, device, info, login, meta, oidc
 from iamsmart.observability import logger, metrics
 
 app = Chalice(app_name="iamsmart-api")
@@ -12,3 +12,8 @@ app.register_middleware(ConvertToMiddleware(metrics().log_metrics))
 app.register_blueprint(meta.bp)
 app.register_blueprint(info.bp)
 app.register_blueprint(catalogue.bp)
+app.register_blueprint(oidc.bp)
+app.register_blueprint(login.bp)
+app.register_blueprint(device.bp)
+app.register_blueprint(account.bp)
+app.register_blueprint(connections.bp)

@@ -13,9 +13,14 @@ from infra.names import REGION, ROOT, key_environment, table_environment
 FEED_FIXTURES = ROOT / "tests" / "fixtures" / "feeds"
 
 
-def local_environment(endpoint: str | None, feed_urls: dict[str, str]) -> dict[str, str]:
+def local_environment(endpoint: str | None, feed_urls: dict[str, str],
+                      public_url: str = "http://localhost:8000") -> dict[str, str]:
     """Environment of every local function: the values the CDK gives them in AWS, pointed at
-    the embedded moto server."""
+    the embedded moto server.
+
+    The public origin is ``localhost`` (not 127.0.0.1): WebAuthn accepts ``localhost`` as a
+    relying party id and browsers treat it as a secure context over plain http.
+    """
     env = {
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",  # noqa: S105 - moto's placeholder credentials
@@ -30,6 +35,10 @@ def local_environment(endpoint: str | None, feed_urls: dict[str, str]) -> dict[s
         "FEED_URLS": json.dumps(feed_urls),
         # Rekognition in AWS; dlib's descriptor here (moto's compare_faces is one canned answer).
         "FACE_ENGINE": "local",
+        "PUBLIC_URL": public_url,
+        "WEBAUTHN_RP_ID": "localhost",
+        # Plain http on loopback: scripted clients would not send Secure cookies back.
+        "COOKIE_SECURE": "false",
         **table_environment(),
         **key_environment(),
     }
@@ -64,7 +73,8 @@ class LocalPlatform:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self._front.server_address[1]}"
+        """The public origin (``localhost``, whatever loopback address is bound)."""
+        return f"http://localhost:{self._front.server_address[1]}"
 
     def start(self) -> None:
         from moto.server import ThreadedMotoServer
@@ -88,7 +98,7 @@ class LocalPlatform:
 
         self._upstream = upstream.serve_directory(FEED_FIXTURES)
         apply_environment(local_environment(endpoint, local_urls(upstream.base_url(
-            self._upstream))))
+            self._upstream)), public_url=self.url))
         self._platform = provision.provision(dict(os.environ), fast=False)
         self.department_keys = self._platform.department_keys
         self.refresh_feeds()

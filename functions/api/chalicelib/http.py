@@ -29,6 +29,7 @@ STATUS: list[tuple[type[errors.DomainError], int]] = [
     (errors.InvalidInput, 400),
     (errors.DataNotReady, 503),
     (errors.NotFound, 404),
+    (errors.Unauthorized, 401),
     (errors.Forbidden, 403),
     (errors.Conflict, 409),
     (errors.TooManyRequests, 429),

@@ -42,6 +42,14 @@ class NotFound(DomainError):
     tc = "找不到所需資料。"
 
 
+class Unauthorized(DomainError):
+    """Missing or invalid credentials (401): client authentication, tokens, DPoP proofs."""
+
+    code = "unauthorized"
+    en = "Authentication is required."
+    tc = "需要驗證身份。"
+
+
 class Forbidden(DomainError):
     code = "forbidden"
     en = "You are not allowed to do this."

@@ -27,6 +27,12 @@ class Settings(BaseModel):
     # Table names (the CDK stack and the local platform both take them from infra/names.py).
     feeds_table: str = "iamsmart-feeds"
     services_table: str = "iamsmart-services"
+    accounts_table: str = "iamsmart-accounts"
+    authenticators_table: str = "iamsmart-authenticators"
+    sessions_table: str = "iamsmart-sessions"
+    clients_table: str = "iamsmart-clients"
+    grants_table: str = "iamsmart-grants"
+    consents_table: str = "iamsmart-consents"
     # Upstream feed URLs, as a JSON object {feed_id: url}; see iamsmart.feeds.sources.
     feed_urls: dict[str, str] = Field(default_factory=dict)
     feed_max_bytes: int = 2 * 1024 * 1024
@@ -36,8 +42,26 @@ class Settings(BaseModel):
     # KMS key aliases (infra/names.py KEYS): the OIDC signing key and the HKID HMAC key.
     oidc_signing_key_alias: str = "alias/iamsmart-oidc-signing"
     hkid_hmac_key_alias: str = "alias/iamsmart-hkid-hmac"
+    token_hmac_key_alias: str = "alias/iamsmart-token-hmac"
     # Seconds the signing key resolution (alias target) and the JWKS are reused when warm.
     signing_key_cache_seconds: float = 300.0
+
+    # The platform's public origin (the OIDC issuer and the WebAuthn origin), no trailing slash.
+    public_url: str = "http://localhost:8000"
+    # WebAuthn relying party id: the registrable domain of public_url ("localhost" locally).
+    webauthn_rp_id: str = "localhost"
+    # Cookies carry Secure in AWS; the local platform serves plain http on loopback, where
+    # Python HTTP clients (scripted relying parties) would not send Secure cookies back.
+    cookie_secure: bool = True
+    # Lifetimes (seconds).
+    par_seconds: int = 90  # request_uri validity (PAR)
+    login_seconds: int = 300  # a login transaction (QR, number, passkey challenge)
+    code_seconds: int = 60  # authorization code (FAPI 2.0: at most 60 s)
+    access_token_seconds: int = 300
+    refresh_token_seconds: int = 30 * 24 * 3600
+    session_seconds: int = 8 * 3600  # SSO session, absolute
+    # Seconds a client registration is reused inside one warm function.
+    client_cache_seconds: float = 60.0
 
     # Face engine (iamsmart.faces): "rekognition" in AWS, "local" (dlib) on the local platform.
     face_engine: Literal["rekognition", "local"] = "rekognition"
