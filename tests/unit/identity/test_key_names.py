@@ -18,4 +18,5 @@ def test_each_key_env_var_sets_its_settings_field() -> None:
     for spec in KEYS.values():
         field = spec.env.lower()
         assert getattr(configured, field) == env[spec.env]
-    assert set(key_environment()) == {"OIDC_SIGNING_KEY_ALIAS", "HKID_HMAC_KEY_ALIAS"}
+    assert set(key_environment()) == {"OIDC_SIGNING_KEY_ALIAS", "HKID_HMAC_KEY_ALIAS",
+                                     "TOKEN_HMAC_KEY_ALIAS"}
