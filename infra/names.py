@@ -128,6 +128,9 @@ FEEDS_REFRESH_MINUTES = 10
 API_TABLES_READ = ("feeds", "services", "accounts", "authenticators", "sessions", "clients",
                    "grants", "consents")
 API_TABLES_WRITE = ("services", "accounts", "authenticators", "sessions", "grants", "consents")
+# KMS keys the HTTP API uses directly: every key tagged OIDC_SIGNING_TAG (signing, JWKS) and
+# these HMAC keys (GenerateMac).
+API_MAC_KEYS = ("token-hmac",)
 
 
 # Paths served by the API (CloudFront behaviours in AWS, the local front server here);

@@ -9,11 +9,15 @@ HKID hash depends on it (a new key means re-hashing on the citizen's next verifi
 
 from __future__ import annotations
 
-from aws_cdk import Tags
+from collections.abc import Mapping, Sequence
+
+from aws_cdk import Stack, Tags
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from infra.names import KEYS
+from infra.constructs.nag import acknowledge
+from infra.names import KEYS, OIDC_SIGNING_TAG
 from infra.stacks.config import DeployConfig
 
 
@@ -40,3 +44,36 @@ class PlatformKeys(Construct):
             for tag_key, tag_value in spec.tags:
                 Tags.of(key).add(tag_key, tag_value)
             self.keys[spec.id] = key
+
+
+def grant_signing(role: iam.Role) -> None:
+    """Sign with, and publish, every OIDC signing key: keys are found by their tag (rotation
+    creates keys this template never saw), so Sign and GetPublicKey are allowed only on keys
+    carrying ``OIDC_SIGNING_TAG`` (attribute-based); listing keys and reading their metadata
+    and tags is what finding them takes."""
+    stack = Stack.of(role)
+    any_key = f"arn:{stack.partition}:kms:{stack.region}:{stack.account}:key/*"
+    role.add_to_policy(iam.PolicyStatement(
+        actions=["kms:Sign", "kms:GetPublicKey"],
+        resources=[any_key],
+        conditions={"StringEquals": {f"aws:ResourceTag/{OIDC_SIGNING_TAG[0]}":
+                                     OIDC_SIGNING_TAG[1]}},
+    ))
+    role.add_to_policy(iam.PolicyStatement(
+        actions=["kms:DescribeKey", "kms:ListResourceTags"], resources=[any_key]))
+    role.add_to_policy(iam.PolicyStatement(actions=["kms:ListKeys"], resources=["*"]))
+    acknowledge(role, {
+        f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:{stack.region}:<AWS::AccountId>"
+        ":key/*]": "Signing keys are rotated by creating new tagged keys: Sign/GetPublicKey "
+        "are limited to keys tagged as OIDC signing keys; DescribeKey/ListResourceTags only "
+        "read metadata to find them.",
+        "AwsSolutions-IAM5[Resource::*]": "kms:ListKeys has no resource scope.",
+    })
+
+
+def grant_mac(role: iam.IGrantable, keys: Mapping[str, kms.IKey], key_ids: Sequence[str]) -> None:
+    """GenerateMac with the HMAC keys listed (by id in ``infra.names.KEYS``), no others."""
+    for key_id in key_ids:
+        if KEYS[key_id].key_usage != "GENERATE_VERIFY_MAC":
+            raise ValueError(f"{key_id} is not an HMAC key")
+        keys[key_id].grant(role, "kms:GenerateMac")

@@ -11,6 +11,7 @@ from typing import Any
 
 from aws_cdk import CfnOutput, Stack, Stage
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from chalice.cdk import Chalice
 from constructs import Construct
@@ -18,10 +19,11 @@ from constructs import Construct
 from infra.constructs.alarms import Alarms
 from infra.constructs.api_protection import ApiProtection
 from infra.constructs.functions import grant_tables, logs_and_role
+from infra.constructs.keys import grant_mac, grant_signing
 from infra.constructs.nag import acknowledge
 from infra.constructs.tables import EncryptedTable
 from infra.layers import RUNTIME, Layers
-from infra.names import API_TABLES_READ, API_TABLES_WRITE, APP, REGION, ROOT
+from infra.names import API_MAC_KEYS, API_TABLES_READ, API_TABLES_WRITE, APP, REGION, ROOT
 from infra.stacks.config import DeployConfig
 from infra.stacks.environment import function_environment
 
@@ -43,6 +45,7 @@ class ApiStack(Stack):
         construct_id: str,
         *,
         tables: Mapping[str, EncryptedTable],
+        keys: Mapping[str, kms.IKey],
         alarm_topic: sns.ITopic,
         **kwargs: Any,
     ) -> None:
@@ -56,6 +59,8 @@ class ApiStack(Stack):
             log_id="HandlerLogs", role_id="HandlerRole",
         )
         grant_tables(self.role, tables, read=API_TABLES_READ, write=API_TABLES_WRITE)
+        grant_signing(self.role)
+        grant_mac(self.role, keys, API_MAC_KEYS)
         # The calling department is resolved from its API key id (value not needed).
         self.role.add_to_policy(
             iam.PolicyStatement(

@@ -39,6 +39,7 @@ def build(app: App) -> dict[str, object]:
         f"{APP}-api",
         env=env,
         tables=data.tables,
+        keys=data.keys,
         alarm_topic=ops.topic,
         description=f"{APP}: HTTP API (Chalice) behind API Gateway",
     )

@@ -118,11 +118,15 @@ class Synth:
         raise AssertionError(f"no function {function_name} in {stack}")
 
     def role_statements(self, stack: str, role_logical_id: str) -> list[dict[str, Any]]:
-        """All statements granted to a role (inline policies and attached AWS::IAM::Policy)."""
+        """All statements granted to a role (inline policies, and attached AWS::IAM::Policy or
+        AWS::IAM::ManagedPolicy: CDK moves statements to a managed "overflow" policy when the
+        role's inline policy outgrows IAM's size limit)."""
         template = self.template(stack)
         role = template["Resources"][role_logical_id]["Properties"]
         statements = [s for p in role.get("Policies", []) for s in p["PolicyDocument"]["Statement"]]
-        for _, _, policy in self.resources("AWS::IAM::Policy", stack):
+        attached = [*self.resources("AWS::IAM::Policy", stack),
+                    *self.resources("AWS::IAM::ManagedPolicy", stack)]
+        for _, _, policy in attached:
             roles = policy["Properties"].get("Roles", [])
             if {"Ref": role_logical_id} in roles:
                 statements += policy["Properties"]["PolicyDocument"]["Statement"]

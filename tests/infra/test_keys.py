@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from infra_synth import Synth
 
@@ -11,7 +13,8 @@ SPECS = list(KEYS.values())
 
 
 def _key(synth: Synth, spec: KeySpec) -> tuple[str, dict]:
-    return synth.one("AWS::KMS::Key", "data", KeySpec=spec.key_spec, KeyUsage=spec.key_usage)
+    return synth.one("AWS::KMS::Key", "data", KeySpec=spec.key_spec, KeyUsage=spec.key_usage,
+                     Description=spec.description)
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.id)
@@ -39,11 +42,40 @@ def test_only_the_signing_key_carries_the_signing_tag(synth: Synth) -> None:
     assert tagged == ["ECC_NIST_P256"]
 
 
-def test_no_role_may_sign_or_mac_yet(synth: Synth) -> None:
-    """No function signs or hashes yet. The first that does (the OpenID Provider) must get
-    kms:Sign / kms:GenerateMac on these keys only: replace this test with that check."""
-    for stack, logical, policy in synth.resources("AWS::IAM::Policy"):
+def _statements(synth: Synth) -> list[tuple[str, str, dict]]:
+    out = []
+    policies = [*synth.resources("AWS::IAM::Policy"), *synth.resources("AWS::IAM::ManagedPolicy")]
+    for stack, logical, policy in policies:
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
-            actions = statement["Action"]
-            actions = [actions] if isinstance(actions, str) else actions
-            assert not {"kms:Sign", "kms:GenerateMac", "kms:*"} & set(actions), (stack, logical)
+            out.append((stack, logical, statement))
+    return out
+
+
+def _actions(statement: dict) -> set[str]:
+    actions = statement["Action"]
+    return {actions} if isinstance(actions, str) else set(actions)
+
+
+def test_only_the_api_signs_and_only_with_tagged_keys(synth: Synth) -> None:
+    """kms:Sign is allowed to the API role alone, and only on keys carrying the OIDC signing
+    tag (attribute-based: rotation adds keys the template never names)."""
+    signing = [(stack, st) for stack, _, st in _statements(synth)
+               if {"kms:Sign", "kms:*"} & _actions(st)]
+    assert [stack for stack, _ in signing] == ["iamsmart-api"]
+    statement = signing[0][1]
+    assert statement["Condition"] == {"StringEquals": {
+        f"aws:ResourceTag/{OIDC_SIGNING_TAG[0]}": OIDC_SIGNING_TAG[1]}}
+    assert _actions(statement) == {"kms:Sign", "kms:GetPublicKey"}
+
+
+def test_mac_only_with_the_token_key_and_never_the_hkid_key_yet(synth: Synth) -> None:
+    """The API derives pairwise subjects and DPoP nonces with the token HMAC key; nothing may
+    MAC with the HKID key until registration needs it."""
+    token_key, _ = _key(synth, KEYS["token-hmac"])
+    hkid_key, _ = _key(synth, KEYS["hkid-hmac"])
+    macs = [(stack, st) for stack, _, st in _statements(synth)
+            if "kms:GenerateMac" in _actions(st)]
+    assert [stack for stack, _ in macs] == ["iamsmart-api"]
+    resource = json.dumps(macs[0][1]["Resource"])
+    assert token_key in resource
+    assert hkid_key not in resource
