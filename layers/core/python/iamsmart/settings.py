@@ -47,7 +47,7 @@ class Settings(BaseModel):
     signing_key_cache_seconds: float = 300.0
 
     # The platform's public origin (the OIDC issuer and the WebAuthn origin), no trailing slash.
-    public_url: str = "http://localhost:8000"
+    public_url: str = ""  # empty: not configured (the OpenID Provider refuses to run)
     # WebAuthn relying party id: the registrable domain of public_url ("localhost" locally).
     webauthn_rp_id: str = "localhost"
     # Cookies carry Secure in AWS; the local platform serves plain http on loopback, where
