@@ -21,6 +21,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.local", description=__doc__)
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--department-port", type=int,
+                        default=int(os.environ["DEPARTMENT_PORT"])
+                        if os.environ.get("DEPARTMENT_PORT") else None,
+                        help="port of the sandbox department service (default: port + 1)")
     parser.add_argument("--refresh-minutes", type=float, default=FEEDS_REFRESH_MINUTES)
     parser.add_argument("--verbose", action="store_true",
                         help="show every function log line and metric (default: warnings only)")
@@ -36,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     from infra.local.platform import LocalPlatform
 
     started = time.monotonic()
-    platform = LocalPlatform(host=args.host, port=args.port)
+    platform = LocalPlatform(host=args.host, port=args.port,
+                             department_port=args.department_port)
     stop = threading.Event()
 
     def _stop(signum: int, frame: object) -> None:
@@ -51,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"Sandbox department API keys (header x-api-key): "
           f"{', '.join(f'{d}={k}' for d, k in platform.department_keys.items())}", flush=True)
+    if platform.department is not None:
+        print(f"Sandbox department service: {platform.department.url}", flush=True)
     print(f"Ready: {platform.url} (in {time.monotonic() - started:.1f} s)", flush=True)
 
     next_refresh = time.monotonic() + args.refresh_minutes * 60

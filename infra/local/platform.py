@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 import urllib.request
 from typing import Any
@@ -62,8 +63,12 @@ def apply_environment(env: dict[str, str]) -> None:
 
 
 class LocalPlatform:
-    def __init__(self, host: str = "127.0.0.1", port: int = 8000) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 8000,
+                 department_port: int | None = None) -> None:
         self.host, self.port = host, port
+        # The sandbox department service (a relying party) on 127.0.0.1: another site.
+        self.department_port = department_port
+        self.department: Any = None
         self.department_keys: dict[str, str] = {}
         self._moto: Any = None
         self._upstream: Any = None
@@ -105,6 +110,27 @@ class LocalPlatform:
 
         server.attach(self._front, chalice_app())
         server.serve_in_thread(self._front)
+        try:
+            self.start_department()
+        except Exception as exc:  # noqa: BLE001 - the platform is still useful without it
+            print(f"Sandbox department service not started: {type(exc).__name__}: {exc}",
+                  file=sys.stderr, flush=True)
+
+    def start_department(self) -> None:
+        """The sandbox department service: registers itself as a client and links a
+        catalogue service to its one-click login."""
+        from infra.local.department import DepartmentService
+
+        port = self.department_port
+        if port is None:  # the default: the next port, or any free one if that is taken
+            try:
+                service = DepartmentService(self.url, port=self.port + 1 if self.port else 0)
+            except OSError:
+                service = DepartmentService(self.url, port=0)
+        else:
+            service = DepartmentService(self.url, port=port)
+        service.start()
+        self.department = service
 
     def refresh_feeds(self) -> dict[str, Any]:
         """One run of the refresh workflow (EventBridge Scheduler starts it in AWS)."""
@@ -112,6 +138,8 @@ class LocalPlatform:
             return self._platform.run("refresh-feeds", timeout=120)
 
     def stop(self) -> None:
+        if self.department is not None:
+            self.department.stop()
         for srv in (self._front, self._upstream):
             if srv is not None:
                 srv.shutdown()
