@@ -137,10 +137,12 @@ class FrontHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by default
         pass
 
-    def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
+    def _send(self, status: int, headers: dict[str, str | list[str]], body: bytes) -> None:
         self.send_response(status)
         for name, value in headers.items():
-            self.send_header(name, value)
+            # API Gateway's multiValueHeaders (several Set-Cookie lines) arrive as lists.
+            for one in value if isinstance(value, list) else [value]:
+                self.send_header(name, one)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
@@ -174,7 +176,8 @@ class FrontHandler(BaseHTTPRequestHandler):
             return status, headers, payload
         except LocalGatewayException:
             return _json(404, "not_found", "No such API path.", "沒有此 API 路徑。")
-        headers = {k: v for k, v in (response.get("headers") or {}).items()}
+        headers: dict[str, Any] = dict(response.get("headers") or {})
+        headers.update(response.get("multiValueHeaders") or {})
         raw = response.get("body") or b""
         if response.get("isBase64Encoded"):
             raw = base64.b64decode(raw)

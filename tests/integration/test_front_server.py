@@ -24,6 +24,13 @@ def _app() -> Chalice:
     def open_route():
         return {"open": True}
 
+    @app.route("/v1/cookies")
+    def cookies_route():
+        from chalice import Response
+
+        return Response(body="{}", status_code=200,
+                        headers={"Set-Cookie": ["a=1; Path=/; HttpOnly", "b=; Max-Age=0"]})
+
     @app.route("/v1/dept", api_key_required=True)
     def dept_route():
         return {"key_id": app.current_request.context["identity"]["apiKeyId"]}
@@ -95,3 +102,9 @@ def test_quota_exhaustion_answers_429_with_retry_after(front):
     assert [s for s, _, _ in statuses[:5]] == [200] * 5
     status, headers, _ = statuses[5]
     assert status == 429 and "Retry-After" in headers
+
+
+def test_several_set_cookie_headers_each_arrive_as_their_own_line(front) -> None:
+    base, _ = front
+    with urllib.request.urlopen(f"{base}/v1/cookies", timeout=5) as resp:  # noqa: S310
+        assert resp.headers.get_all("Set-Cookie") == ["a=1; Path=/; HttpOnly", "b=; Max-Age=0"]
