@@ -1,7 +1,134 @@
-"""The logged-in citizen's own account (profile, passkeys, sessions)."""
+"""The logged-in citizen's own account (profile, passkeys, sessions).
+
+Authenticated by the SSO session cookie; every mutation must be sent as
+``Content-Type: application/json`` (with SameSite=Lax cookies, a cross-site form cannot).
+"""
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from typing import Any
+
+from chalice import Blueprint, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib import http
+from iamsmart import errors
 
 bp = Blueprint(__name__)
+
+
+class NotLoggedIn(errors.Unauthorized):
+    code = "login_required"
+    en = "Please log in first."
+    tc = "請先登入。"
+
+
+class JsonRequired(errors.InvalidInput):
+    code = "json_required"
+    en = "This request must be sent as JSON (Content-Type: application/json)."
+    tc = "此要求必須以 JSON 格式傳送（Content-Type: application/json）。"
+
+
+def require_json(request: Any) -> None:
+    """CSRF guard for cookie-authenticated mutations: only JSON requests (which a cross-site
+    form cannot send, and cross-site scripts cannot send without CORS) are accepted."""
+    ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if ctype != "application/json":
+        raise JsonRequired()
+
+
+def _session() -> Any:
+    from iamsmart.identity import sessions
+
+    session = sessions.current(bp.current_request)
+    if session is None:
+        raise NotLoggedIn()
+    return session
+
+
+class PasskeyBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    credential: dict[str, Any]
+    label: str = Field(default="Passkey", min_length=1, max_length=60)
+
+
+def _passkey_view(p: Any) -> dict[str, Any]:
+    return {"id": p.credential_id, "label": p.label, "created_at": p.created_at,
+            "last_used_at": p.last_used_at}
+
+
+@http.route(bp, "/v1/me", summary="The logged-in citizen's profile and session", tag="account",
+            errors_documented=(401, 503))
+def me() -> dict[str, Any]:
+    from iamsmart.identity import accounts, authenticators
+
+    session = _session()
+    account = accounts.get(session.account_id)
+    return {
+        "name_en": account.name_en, "name_tc": account.name_tc, "email": account.email,
+        "phone_number": account.phone_number, "level": account.level,
+        "session": {"auth_time": session.auth_time, "amr": list(session.amr),
+                    "acr": session.acr, "expires_at": session.expires_at},
+        "devices": [{"id": d.device_id, "label": d.label, "created_at": d.created_at}
+                    for d in authenticators.devices_of(account.id)],
+    }
+
+
+@http.route(bp, "/v1/me/passkeys/options", method="POST",
+            summary="Start adding a passkey (WebAuthn creation options)", tag="account",
+            errors_documented=(400, 401, 503))
+def passkey_options() -> dict[str, Any]:
+    from iamsmart.identity import accounts, passkeys
+
+    require_json(bp.current_request)
+    session = _session()
+    return passkeys.registration_options(accounts.get(session.account_id), session.id)
+
+
+@http.route(bp, "/v1/me/passkeys", method="POST", body=PasskeyBody, status=201,
+            summary="Finish adding a passkey (WebAuthn registration response)", tag="account",
+            errors_documented=(400, 401, 403, 409, 503))
+def passkey_register(body: PasskeyBody) -> Response:
+    from iamsmart.identity import passkeys
+
+    require_json(bp.current_request)
+    session = _session()
+    passkey = passkeys.register(session.account_id, session.id, body.credential, body.label)
+    return Response(body=_passkey_view(passkey), status_code=201)
+
+
+@http.route(bp, "/v1/me/passkeys", summary="The citizen's passkeys", tag="account",
+            errors_documented=(401, 503))
+def passkey_list() -> dict[str, Any]:
+    from iamsmart.identity import authenticators
+
+    session = _session()
+    return {"passkeys": [_passkey_view(p)
+                         for p in authenticators.passkeys_of(session.account_id)]}
+
+
+@http.route(bp, "/v1/me/passkeys/{credential_id}", method="DELETE",
+            summary="Remove one of the citizen's passkeys", tag="account",
+            errors_documented=(400, 401, 404, 503))
+def passkey_delete(credential_id: str) -> dict[str, Any]:
+    from iamsmart.identity import authenticators
+
+    require_json(bp.current_request)
+    session = _session()
+    if not authenticators.delete_passkey(session.account_id, credential_id):
+        raise errors.NotFound()
+    return {"deleted": credential_id}
+
+
+@http.route(bp, "/v1/me/logout-all", method="POST",
+            summary="Log out everywhere (ends every session of the account)", tag="account",
+            errors_documented=(400, 401, 503))
+def logout_all() -> Response:
+    from iamsmart.identity import sessions
+
+    require_json(bp.current_request)
+    session = _session()
+    ended = sessions.end_all(session.account_id)
+    return Response(body={"ended": ended}, status_code=200,
+                    headers={"Set-Cookie": sessions.clear_cookie_header()})

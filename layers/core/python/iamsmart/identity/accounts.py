@@ -1,0 +1,269 @@
+"""Citizens' accounts, and the guard items that sit beside them in the accounts table.
+
+Items of the ``accounts`` table (partition key ``id``):
+
+- ``<account id>`` (``acc_...``; sandbox citizens ``sandbox-...``): the account itself;
+- ``hkid#<keyed hash>`` → ``account_id``: one account per HKID (registration writes it in the
+  same transaction as the account, conditional on its absence);
+- ``email#<sha256>`` and ``phone#<sha256>`` → ``account_id``: ``login_hint`` lookups (the
+  address itself is not the key);
+- ``enrol#<sha256 of the code>`` → ``account_id``: device enrolment codes (one-time, or
+  reusable for sandbox citizens only).
+
+Account ids never contain ``.`` or ``:`` (cookie values and device key ids are built from
+them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from iamsmart import errors
+from iamsmart.identity import assurance, store
+from iamsmart.settings import settings
+
+Level = Literal["basic", "plus"]
+ACR_OF_LEVEL = {"basic": assurance.ACR_BASIC, "plus": assurance.ACR_PLUS}
+
+
+class Account(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    level: Level = "basic"
+    name_en: str
+    name_tc: str
+    email: str | None = None
+    phone_number: str | None = None  # E.164, e.g. +85251230001
+    birthdate: str | None = None  # YYYY-MM-DD
+    created_at: int
+    status: Literal["active", "suspended"] = "active"
+
+    @property
+    def acr(self) -> str:
+        """The highest assurance a login to this account can reach (face step-up aside)."""
+        return ACR_OF_LEVEL[self.level]
+
+
+class AccountNotFound(errors.NotFound):
+    code = "account_not_found"
+
+
+class DuplicateIdentity(errors.Conflict):
+    """The HKID (or e-mail, phone) already belongs to an account. Callers facing the public
+    must not pass this on as is (it would reveal that an identity exists)."""
+
+    code = "duplicate_identity"
+
+
+def new_id() -> str:
+    return "acc_" + secrets.token_urlsafe(18).replace("-", "x").replace("_", "y")
+
+
+def _digest(kind: str, value: str) -> str:
+    return f"{kind}#" + hashlib.sha256(f"iamsmart:{kind}:{value}".encode()).hexdigest()
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def normalise_phone(phone: str) -> str:
+    digits = "".join(c for c in phone if c.isdigit())
+    if phone.strip().startswith("+"):
+        return "+" + digits
+    if len(digits) == 8:  # a Hong Kong number without the country code
+        return "+852" + digits
+    return "+" + digits
+
+
+def email_key(email: str) -> str:
+    return _digest("email", normalise_email(email))
+
+
+def phone_key(phone: str) -> str:
+    return _digest("phone", normalise_phone(phone))
+
+
+def enrol_key(code: str) -> str:
+    return _digest("enrol", code.strip().upper())
+
+
+def _table() -> str:
+    return settings().accounts_table
+
+
+def _to_account(item: dict[str, Any]) -> Account:
+    return Account.model_validate({k: v for k, v in item.items() if k in Account.model_fields})
+
+
+def get(account_id: str) -> Account:
+    """The account; ``AccountNotFound`` for an unknown id (and for guard items' ids)."""
+    if not account_id or "#" in account_id:
+        raise AccountNotFound()
+    item = store.get(_table(), {"id": account_id})
+    if item is None or item.get("kind") != "account":
+        raise AccountNotFound()
+    return _to_account(item)
+
+
+def find(account_id: str) -> Account | None:
+    try:
+        return get(account_id)
+    except AccountNotFound:
+        return None
+
+
+def level(account_id: str) -> Level:
+    return get(account_id).level
+
+
+def find_by_login_hint(hint: str | None) -> str | None:
+    """The account an OIDC ``login_hint`` (e-mail or phone number) names, or None. One read
+    either way; the caller's answer must not differ with the outcome."""
+    if not hint or len(hint) > 320:
+        return None
+    hint = hint.strip()
+    if "@" in hint:
+        key = email_key(hint)
+    elif sum(c.isdigit() for c in hint) >= 8 and all(c in "+0123456789 -()" for c in hint):
+        key = phone_key(hint)
+    else:
+        return None
+    item = store.get(_table(), {"id": key})
+    return str(item["account_id"]) if item else None
+
+
+def account_for_enrolment_code(code: str) -> str | None:
+    """The account an enrolment code belongs to (a one-time code is used up here)."""
+    if not code or len(code) > 128:
+        return None
+    key = enrol_key(code)
+    item = store.get(_table(), {"id": key}, consistent=True)
+    if item is None:
+        return None
+    if item.get("expires_at") and int(item["expires_at"]) < store.now():
+        return None
+    if not item.get("reusable"):
+        used = store.delete(_table(), {"id": key}, condition="attribute_exists(id)")
+        if used is None:
+            return None
+    return str(item["account_id"])
+
+
+def _put(values: dict[str, Any], condition: bool) -> dict[str, Any]:
+    action: dict[str, Any] = {"TableName": _table(), "Item": store.to_item(values)}
+    if condition:
+        action["ConditionExpression"] = "attribute_not_exists(id)"
+    return {"Put": action}
+
+
+def create(account: Account, *, hkid_hash: str | None = None,
+           extra_actions: Iterable[dict[str, Any]] = ()) -> Account:
+    """Create an account and its guard items in one transaction: the account id, the HKID
+    keyed hash, the e-mail and the phone number must all be new (``DuplicateIdentity``
+    otherwise; nothing is written). ``extra_actions`` (low-level TransactWriteItems entries,
+    e.g. ``authenticators.device_put_action``) join the same transaction, so registration
+    binds a device key or passkey exactly once with the account."""
+    values = {**account.model_dump(), "kind": "account"}
+    actions = [_put(values, True)]
+    if hkid_hash:
+        actions.append(_put({"id": f"hkid#{hkid_hash}", "kind": "guard",
+                             "account_id": account.id}, True))
+    if account.email:
+        actions.append(_put({"id": email_key(account.email), "kind": "guard",
+                             "account_id": account.id}, True))
+    if account.phone_number:
+        actions.append(_put({"id": phone_key(account.phone_number), "kind": "guard",
+                             "account_id": account.id}, True))
+    actions.extend(extra_actions)
+    if not store.transact_write(actions):
+        raise DuplicateIdentity()
+    return account
+
+
+def add_enrolment_code(account_id: str, code: str, *, reusable: bool = False,
+                       expires_at: int | None = None) -> None:
+    store.put(_table(), {"id": enrol_key(code), "kind": "enrolment", "account_id": account_id,
+                         "reusable": reusable, "expires_at": expires_at})
+
+
+# --- OIDC claims --------------------------------------------------------------------------
+
+SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
+    "profile": ("name", "name#zh-Hant"),
+    "email": ("email", "email_verified"),
+    "phone": ("phone_number", "phone_number_verified"),
+}
+KNOWN_CLAIMS = ("name", "name#zh-Hant", "email", "email_verified", "phone_number",
+                "phone_number_verified", "birthdate")
+
+
+def claim_values(account: Account) -> dict[str, Any]:
+    values: dict[str, Any] = {"name": account.name_en, "name#zh-Hant": account.name_tc}
+    if account.email:
+        values["email"] = account.email
+        values["email_verified"] = True
+    if account.phone_number:
+        values["phone_number"] = account.phone_number
+        values["phone_number_verified"] = True
+    if account.birthdate:
+        values["birthdate"] = account.birthdate
+    return values
+
+
+def claims(account_id: str, scopes: Iterable[str], claims: Iterable[str] = ()) -> dict[str, Any]:
+    """The identity claims the granted ``scopes`` and individually granted ``claims`` (names
+    from ``KNOWN_CLAIMS``, e.g. ``birthdate``) cover; nothing else."""
+    wanted: list[str] = []
+    for scope in scopes:
+        wanted.extend(SCOPE_CLAIMS.get(scope, ()))
+    wanted.extend(c for c in claims if c in KNOWN_CLAIMS)
+    values = claim_values(get(account_id))
+    return {name: values[name] for name in dict.fromkeys(wanted) if name in values}
+
+
+# --- sandbox citizens ---------------------------------------------------------------------
+
+# Synthetic people for the sandbox (no real person's data). Their enrolment codes are
+# reusable, sandbox-only secrets printed in the README: anyone may enrol a simulator device
+# for them. Never seeded outside the local platform and sandbox stages.
+SANDBOX_CITIZENS: tuple[dict[str, Any], ...] = (
+    {"id": "sandbox-chan-tai-man", "level": "basic", "name_en": "CHAN Tai Man",
+     "name_tc": "陳大文", "email": "chan.tai.man@sandbox.iamsmart.local",
+     "phone_number": "+85290000001", "birthdate": "1985-03-14",
+     "code": "SANDBOX-CHAN-TAI-MAN"},
+    {"id": "sandbox-lee-siu-mei", "level": "plus", "name_en": "LEE Siu Mei",
+     "name_tc": "李小美", "email": "lee.siu.mei@sandbox.iamsmart.local",
+     "phone_number": "+85290000002", "birthdate": "1992-11-02",
+     "code": "SANDBOX-LEE-SIU-MEI"},
+    {"id": "sandbox-wong-ka-yan", "level": "basic", "name_en": "WONG Ka Yan",
+     "name_tc": "黃嘉欣", "email": "wong.ka.yan@sandbox.iamsmart.local",
+     "phone_number": "+85290000003", "birthdate": "2001-07-21",
+     "code": "SANDBOX-WONG-KA-YAN"},
+    {"id": "sandbox-cheung-chi-keung", "level": "basic", "name_en": "CHEUNG Chi Keung",
+     "name_tc": "張志強", "email": "cheung.chi.keung@sandbox.iamsmart.local",
+     "phone_number": "+85290000004", "birthdate": "1948-01-30",
+     "code": "SANDBOX-CHEUNG-CHI-KEUNG"},
+)
+
+
+def seed_sandbox_citizens() -> dict[str, int]:
+    """Create the sandbox citizens (idempotent: existing ones are left as they are) and their
+    reusable enrolment codes."""
+    created = existing = 0
+    for person in SANDBOX_CITIZENS:
+        fields = {k: v for k, v in person.items() if k != "code"}
+        account = Account(**fields, created_at=store.now())
+        try:
+            create(account)
+            created += 1
+        except DuplicateIdentity:
+            existing += 1
+        add_enrolment_code(account.id, person["code"], reusable=True)
+    return {"created": created, "existing": existing}

@@ -1,0 +1,362 @@
+"""Login transactions: what the browser shows (a number, a QR code, a passkey challenge) and
+how the citizen's device or passkey completes it.
+
+One item per transaction in the sessions table: ``pk = "login#<txn id>"``, ``sk = "txn"``,
+with the hash of the browser's login-cookie secret (the ``iamsmart_login`` cookie,
+``<txn id>.<secret>``: the transaction is only visible to the browser that started it), the
+2-digit number and its two decoys (fixed at start: fetching the choices again never reveals
+which one is right), the QR secret ``k``, the WebAuthn challenge, the service's names, and
+``expires_at``. When the OIDC ``login_hint`` names an account, an item ``pk =
+"push#<account id>"``, ``sk = <txn id>`` lets that account's devices find the request; the
+browser's answer is the same either way.
+
+Number matching: the device must send the number shown in the browser that started the
+transaction; a relayed QR code is useless without it. Three wrong numbers deny the
+transaction; failures also count per account and per source (``limits``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+from iamsmart import errors
+from iamsmart.identity import assurance, limits, sessions, store
+from iamsmart.settings import settings
+
+COOKIE = "iamsmart_login"
+MAX_WRONG_NUMBERS = 3
+RESUME_PATH = "/v1/oidc/authorize/resume"
+
+Status = Literal["pending", "authenticated", "denied", "expired"]
+
+
+class LoginNotFound(errors.NotFound):
+    """Unknown transaction, or not this browser's (the two are indistinguishable)."""
+
+    code = "login_not_found"
+    en = "This login request was not found. Please start again from the service."
+    tc = "找不到此登入要求。請返回有關服務重新開始。"
+
+
+class LoginExpired(errors.Forbidden):
+    code = "login_expired"
+    en = "This login request has expired. Please start again from the service."
+    tc = "此登入要求已過期。請返回有關服務重新開始。"
+
+    def __init__(self, grant_id: str | None = None) -> None:
+        super().__init__()
+        self.grant_id = grant_id  # not in details: never shown in the answer
+
+
+class LoginDenied(errors.Forbidden):
+    code = "access_denied"
+    en = "The login was declined."
+    tc = "登入已被拒絕。"
+
+    def __init__(self, grant_id: str | None = None) -> None:
+        super().__init__()
+        self.grant_id = grant_id
+
+
+class LoginPending(errors.Forbidden):
+    code = "login_pending"
+    en = "The login has not been approved yet."
+    tc = "登入尚未獲批准。"
+
+
+class LoginClosed(errors.Conflict):
+    code = "login_closed"
+    en = "This login request is no longer waiting for approval."
+    tc = "此登入要求已不再等待批准。"
+
+
+class WrongNumber(errors.Forbidden):
+    code = "wrong_number"
+    en = "The number does not match the one shown on the login page."
+    tc = "所選號碼與登入頁面顯示的號碼不符。"
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    txn_id: str
+    grant_id: str
+    client_id: str
+    account_id: str
+    amr: tuple[str, ...]
+    acr: str
+    auth_time: int
+    acr_values: tuple[str, ...] = ()
+    prompt_login: bool = False
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode("ascii")).hexdigest()
+
+
+def _key(txn_id: str) -> dict[str, str]:
+    return {"pk": f"login#{txn_id}", "sk": "txn"}
+
+
+def _table() -> str:
+    return settings().sessions_table
+
+
+def _valid_txn_id(txn_id: str) -> bool:
+    return 16 <= len(txn_id) <= 64 and all(c.isalnum() or c in "-_" for c in txn_id)
+
+
+def qr_payload(txn_id: str, k: str) -> str:
+    return "iamsmart://approve?" + urlencode({"txn": txn_id, "k": k})
+
+
+def start(*, grant_id: str, client: Any, login_hint: str | None, acr_values: list[str],
+          prompt_login: bool) -> tuple[str, str]:
+    """A new login transaction for an authorization request; returns its id and the
+    Set-Cookie value binding it to this browser."""
+    from iamsmart.identity import accounts
+
+    txn_id = secrets.token_urlsafe(18)
+    secret = secrets.token_urlsafe(32)
+    number = 10 + secrets.randbelow(90)
+    choices = [number]
+    while len(choices) < 3:
+        decoy = 10 + secrets.randbelow(90)
+        if decoy not in choices:
+            choices.append(decoy)
+    secrets.SystemRandom().shuffle(choices)
+    now = store.now()
+    expires_at = now + settings().login_seconds
+    hinted = accounts.find_by_login_hint(login_hint) if login_hint else None
+    item = {
+        **_key(txn_id), "kind": "login", "cookie_hash": _hash(secret), "grant_id": grant_id,
+        "client_id": client.client_id, "name_en": client.name_en, "name_tc": client.name_tc,
+        "number": number, "choices": choices, "k": secrets.token_urlsafe(16),
+        "challenge": base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode(),
+        "status": "pending", "attempts": 0, "acr_values": list(acr_values) or None,
+        "prompt_login": bool(prompt_login), "hint_account_id": hinted,
+        "created_at": now, "expires_at": expires_at,
+    }
+    writes: list[dict[str, Any]] = [item]
+    if hinted:
+        writes.append({"pk": f"push#{hinted}", "sk": txn_id, "kind": "push",
+                       "expires_at": expires_at})
+    store.batch_put(_table(), writes)  # one call whether or not the hint resolved
+    cookie = sessions.cookie_header(COOKIE, f"{txn_id}.{secret}", settings().login_seconds)
+    return txn_id, cookie
+
+
+def _load(txn_id: str, *, consistent: bool = True) -> dict[str, Any] | None:
+    if not _valid_txn_id(txn_id):
+        return None
+    item = store.get(_table(), _key(txn_id), consistent=consistent)
+    return item if item and item.get("kind") == "login" else None
+
+
+def _bound(txn_id: str, cookie_header: str | None) -> dict[str, Any]:
+    """The transaction, if this browser's login cookie is the one that started it."""
+    parts = sessions.split_value(sessions.read_cookie(cookie_header, COOKIE))
+    if parts is None or parts[0] != txn_id:
+        raise LoginNotFound()
+    item = _load(txn_id)
+    if item is None or not hmac.compare_digest(str(item["cookie_hash"]), _hash(parts[1])):
+        raise LoginNotFound()
+    return item
+
+
+def _status(item: dict[str, Any], now: int) -> Status:
+    if int(item["expires_at"]) <= now:
+        return "expired"
+    return item["status"]  # type: ignore[no-any-return]
+
+
+def _next(txn_id: str) -> str:
+    return f"{RESUME_PATH}?{urlencode({'txn': txn_id})}"
+
+
+def view(txn_id: str, cookie_header: str | None) -> dict[str, Any]:
+    """What the login page shows (``GET /v1/login/{txn}``)."""
+    import segno
+
+    from iamsmart.identity import passkeys
+
+    item = _bound(txn_id, cookie_header)
+    now = store.now()
+    status = _status(item, now)
+    answer: dict[str, Any] = {
+        "status": status,
+        "service": {"name_en": item["name_en"], "name_tc": item["name_tc"]},
+        "expires_in": max(0, int(item["expires_at"]) - now),
+    }
+    if status == "pending":
+        payload = qr_payload(txn_id, str(item["k"]))
+        answer["number"] = int(item["number"])
+        answer["qr"] = {"payload": payload,
+                        "svg": segno.make(payload, error="m").svg_data_uri(scale=5, border=2)}
+        answer["app_link"] = payload
+        answer["passkey"] = passkeys.authentication_options(
+            base64.urlsafe_b64decode(item["challenge"] + "=" * (-len(item["challenge"]) % 4)),
+            answer["expires_in"])
+    if status in ("authenticated", "denied"):
+        answer["next"] = _next(txn_id)
+    return answer
+
+
+def _complete(txn_id: str, account_id: str, amr: tuple[str, ...], acr: str,
+              method: str) -> bool:
+    now = store.now()
+    done = store.update(
+        _table(), _key(txn_id),
+        "SET #s = :auth, account_id = :acct, amr = :amr, acr = :acr, auth_time = :now, "
+        "auth_method = :method",
+        condition="#s = :pending AND expires_at > :now",
+        names={"#s": "status"},
+        values_={":auth": "authenticated", ":acct": account_id, ":amr": list(amr),
+                 ":acr": acr, ":now": now, ":method": method, ":pending": "pending"})
+    return done is not None
+
+
+def _deny(txn_id: str) -> None:
+    store.update(_table(), _key(txn_id), "SET #s = :denied", condition="#s = :pending",
+                 names={"#s": "status"}, values_={":denied": "denied", ":pending": "pending"})
+
+
+def _achieved(account: Any) -> str:
+    # Both the passkey and the device key reach the account's own level (face is apart).
+    return str(account.acr)
+
+
+def passkey(txn_id: str, cookie_header: str | None, credential: Any,
+            source: str) -> dict[str, Any]:
+    """``POST /v1/login/{txn}/passkey``: verify an assertion for this transaction's
+    challenge; failures count per source and per account."""
+    from iamsmart.identity import accounts, passkeys
+
+    item = _bound(txn_id, cookie_header)
+    if _status(item, store.now()) != "pending":
+        raise LoginClosed()
+    limits.check(("passkey-source", source))
+    try:
+        account_id, _ = passkeys.identify(credential)
+    except passkeys.PasskeyRejected:
+        limits.fail(("passkey-source", source))
+        raise
+    limits.check(("passkey-account", account_id))
+    challenge = base64.urlsafe_b64decode(item["challenge"] + "=" * (-len(item["challenge"]) % 4))
+    try:
+        used = passkeys.verify_assertion(credential, challenge)
+        account = accounts.get(used.account_id)
+        if account.status != "active":
+            raise passkeys.PasskeyRejected()
+    except (passkeys.PasskeyRejected, accounts.AccountNotFound):
+        limits.fail(("passkey-source", source), ("passkey-account", account_id))
+        raise passkeys.PasskeyRejected() from None
+    if not _complete(txn_id, account.id, assurance.AMR_PASSKEY, _achieved(account), "passkey"):
+        raise LoginClosed()
+    return {"status": "authenticated", "next": _next(txn_id)}
+
+
+def result(txn_id: str, cookie_header: str | None) -> LoginResult:
+    """The authenticated outcome, for this browser only, once (the transaction is consumed).
+    ``LoginNotFound`` (unknown / another browser), ``LoginExpired``, ``LoginDenied`` (both
+    carry ``grant_id`` for the error redirect, and consume the transaction too), or
+    ``LoginPending``."""
+    item = _bound(txn_id, cookie_header)
+    now = store.now()
+    status = _status(item, now)
+    if status == "pending":
+        raise LoginPending()
+    taken = store.delete(_table(), _key(txn_id), condition="#s = :status",
+                         names={"#s": "status"}, values_={":status": item["status"]})
+    if taken is None:  # consumed or changed by a concurrent request
+        raise LoginNotFound()
+    if status == "expired":
+        raise LoginExpired(grant_id=str(item["grant_id"]))
+    if status == "denied":
+        raise LoginDenied(grant_id=str(item["grant_id"]))
+    return LoginResult(txn_id=txn_id, grant_id=str(taken["grant_id"]),
+                       client_id=str(taken["client_id"]), account_id=str(taken["account_id"]),
+                       amr=tuple(taken["amr"]), acr=str(taken["acr"]),
+                       auth_time=int(taken["auth_time"]),
+                       acr_values=tuple(taken.get("acr_values") or ()),
+                       prompt_login=bool(taken.get("prompt_login")))
+
+
+# --- the device's side --------------------------------------------------------------------
+
+def _for_device(txn_id: str, k: str | None) -> dict[str, Any]:
+    item = _load(txn_id)
+    if item is None or not k or not hmac.compare_digest(str(item["k"]), str(k)):
+        raise LoginNotFound()
+    return item
+
+
+def pending_for(account_id: str) -> list[dict[str, Any]]:
+    """Requests pushed to the account's devices (login_hint named it), still waiting."""
+    now = store.now()
+    pushes = [p for p in store.query(_table(), ("pk", f"push#{account_id}"), limit=20)
+              if int(p.get("expires_at", 0)) > now]
+    items = store.batch_get(_table(), [_key(p["sk"]) for p in pushes])
+    waiting = []
+    for item in items:
+        if item.get("kind") != "login" or _status(item, now) != "pending":
+            continue
+        waiting.append({"txn_id": item["pk"].split("#", 1)[1], "k": item["k"],
+                        "service": {"name_en": item["name_en"], "name_tc": item["name_tc"]},
+                        "expires_in": int(item["expires_at"]) - now})
+    return sorted(waiting, key=lambda w: -w["expires_in"])
+
+
+def device_view(txn_id: str, k: str | None) -> dict[str, Any]:
+    """What the app shows: the service and three numbers, one of them the browser's."""
+    item = _for_device(txn_id, k)
+    now = store.now()
+    if _status(item, now) != "pending":
+        raise LoginClosed()
+    return {"txn_id": txn_id,
+            "service": {"name_en": item["name_en"], "name_tc": item["name_tc"]},
+            "choices": [int(c) for c in item["choices"]],
+            "expires_in": int(item["expires_at"]) - now}
+
+
+def device_answer(txn_id: str, k: str | None, *, number: int | None,
+                  decision: Literal["approve", "deny"], account_id: str,
+                  source: str) -> dict[str, Any]:
+    """The citizen's answer from their device (already authenticated by its key)."""
+    from iamsmart.identity import accounts
+
+    counters: tuple[tuple[str, str | None], ...] = (("approval-account", account_id),
+                                                   ("approval-source", source))
+    limits.check(*counters)
+    try:
+        item = _for_device(txn_id, k)
+    except LoginNotFound:
+        limits.fail(*counters)
+        raise
+    if _status(item, store.now()) != "pending":
+        raise LoginClosed()
+    if decision == "deny":
+        _deny(txn_id)
+        return {"status": "denied"}
+    if number is None or number != int(item["number"]):
+        limits.fail(*counters)
+        updated = store.update(_table(), _key(txn_id), "ADD attempts :one",
+                               condition="#s = :pending", names={"#s": "status"},
+                               values_={":one": 1, ":pending": "pending"})
+        attempts = int((updated or {}).get("attempts", MAX_WRONG_NUMBERS))
+        if attempts >= MAX_WRONG_NUMBERS:
+            _deny(txn_id)
+            raise WrongNumber(en=WrongNumber.en + " The login request is now cancelled.",
+                              tc=WrongNumber.tc + "此登入要求已被取消。", remaining=0)
+        raise WrongNumber(remaining=MAX_WRONG_NUMBERS - attempts)
+    account = accounts.get(account_id)
+    if account.status != "active":
+        raise errors.Forbidden()
+    if not _complete(txn_id, account_id, assurance.AMR_DEVICE, _achieved(account), "device"):
+        raise LoginClosed()
+    return {"status": "authenticated"}

@@ -1,0 +1,146 @@
+"""SSO sessions: the ``iamsmart_sid`` cookie and its server-side record.
+
+Cookie value ``<account_id>.<secret>`` (HttpOnly, SameSite=Lax, Path=/, Secure when
+``settings.cookie_secure``). Only a hash of the secret is stored: item ``pk =
+"session#<account_id>"``, ``sk = <sha256 of the secret, base64url>`` (that hash is also the
+session's id, the ``sid``) in the sessions table, with ``expires_at`` (absolute lifetime
+``settings.session_seconds``). Logout from all devices deletes the account's partition.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+
+from iamsmart.identity import store
+from iamsmart.settings import settings
+
+COOKIE = "iamsmart_sid"
+
+
+@dataclass(frozen=True)
+class Session:
+    id: str
+    account_id: str
+    auth_time: int
+    amr: tuple[str, ...]
+    acr: str
+    expires_at: int
+
+
+def _hash(secret: str) -> str:
+    digest = hashlib.sha256(secret.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def cookie_header(name: str, value: str, max_age: int) -> str:
+    """A Set-Cookie value: HttpOnly, SameSite=Lax, Path=/ (and Secure outside loopback)."""
+    parts = [f"{name}={value}", "Path=/", f"Max-Age={max_age}", "HttpOnly", "SameSite=Lax"]
+    if settings().cookie_secure:
+        parts.append("Secure")
+    return "; ".join(parts)
+
+
+def read_cookie(cookie_header_value: str | None, name: str) -> str | None:
+    """One cookie's value from a Cookie request header (None when absent or malformed)."""
+    if not cookie_header_value or len(cookie_header_value) > 8192:
+        return None
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(cookie_header_value)
+    except CookieError:
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel is not None else None
+
+
+def split_value(value: str | None) -> tuple[str, str] | None:
+    """``<id>.<secret>`` → (id, secret), or None when malformed."""
+    if not value or len(value) > 256 or value.count(".") != 1:
+        return None
+    ident, secret = value.split(".")
+    if not ident or len(secret) < 20:
+        return None
+    return ident, secret
+
+
+def _request_cookie(request: Any) -> str | None:
+    headers: Mapping[str, str] | None = getattr(request, "headers", None)
+    if headers is None and isinstance(request, Mapping):
+        headers = request
+    if not headers:
+        return None
+    return headers.get("cookie") or headers.get("Cookie")
+
+
+def create(account_id: str, amr: list[str] | tuple[str, ...], acr: str,
+           auth_time: int) -> tuple[Session, str]:
+    """A new session (one PutItem) and its Set-Cookie header value."""
+    secret = secrets.token_urlsafe(32)
+    now = store.now()
+    expires_at = now + settings().session_seconds
+    session = Session(id=_hash(secret), account_id=account_id, auth_time=int(auth_time),
+                      amr=tuple(amr), acr=acr, expires_at=expires_at)
+    store.put(settings().sessions_table, {
+        "pk": f"session#{account_id}", "sk": session.id, "kind": "session",
+        "auth_time": session.auth_time, "amr": list(session.amr), "acr": acr,
+        "created_at": now, "expires_at": expires_at,
+    })
+    return session, cookie_header(COOKIE, f"{account_id}.{secret}", expires_at - now)
+
+
+def current(request: Any) -> Session | None:
+    """The session the request's ``iamsmart_sid`` cookie names (one GetItem), or None when
+    there is no cookie, or it is malformed, unknown, ended or expired. ``request`` is a
+    chalice Request or a mapping of headers."""
+    parts = split_value(read_cookie(_request_cookie(request), COOKIE))
+    if parts is None:
+        return None
+    account_id, secret = parts
+    sid = _hash(secret)
+    item = store.get(settings().sessions_table, {"pk": f"session#{account_id}", "sk": sid})
+    if item is None or int(item.get("expires_at", 0)) <= store.now():
+        return None
+    return Session(id=sid, account_id=account_id, auth_time=int(item["auth_time"]),
+                   amr=tuple(item.get("amr") or ()), acr=str(item["acr"]),
+                   expires_at=int(item["expires_at"]))
+
+
+def clear_cookie_header() -> str:
+    return cookie_header(COOKIE, "", 0)
+
+
+def end(session: Session | None) -> str:
+    """End one session (when given); the Set-Cookie value that removes the cookie."""
+    if session is not None:
+        store.delete(settings().sessions_table,
+                     {"pk": f"session#{session.account_id}", "sk": session.id})
+    return clear_cookie_header()
+
+
+def end_all(account_id: str) -> int:
+    """End every session of the account (logout from all devices); how many were ended."""
+    table = settings().sessions_table
+    ended = 0
+    while True:
+        items = store.query(table, ("pk", f"session#{account_id}"), limit=100)
+        for item in items:
+            store.delete(table, {"pk": item["pk"], "sk": item["sk"]})
+            ended += 1
+        if len(items) < 100:
+            return ended
+
+
+def list_for(account_id: str) -> list[Session]:
+    """The account's live sessions (for the account page)."""
+    now = store.now()
+    return [Session(id=i["sk"], account_id=account_id, auth_time=int(i["auth_time"]),
+                    amr=tuple(i.get("amr") or ()), acr=str(i["acr"]),
+                    expires_at=int(i["expires_at"]))
+            for i in store.query(settings().sessions_table, ("pk", f"session#{account_id}"))
+            if int(i.get("expires_at", 0)) > now]

@@ -1,0 +1,145 @@
+"""Shared by the identity, login and device tests (H2): moto with the platform's tables and
+the sandbox citizens, the real Chalice app behind a gateway that stamps the source address
+API Gateway would see, a browser with a cookie jar, and device simulators wired to it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+
+import pytest
+from moto import mock_aws
+
+from infra.cli.device import Device
+from infra.local.platform import apply_environment, local_environment
+
+PUBLIC_URL = "http://localhost:8000"
+
+
+def reset_caches() -> None:
+    from iamsmart import aws
+    from iamsmart.settings import settings
+
+    settings.cache_clear()
+    aws.reset()
+
+
+@pytest.fixture
+def identity_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """moto in-process: every table of infra.names, the sandbox citizens seeded."""
+    from infra.local import provision
+
+    env = local_environment(None, {}, public_url=PUBLIC_URL)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    reset_caches()
+    with mock_aws(config={"core": {"reset_boto3_session": False}}):
+        provision.create_tables()
+        from iamsmart.identity import accounts
+
+        accounts.seed_sandbox_citizens()
+        yield env
+    reset_caches()
+    apply_environment({})
+
+
+def sandbox_client() -> Any:
+    from iamsmart.oidc.clients import Client
+
+    return Client(client_id="sandbox-td", name_en="Transport Department (sandbox)",
+                  name_tc="運輸署（沙盒）", department="TD",
+                  redirect_uris=("http://127.0.0.1:8001/callback",))
+
+
+class Gateway:
+    """The real Chalice app behind chalice's local gateway; ``source_ip`` is what API
+    Gateway would put in ``requestContext.identity.sourceIp``."""
+
+    def __init__(self, app: Any) -> None:
+        from chalice.config import Config
+        from chalice.local import LocalGateway
+
+        outer = self
+
+        class _Gateway(LocalGateway):  # type: ignore[misc]
+            def _generate_lambda_event(self, method, path, headers, body):  # type: ignore[no-untyped-def]
+                event = super()._generate_lambda_event(method, path, headers, body)
+                event["requestContext"]["identity"]["sourceIp"] = outer.source_ip
+                return event
+
+        self._gateway = _Gateway(app, Config(chalice_stage="local"))
+        self.source_ip = "198.51.100.7"
+
+    def request(self, method: str, path: str, headers: dict[str, str] | None = None,
+                body: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
+        response = self._gateway.handle_request(method, path, dict(headers or {}), body)
+        raw = response.get("body") or b""
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8")
+        return response["statusCode"], dict(response.get("headers") or {}), raw
+
+    def transport(self, method: str, url: str, headers: dict[str, str],
+                  body: bytes | None) -> tuple[int, bytes]:
+        """A ``Device`` transport: the URL's path and query go to the app."""
+        assert url.startswith(PUBLIC_URL)
+        status, _, raw = self.request(method, url[len(PUBLIC_URL):], headers, body)
+        return status, raw
+
+
+class Browser:
+    """A browser on one gateway: keeps cookies like a user agent (by name, Path=/)."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+        self.cookies: dict[str, str] = {}
+
+    def set_cookie(self, header: str) -> None:
+        jar: SimpleCookie = SimpleCookie()
+        jar.load(header)
+        for name, morsel in jar.items():
+            if morsel["max-age"] == "0" or morsel.value == "":
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = morsel.value
+
+    def call(self, method: str, path: str, body: Any = None,
+             headers: dict[str, str] | None = None) -> tuple[int, Any, dict[str, str]]:
+        sent = dict(headers or {})
+        raw = None
+        if body is not None:
+            raw = json.dumps(body).encode()
+            sent.setdefault("Content-Type", "application/json")
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        status, got_headers, answer = self.gateway.request(method, path, sent, raw)
+        cookie = got_headers.get("Set-Cookie") or got_headers.get("set-cookie")
+        if cookie:
+            self.set_cookie(cookie)
+        return status, json.loads(answer) if answer else None, got_headers
+
+
+def start_login(browser: Browser, *, login_hint: str | None = None,
+                grant_id: str = "grant-1") -> str:
+    """What the authorize endpoint does: a login transaction, its cookie to this browser."""
+    from iamsmart.identity import login
+
+    txn_id, cookie = login.start(grant_id=grant_id, client=sandbox_client(),
+                                 login_hint=login_hint, acr_values=[], prompt_login=False)
+    browser.set_cookie(cookie)
+    return txn_id
+
+
+@pytest.fixture
+def gateway(identity_aws: dict[str, str], api_app: Any) -> Gateway:
+    return Gateway(api_app)
+
+
+def enrolled_device(gateway: Gateway, tmp_path: Path, code: str = "SANDBOX-CHAN-TAI-MAN",
+                    name: str = "device") -> Device:
+    device = Device(PUBLIC_URL, tmp_path / f"{name}.json", transport=gateway.transport)
+    device.enrol(code)
+    return device

@@ -1,0 +1,269 @@
+"""Login transactions approved from a device (simulator) over the real API on moto (H2):
+number matching, relayed QR codes, wrong-number lockout, expiry, cookie binding, replayed or
+wrongly signed device requests, login_hint pushes."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from identity_helpers import (  # noqa: F401 - fixtures
+    PUBLIC_URL,
+    Browser,
+    Gateway,
+    enrolled_device,
+    gateway,
+    identity_aws,
+    start_login,
+)
+
+from iamsmart.identity import assurance, login
+from infra.cli.device import Device, DeviceError
+
+
+def _show(browser: Browser, txn: str) -> dict:
+    status, page, _ = browser.call("GET", f"/v1/login/{txn}")
+    assert status == 200, page
+    return page
+
+
+def test_login_approved_by_number_then_result_once(gateway: Gateway, tmp_path: Path):  # noqa: F811
+    browser = Browser(gateway)
+    txn = start_login(browser)
+    page = _show(browser, txn)
+    assert page["status"] == "pending" and 10 <= page["number"] <= 99
+    assert page["service"] == {"name_en": "Transport Department (sandbox)",
+                               "name_tc": "運輸署（沙盒）"}
+    assert page["qr"]["svg"].startswith("data:image/svg+xml")
+    assert page["qr"]["payload"].startswith(f"iamsmart://approve?txn={txn}&k=")
+    assert page["app_link"] == page["qr"]["payload"]
+    assert page["passkey"]["allowCredentials"] == []
+    assert page["passkey"]["userVerification"] == "required"
+    assert page["passkey"]["rpId"] == "localhost"
+    assert 290 <= page["expires_in"] <= 300
+
+    device = enrolled_device(gateway, tmp_path)
+    shown = device.show(page["qr"]["payload"])
+    assert shown["service"]["name_tc"] == "運輸署（沙盒）"
+    assert page["number"] in shown["choices"] and len(set(shown["choices"])) == 3
+    assert device.show(page["qr"]["payload"])["choices"] == shown["choices"]  # fixed
+    assert device.approve(page["qr"]["payload"], number=page["number"]) == {
+        "status": "authenticated"}
+
+    page = _show(browser, txn)
+    assert page["status"] == "authenticated"
+    assert page["next"] == f"/v1/oidc/authorize/resume?txn={txn}"
+    assert "number" not in page and "qr" not in page
+
+    result = login.result(txn, f"iamsmart_login={browser.cookies['iamsmart_login']}")
+    assert result.account_id == "sandbox-chan-tai-man" and result.grant_id == "grant-1"
+    assert result.amr == assurance.AMR_DEVICE and result.acr == assurance.ACR_BASIC
+    assert abs(result.auth_time - time.time()) < 5
+    with pytest.raises(login.LoginNotFound):  # consumed
+        login.result(txn, f"iamsmart_login={browser.cookies['iamsmart_login']}")
+
+
+def test_plus_citizen_reaches_plus(gateway: Gateway, tmp_path: Path):  # noqa: F811
+    browser = Browser(gateway)
+    txn = start_login(browser)
+    page = _show(browser, txn)
+    device = enrolled_device(gateway, tmp_path, "SANDBOX-LEE-SIU-MEI")
+    device.approve(page["qr"]["payload"], number=page["number"])
+    result = login.result(txn, f"iamsmart_login={browser.cookies['iamsmart_login']}")
+    assert result.acr == assurance.ACR_PLUS
+
+
+def test_relayed_qr_cannot_be_approved_without_the_victims_number(gateway: Gateway,  # noqa: F811
+                                                                    tmp_path: Path):
+    """An attacker relays the victim's... no: the attacker's own login QR reaches the victim.
+    The victim's device sees three numbers; only the attacker's browser shows the right one,
+    so the victim cannot pick it except by chance, and three misses deny the login."""
+    attacker = Browser(gateway)
+    txn = start_login(attacker)
+    page = _show(attacker, txn)
+    victim = enrolled_device(gateway, tmp_path)
+    wrong = [c for c in victim.show(page["qr"]["payload"])["choices"] if c != page["number"]]
+    for i, guess in enumerate([wrong[0], wrong[1], wrong[0]]):
+        with pytest.raises(DeviceError) as refused:
+            victim.approve(page["qr"]["payload"], number=guess)
+        assert refused.value.status == 403 and refused.value.code == "wrong_number"
+        assert refused.value.answer["details"]["remaining"] == 2 - i
+        assert refused.value.message_tc
+    assert _show(attacker, txn)["status"] == "denied"
+    with pytest.raises(DeviceError) as closed:  # even the right number is too late now
+        victim.approve(page["qr"]["payload"], number=page["number"])
+    assert closed.value.status == 409
+    with pytest.raises(login.LoginDenied) as denied:
+        login.result(txn, f"iamsmart_login={attacker.cookies['iamsmart_login']}")
+    assert denied.value.grant_id == "grant-1"
+
+
+def test_qr_secret_is_required_and_not_guessable_from_the_txn_id(gateway: Gateway,  # noqa: F811
+                                                                  tmp_path: Path):
+    browser = Browser(gateway)
+    txn = start_login(browser)
+    page = _show(browser, txn)
+    device = enrolled_device(gateway, tmp_path)
+    for call in (lambda: device.show(txn=txn, k="wrong"),
+                 lambda: device.approve(txn=txn, k="wrong", number=page["number"])):
+        with pytest.raises(DeviceError) as refused:
+            call()
+        assert refused.value.status == 404
+    assert _show(browser, txn)["status"] == "pending"
+
+
+def test_device_can_deny(gateway: Gateway, tmp_path: Path):  # noqa: F811
+    browser = Browser(gateway)
+    txn = start_login(browser)
+    page = _show(browser, txn)
+    enrolled_device(gateway, tmp_path).deny(page["qr"]["payload"])
+    page = _show(browser, txn)
+    assert page["status"] == "denied" and page["next"].endswith(txn)
+
+
+def test_transaction_is_bound_to_the_browser_that_started_it(gateway: Gateway):  # noqa: F811
+    browser = Browser(gateway)
+    txn = start_login(browser)
+    other = Browser(gateway)
+    status, answer, _ = other.call("GET", f"/v1/login/{txn}")
+    assert status == 404 and answer["message"]["tc"]
+    _, unknown, _ = other.call("GET", "/v1/login/" + "x" * 24)
+    assert unknown == answer  # no difference between "not yours" and "does not exist"
+    other.cookies["iamsmart_login"] = f"{txn}." + "A" * 43  # right id, wrong secret
+    assert other.call("GET", f"/v1/login/{txn}")[0] == 404
+    with pytest.raises(login.LoginNotFound):
+        login.result(txn, f"iamsmart_login={other.cookies['iamsmart_login']}")
+    with pytest.raises(login.LoginNotFound):
+        login.result(txn, None)
+
+
+def test_login_cookie_attributes(identity_aws):  # noqa: F811
+    from identity_helpers import sandbox_client
+
+    _, cookie = login.start(grant_id="g", client=sandbox_client(), login_hint=None,
+                            acr_values=[], prompt_login=False)
+    assert cookie.startswith("iamsmart_login=")
+    for part in ("HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=300"):
+        assert part in cookie
+
+
+def test_expired_transaction_cannot_be_approved_or_used(gateway: Gateway, tmp_path: Path,  # noqa: F811
+                                                        monkeypatch: pytest.MonkeyPatch):
+    from iamsmart.identity import store
+
+    browser = Browser(gateway)
+    txn = start_login(browser)
+    page = _show(browser, txn)
+    device = enrolled_device(gateway, tmp_path)
+    later = store.now() + 301
+    monkeypatch.setattr(store, "now", lambda: later)
+    assert _show(browser, txn)["status"] == "expired"
+    with pytest.raises(DeviceError) as refused:
+        device.approve(page["qr"]["payload"], number=page["number"])
+    assert refused.value.status == 409
+    with pytest.raises(login.LoginExpired):
+        login.result(txn, f"iamsmart_login={browser.cookies['iamsmart_login']}")
+
+
+def test_result_before_approval_is_pending(gateway: Gateway):  # noqa: F811
+    browser = Browser(gateway)
+    txn = start_login(browser)
+    with pytest.raises(login.LoginPending):
+        login.result(txn, f"iamsmart_login={browser.cookies['iamsmart_login']}")
+    assert _show(browser, txn)["status"] == "pending"
+
+
+def test_login_hint_pushes_to_the_named_citizens_devices_and_the_page_is_the_same(
+        gateway: Gateway, tmp_path: Path):  # noqa: F811
+    chan = enrolled_device(gateway, tmp_path, name="chan")
+    lee = enrolled_device(gateway, tmp_path, "SANDBOX-LEE-SIU-MEI", name="lee")
+    known, unknown = Browser(gateway), Browser(gateway)
+    txn_known = start_login(known, login_hint="chan.tai.man@sandbox.iamsmart.local")
+    txn_unknown = start_login(unknown, login_hint="nobody@sandbox.iamsmart.local")
+    page_known, page_unknown = _show(known, txn_known), _show(unknown, txn_unknown)
+    assert set(page_known) == set(page_unknown)
+    assert page_known["status"] == page_unknown["status"] == "pending"
+
+    pending = chan.pending()
+    assert [p["txn_id"] for p in pending] == [txn_known]
+    assert pending[0]["service"]["name_en"] == "Transport Department (sandbox)"
+    assert lee.pending() == []
+    item = pending[0]
+    assert page_known["number"] in chan.show(txn=item["txn_id"], k=item["k"])["choices"]
+    chan.approve(txn=item["txn_id"], k=item["k"], number=page_known["number"])
+    assert chan.pending() == []
+
+
+def test_device_request_replayed_or_signed_with_another_key_is_refused(
+        gateway: Gateway, tmp_path: Path):  # noqa: F811
+    device = enrolled_device(gateway, tmp_path)
+    path = "/v1/device/approvals"
+    auth = device.sign("GET", path, None)
+    assert device.call("GET", path, authorization=auth) == {"approvals": []}
+    with pytest.raises(DeviceError) as replayed:  # same jti
+        device.call("GET", path, authorization=auth)
+    assert replayed.value.status == 401 and replayed.value.answer["details"]["reason"] == "replay"
+
+    # a key that is not the enrolled one, claiming the enrolled kid
+    impostor = Device(PUBLIC_URL, transport=gateway.transport,
+                      state={"account_id": device.state["account_id"],
+                             "device_id": device.state["device_id"]})
+    with pytest.raises(DeviceError) as forged:
+        impostor.pending()
+    assert forged.value.status == 401
+    assert forged.value.answer["details"]["reason"] == "signature"
+
+
+@pytest.mark.parametrize("change", ["htm", "htu", "iat", "body", "typ", "alg", "none"])
+def test_device_request_claims_are_checked(gateway: Gateway, tmp_path: Path, change: str):  # noqa: F811
+    import base64
+    import json
+
+    from joserfc import jws
+
+    device = enrolled_device(gateway, tmp_path)
+    path = "/v1/device/approvals"
+    if change == "htm":
+        auth = device.sign("POST", path, None)
+    elif change == "htu":
+        auth = device.sign("GET", "/v1/device/enrol", None)
+    elif change == "iat":
+        auth = device.sign("GET", path, None, iat=int(time.time()) - 120)
+    elif change == "body":
+        auth = device.sign("GET", path, b"{}")
+    else:
+        claims = json.dumps({"htm": "GET", "htu": PUBLIC_URL + path, "iat": int(time.time()),
+                             "jti": "j" * 20, "bh": "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU"})
+        if change == "none":
+            head = base64.urlsafe_b64encode(json.dumps(
+                {"alg": "none", "typ": "device+jwt", "kid": device.kid}).encode()).rstrip(b"=")
+            body = base64.urlsafe_b64encode(claims.encode()).rstrip(b"=")
+            auth = "Device " + (head + b"." + body + b".").decode()
+        else:
+            header = {"alg": "ES256", "kid": device.kid,
+                      "typ": "JWT" if change == "typ" else "device+jwt"}
+            if change == "alg":
+                header["jwk"] = {k: v for k, v in device.state["jwk"].items() if k != "d"}
+            auth = "Device " + jws.serialize_compact(header, claims.encode(), device._key(),
+                                                     algorithms=["ES256"])
+    with pytest.raises(DeviceError) as refused:
+        device.call("GET", path, authorization=auth)
+    assert refused.value.status == 401
+
+
+def test_enrolment_refuses_bad_codes_and_private_or_odd_keys(gateway: Gateway):  # noqa: F811
+    from joserfc.jwk import ECKey, RSAKey
+
+    device = Device(PUBLIC_URL, transport=gateway.transport)
+    with pytest.raises(DeviceError) as bad_code:
+        device.enrol("SANDBOX-NOBODY")
+    assert bad_code.value.status == 403 and bad_code.value.code == "enrolment_refused"
+    private = ECKey.generate_key("P-256", private=True).as_dict(private=True)
+    rsa = RSAKey.generate_key(2048, private=False).as_dict(private=False)
+    off_curve = {**ECKey.generate_key("P-256").as_dict(private=False), "y": "AAAA"}
+    for jwk in (private, rsa, off_curve):
+        with pytest.raises(DeviceError) as refused:
+            device.call("POST", "/v1/device/enrol", signed=False,
+                        body={"code": "SANDBOX-CHAN-TAI-MAN", "jwk": jwk})
+        assert refused.value.status == 400
