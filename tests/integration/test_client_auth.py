@@ -26,7 +26,8 @@ from client_auth_helpers import (
 from iamsmart.oidc import client_auth, clients
 from iamsmart.oidc.errors import InvalidClient
 
-pytestmark = pytest.mark.usefixtures("registry")
+pytestmark = [pytest.mark.usefixtures("registry"),
+              pytest.mark.filterwarnings("ignore:EdDSA is deprecated")]
 
 
 @pytest.fixture

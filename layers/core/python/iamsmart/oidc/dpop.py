@@ -41,6 +41,7 @@ JTI_SECONDS = 120  # a proof's jti is remembered this long (iat ±60 s cannot ou
 NONCE_WINDOW_SECONDS = 300
 MAX_JWT = 8 * 1024
 MAX_JTI = 256
+_MAX_HEADER = 2048  # bytes of base64url protected header (an RSA-4096 jwk fits)
 # Header members that would point at a key other than the one pinned: never followed.
 REFUSED_HEADERS = ("jku", "x5u", "x5c", "x5t", "x5t#S256", "crit")
 _PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
@@ -88,6 +89,16 @@ def check_key(jwk: object, alg: str) -> Any:
     return key
 
 
+def _registry(alg: str | None = None) -> Any:
+    """joserfc's JWS registry, with exactly ``alg`` allowed (none when parsing only) and room
+    for a DPoP header carrying an RSA ``jwk`` (joserfc's default header cap is 512 bytes)."""
+    from joserfc.jws import JWSRegistry
+
+    registry = JWSRegistry(algorithms=[alg] if alg else list(ALGORITHMS))
+    registry.max_header_length = _MAX_HEADER
+    return registry
+
+
 def decode_header(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """(protected header, claims) of a compact JWS, unverified (joserfc parsing); raises
     ValueError when it is not one."""
@@ -97,7 +108,7 @@ def decode_header(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     from joserfc.errors import JoseError
 
     try:
-        compact = jws.extract_compact(token.encode("ascii"))
+        compact = jws.extract_compact(token.encode("ascii"), registry=_registry())
         claims = json.loads(compact.payload)
     except (JoseError, ValueError, TypeError, UnicodeError) as exc:
         raise ValueError("not a compact JWS") from exc
@@ -118,7 +129,7 @@ def verify_signature(token: str, key: Any, alg: str) -> bool:
         # still send it, and the allowlist names it on purpose.
         warnings.simplefilter("ignore", SecurityWarning)
         try:
-            jwt.decode(token, key, algorithms=[alg])
+            jwt.decode(token, key, algorithms=[alg], registry=_registry(alg))
         except (JoseError, ValueError, TypeError):
             return False
     return True
