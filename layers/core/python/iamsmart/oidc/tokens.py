@@ -1,0 +1,305 @@
+"""The back channel: token endpoint (authorization code with PKCE S256, refresh token
+rotation), userinfo, introspection (RFC 7662) and revocation (RFC 7009).
+
+- Codes and tokens are ``<grant id>.<secret>``; each is checked by one conditional
+  ``UpdateItem`` on the grant (hash, client, expiry, redirect URI, PKCE challenge and DPoP key
+  all in the condition), so a code is redeemed at most once even under concurrency. A failed
+  condition returns the old item with the failure (no extra read) to tell a replay (the code
+  already redeemed, or a refresh token already rotated) from a mistake: a replay revokes the
+  grant, and with it every token issued from it (THREATS 1, 10).
+- DPoP: the token is bound to the proof's key (``jkt``; ``token_type`` DPoP) whenever the
+  client's policy requires DPoP or a proof is sent; a ``dpop_jkt`` pushed at PAR must match.
+  Refreshing a bound grant needs a proof by the same key. Userinfo checks the proof against
+  the token (``ath``) and the bound key; failures are 401 with ``WWW-Authenticate: DPoP``.
+- The ID token was signed when the code was issued (``authorize.issue_code``) and leaves the
+  grant with the code's redemption; the refresh grant returns no new ID token (OIDC Core
+  §12.2 makes it optional), so token responses make no KMS call.
+- A grant revoked (replay, revocation, consent withdrawn) ends its access and refresh tokens
+  at once: every check reads the grant.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from iamsmart import errors
+from iamsmart.oidc import discovery, dpop, grants
+from iamsmart.oidc.errors import (
+    InvalidDpopProof,
+    InvalidGrant,
+    InvalidRequest,
+    InvalidScope,
+    InvalidToken,
+    UnsupportedGrantType,
+    UseDpopNonce,
+)
+
+_VERIFIER = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
+_DPOP_ALGS = " ".join(discovery.DPOP_ALGS)
+
+
+class UseDpopNonceAtResource(errors.Unauthorized):
+    """``use_dpop_nonce`` at a resource endpoint: 401 (RFC 9449 §9), not the token
+    endpoint's 400."""
+
+    code = "use_dpop_nonce"
+    en = UseDpopNonce.en
+    tc = UseDpopNonce.tc
+
+
+def _settings() -> Any:
+    from iamsmart.settings import settings
+
+    return settings()
+
+
+def s256(verifier: str) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii")).digest()).rstrip(
+        b"=").decode("ascii")
+
+
+# --- token endpoint ---------------------------------------------------------------------
+
+def token(form: Mapping[str, str], authorization: str | None,
+          dpop_proof: str | None) -> dict[str, Any]:
+    """``POST /v1/oidc/token``."""
+    from iamsmart.oidc import client_auth
+
+    client = client_auth.authenticate(form, authorization)
+    grant_type = form.get("grant_type")
+    if grant_type not in ("authorization_code", "refresh_token"):
+        raise UnsupportedGrantType()
+    jkt = dpop.verify(dpop_proof, method="POST", url=discovery.url("token_endpoint"),
+                      required=client.dpop_required, nonce_required=client.dpop_nonce_required)
+    if grant_type == "authorization_code":
+        return _redeem_code(client.client_id, form, jkt)
+    return _refresh(client.client_id, form, jkt)
+
+
+def _token_pair(at: int) -> tuple[str, str, dict[str, Any]]:
+    access, refresh = grants.new_secret(), grants.new_secret()
+    values = {":ah": grants.digest(access), ":ae": at + _settings().access_token_seconds,
+              ":ai": at, ":rh": grants.digest(refresh)}
+    return access, refresh, values
+
+
+def _redeem_code(client_id: str, form: Mapping[str, str], jkt: str | None) -> dict[str, Any]:
+    code = grants.split(form.get("code"))
+    if code is None:
+        raise InvalidGrant()
+    verifier = form.get("code_verifier")
+    if verifier is None:
+        raise InvalidRequest(en="code_verifier is required (PKCE).",
+                             tc="必須提供 code_verifier（PKCE）。")
+    if not _VERIFIER.match(verifier):
+        raise InvalidGrant()
+    redirect_uri = form.get("redirect_uri")
+    if not redirect_uri:
+        raise InvalidRequest(en="redirect_uri is required.", tc="必須提供 redirect_uri。")
+    gid, secret = code
+    code_hash = grants.digest(secret)
+    at = grants.now()
+    access, refresh, values = _token_pair(at)
+    values.update({":code": grants.CODE, ":active": grants.ACTIVE, ":h": code_hash,
+                   ":now": at, ":cid": client_id, ":ru": redirect_uri, ":cc": s256(verifier)})
+    condition = ("st = :code AND code_hash = :h AND code_exp > :now AND client_id = :cid "
+                 "AND req.redirect_uri = :ru AND req.code_challenge = :cc "
+                 "AND attribute_not_exists(revoked) AND ")
+    expression = ("SET st = :active, at_hash = :ah, at_exp = :ae, at_iat = :ai, "
+                  "rt_hash = :rh, rt_exp = family_exp, expires_at = family_exp, "
+                  "redeemed_at = :now")
+    if jkt is not None:
+        values[":jkt"] = jkt
+        condition += "(attribute_not_exists(req.dpop_jkt) OR req.dpop_jkt = :jkt)"
+        expression += ", jkt = :jkt"
+    else:
+        condition += "attribute_not_exists(req.dpop_jkt)"
+    expression += " REMOVE id_token"
+    old, failed = grants.update(gid, expression, condition, values, returns="ALL_OLD")
+    if old is None:
+        if (failed is not None and failed.st != grants.CODE
+                and grants.same(failed.code_hash, code_hash)):
+            # The code was already redeemed: someone holds a copy. End what it gave.
+            grants.revoke(gid)
+            _count("code_replayed")
+        raise InvalidGrant()
+    answer = _answer(gid, access, refresh, jkt, old.scope or "")
+    if old.id_token:
+        answer["id_token"] = old.id_token
+    return answer
+
+
+def _answer(gid: str, access: str, refresh: str, jkt: str | None, scope: str) -> dict[str, Any]:
+    return {"access_token": f"{gid}.{access}", "token_type": "DPoP" if jkt else "Bearer",
+            "expires_in": _settings().access_token_seconds,
+            "refresh_token": f"{gid}.{refresh}", "scope": scope}
+
+
+def _refresh(client_id: str, form: Mapping[str, str], jkt: str | None) -> dict[str, Any]:
+    presented = grants.split(form.get("refresh_token"))
+    if presented is None:
+        raise InvalidGrant()
+    gid, secret = presented
+    old_hash = grants.digest(secret)
+    at = grants.now()
+    access, refresh, values = _token_pair(at)
+    values.update({":h": old_hash, ":used": {old_hash}, ":active": grants.ACTIVE,
+                   ":now": at, ":cid": client_id})
+    condition = ("st = :active AND rt_hash = :h AND rt_exp > :now AND client_id = :cid "
+                 "AND attribute_not_exists(revoked) AND ")
+    if jkt is not None:
+        values[":jkt"] = jkt
+        condition += "(attribute_not_exists(jkt) OR jkt = :jkt)"
+    else:
+        condition += "attribute_not_exists(jkt)"
+    new, failed = grants.update(
+        gid, "SET at_hash = :ah, at_exp = :ae, at_iat = :ai, rt_hash = :rh ADD rt_used :used",
+        condition, values)
+    if new is None:
+        if failed is not None and old_hash in failed.rt_used:
+            # A rotated refresh token came back: the family is compromised (THREATS 10).
+            grants.revoke(gid)
+            _count("refresh_reused")
+        raise InvalidGrant()
+    asked = set((form.get("scope") or "").split()) - {""}
+    if asked and not asked <= set((new.scope or "").split()):
+        raise InvalidScope()
+    return _answer(gid, access, refresh, new.jkt, new.scope or "")
+
+
+def _count(event: str) -> None:
+    from iamsmart.observability import count, logger
+
+    logger().warning("token replay detected", extra={"event": event})
+    count("TokenReplay", kind=event)
+
+
+# --- access tokens ----------------------------------------------------------------------
+
+def _live(grant: grants.Grant | None, at: int) -> bool:
+    return grant is not None and grant.st == grants.ACTIVE and not grant.revoked
+
+
+def lookup(token: str | None) -> tuple[grants.Grant, str] | None:
+    """The live grant a token belongs to and its kind (``access_token`` or
+    ``refresh_token``); None for anything unknown, expired or revoked."""
+    parts = grants.split(token)
+    if parts is None:
+        return None
+    gid, secret = parts
+    grant = grants.get(gid)
+    at = grants.now()
+    if grant is None or not _live(grant, at):
+        return None
+    h = grants.digest(secret)
+    if grants.same(grant.at_hash, h) and grant.at_exp > at:
+        return grant, "access_token"
+    if grants.same(grant.rt_hash, h) and grant.rt_exp > at:
+        return grant, "refresh_token"
+    return None
+
+
+def _challenge(error: str | None = None) -> dict[str, str]:
+    value = f'DPoP algs="{_DPOP_ALGS}"'
+    if error:
+        value += f', error="{error}"'
+    return {"WWW-Authenticate": value}
+
+
+def _bearer_challenge(error: str | None = None) -> dict[str, str]:
+    value = 'Bearer realm="iamsmart"'
+    if error:
+        value += f', error="{error}"'
+    return {"WWW-Authenticate": value}
+
+
+def userinfo(authorization: str | None, dpop_proof: str | None, method: str) -> dict[str, Any]:
+    """``GET|POST /v1/oidc/userinfo``: claims for a live, correctly presented access token."""
+    from iamsmart.identity import accounts
+    from iamsmart.oidc import clients
+
+    scheme, _, value = (authorization or "").strip().partition(" ")
+    value = value.strip()
+    if scheme.lower() not in ("dpop", "bearer") or not value:
+        raise InvalidToken(headers=_challenge())
+    found = lookup(value)
+    if found is None or found[1] != "access_token":
+        raise InvalidToken(headers=_challenge("invalid_token"))
+    grant = found[0]
+    if grant.jkt is not None:
+        if scheme.lower() != "dpop":
+            raise InvalidToken(headers=_challenge("invalid_token"))
+        client = clients.get(grant.client_id)
+        try:
+            jkt = dpop.verify(dpop_proof, method=method, url=discovery.url("userinfo_endpoint"),
+                              access_token=value, required=True,
+                              nonce_required=client.dpop_nonce_required)
+        except UseDpopNonce as exc:
+            raise UseDpopNonceAtResource(
+                headers={**_challenge("use_dpop_nonce"), **exc.headers}) from None
+        except InvalidDpopProof:
+            raise InvalidToken(headers=_challenge("invalid_dpop_proof")) from None
+        if jkt != grant.jkt:
+            raise InvalidToken(headers=_challenge("invalid_dpop_proof"))
+    elif scheme.lower() != "bearer":
+        raise InvalidToken(headers=_bearer_challenge("invalid_token"))
+    scopes = tuple((grant.scope or "").split())
+    answer: dict[str, Any] = {"sub": grant.sub}
+    if grant.account_id:
+        identity = accounts.claims(grant.account_id, scopes, grant.request.claims)
+        answer.update({k: v for k, v in identity.items() if k != "sub"})
+    return answer
+
+
+def introspect(form: Mapping[str, str], authorization: str | None) -> dict[str, Any]:
+    """``POST /v1/oidc/introspect`` (RFC 7662): active only for the caller's own tokens."""
+    from iamsmart.oidc import client_auth
+
+    client = client_auth.authenticate(form, authorization)
+    token_value = form.get("token")
+    if not token_value:
+        raise InvalidRequest(en="token is required.", tc="必須提供 token。")
+    found = lookup(token_value)
+    if found is None or found[0].client_id != client.client_id:
+        return {"active": False}
+    grant, kind = found
+    answer: dict[str, Any] = {
+        "active": True, "scope": grant.scope or "", "client_id": grant.client_id,
+        "sub": grant.sub, "aud": grant.client_id, "iss": discovery.issuer(),
+        "token_use": kind}
+    if kind == "access_token":
+        answer.update({"exp": grant.at_exp, "iat": grant.at_iat,
+                       "token_type": "DPoP" if grant.jkt else "Bearer"})
+    else:
+        answer["exp"] = grant.rt_exp
+    if grant.jkt:
+        answer["cnf"] = {"jkt": grant.jkt}
+    if grant.acr:
+        answer["acr"] = grant.acr
+    if grant.auth_time:
+        answer["auth_time"] = grant.auth_time
+    return answer
+
+
+def revoke(form: Mapping[str, str], authorization: str | None) -> None:
+    """``POST /v1/oidc/revoke`` (RFC 7009): a refresh token ends its whole grant, an access
+    token ends itself; unknown or foreign tokens are ignored (always 200)."""
+    from iamsmart.oidc import client_auth
+
+    client = client_auth.authenticate(form, authorization)
+    token_value = form.get("token")
+    if not token_value:
+        raise InvalidRequest(en="token is required.", tc="必須提供 token。")
+    found = lookup(token_value)
+    if found is None or found[0].client_id != client.client_id:
+        return
+    grant, kind = found
+    if kind == "refresh_token":
+        grants.revoke(grant.id)
+        return
+    grants.update(grant.id, "REMOVE at_hash", "at_hash = :h",
+                  {":h": grant.at_hash})
