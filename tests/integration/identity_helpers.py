@@ -143,3 +143,95 @@ def enrolled_device(gateway: Gateway, tmp_path: Path, code: str = "SANDBOX-CHAN-
     device = Device(PUBLIC_URL, tmp_path / f"{name}.json", transport=gateway.transport)
     device.enrol(code)
     return device
+
+
+# --- a software WebAuthn authenticator (what Chromium's virtual authenticator does) -------
+
+def _b64(data: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    import base64
+
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class SoftAuthenticator:
+    """A platform authenticator with resident (discoverable) ES256 credentials and user
+    verification; builds registration and assertion responses in the browser's JSON form."""
+
+    def __init__(self, origin: str = PUBLIC_URL, rp_id: str = "localhost") -> None:
+        self.origin = origin
+        self.rp_id = rp_id
+        self.credentials: dict[bytes, dict[str, Any]] = {}
+
+    def _rp_hash(self, rp_id: str | None = None) -> bytes:
+        import hashlib
+
+        return hashlib.sha256((rp_id or self.rp_id).encode()).digest()
+
+    def _client_data(self, kind: str, challenge: str, origin: str | None = None) -> bytes:
+        return json.dumps({"type": kind, "challenge": challenge,
+                           "origin": origin or self.origin, "crossOrigin": False}).encode()
+
+    def create(self, options: dict[str, Any]) -> dict[str, Any]:
+        import os
+        import struct
+
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from webauthn.helpers import encode_cbor
+
+        key = ec.generate_private_key(ec.SECP256R1())
+        numbers = key.public_key().public_numbers()
+        cred_id = os.urandom(16)
+        cose = {1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"),
+                -3: numbers.y.to_bytes(32, "big")}
+        user_handle = _unb64(options["user"]["id"])
+        self.credentials[cred_id] = {"key": key, "user": user_handle, "count": 0}
+        flags = 0x01 | 0x04 | 0x40  # UP, UV, AT
+        auth_data = (self._rp_hash(options["rp"]["id"]) + bytes([flags]) + struct.pack(">I", 0)
+                     + bytes(16) + struct.pack(">H", len(cred_id)) + cred_id
+                     + encode_cbor(cose))
+        attestation = encode_cbor({"fmt": "none", "attStmt": {}, "authData": auth_data})
+        return {"id": _b64(cred_id), "rawId": _b64(cred_id), "type": "public-key",
+                "response": {"clientDataJSON": _b64(self._client_data(
+                    "webauthn.create", options["challenge"])),
+                    "attestationObject": _b64(attestation), "transports": ["internal"]},
+                "clientExtensionResults": {}, "authenticatorAttachment": "platform"}
+
+    def get(self, options: dict[str, Any], *, origin: str | None = None,
+            user_verified: bool = True, cred_id: bytes | None = None,
+            user_handle: bytes | None = None) -> dict[str, Any]:
+        import hashlib
+        import struct
+
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        cred_id = cred_id or next(iter(self.credentials))
+        cred = self.credentials[cred_id]
+        cred["count"] += 1
+        flags = 0x01 | (0x04 if user_verified else 0)
+        auth_data = (self._rp_hash(options.get("rpId")) + bytes([flags])
+                     + struct.pack(">I", cred["count"]))
+        client_data = self._client_data("webauthn.get", options["challenge"], origin)
+        signature = cred["key"].sign(auth_data + hashlib.sha256(client_data).digest(),
+                                     ec.ECDSA(hashes.SHA256()))
+        return {"id": _b64(cred_id), "rawId": _b64(cred_id), "type": "public-key",
+                "response": {"clientDataJSON": _b64(client_data),
+                             "authenticatorData": _b64(auth_data),
+                             "signature": _b64(signature),
+                             "userHandle": _b64(user_handle or cred["user"])},
+                "clientExtensionResults": {}, "authenticatorAttachment": "platform"}
+
+
+def logged_in(browser: Browser, account_id: str = "sandbox-chan-tai-man") -> None:
+    """Give the browser an SSO session (what the OIDC resume endpoint does after a login)."""
+    from iamsmart.identity import assurance, sessions, store
+
+    _, cookie = sessions.create(account_id, list(assurance.AMR_DEVICE), assurance.ACR_BASIC,
+                                store.now())
+    browser.set_cookie(cookie)

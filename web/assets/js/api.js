@@ -52,3 +52,43 @@ export async function getJson(path, params = {}, { signal } = {}) {
   if (body === null || typeof body !== 'object') throw new ApiError(response.status, 'bad_body', null);
   return body;
 }
+
+/**
+ * POST/PUT/DELETE `body` as JSON (the browser APIs accept only JSON mutations: CSRF) and return
+ * the parsed JSON answer ({} for an empty 2xx answer). Errors as getJson.
+ */
+export async function sendJson(method, path, body = undefined) {
+  const init = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin' };
+  if (body !== undefined || method !== 'DELETE') {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body === undefined ? {} : body);
+  }
+  let response;
+  try {
+    response = await fetch(new URL(path, window.location.origin), init);
+  } catch {
+    throw new ApiError(0, 'network_error', null);
+  }
+  let data = null;
+  try {
+    const text = await response.text();
+    data = text ? JSON.parse(text) : {};
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    const code = data && typeof data.error === 'string' ? data.error : 'http_error';
+    const message = data && data.message && typeof data.message === 'object' ? data.message : null;
+    throw new ApiError(response.status, code, message);
+  }
+  if (data === null || typeof data !== 'object') throw new ApiError(response.status, 'bad_body', null);
+  return data;
+}
+
+/** The API's own bilingual message for an error, else the page's `fallbackKey` text. */
+export function errorText(err, lang, t, fallbackKey = 'error') {
+  if (err instanceof ApiError && err.apiMessage && typeof err.apiMessage[lang] === 'string') {
+    return err.apiMessage[lang];
+  }
+  return t(lang, fallbackKey);
+}

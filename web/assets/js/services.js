@@ -3,6 +3,7 @@ import { ApiError, getJson } from './api.js';
 import { el, present, safeHref } from './dom.js';
 import { t } from './i18n.js';
 import { notice } from './feeds.js';
+import { loggedIn } from './session.js';
 
 const DEBOUNCE_MS = 300;
 
@@ -33,6 +34,22 @@ function fillSelect(select, vocabulary, allKey, lang) {
   select.value = options.some((o) => o.value === chosen) ? chosen : '';
 }
 
+/**
+ * A service's login link is its OIDC initiate_login_uri (third-party-initiated login): the
+ * issuer (this site's origin) goes with it as `iss` unless the link already names it.
+ */
+function oneClickHref(href) {
+  if (!href) return null;
+  try {
+    const url = new URL(href, window.location.origin);
+    if (url.searchParams.has('iss')) return href;
+    url.searchParams.set('iss', window.location.origin);
+    return url.href;
+  } catch {
+    return null;
+  }
+}
+
 function renderService(item, lang) {
   const links = el('p', { class: 'service-links' });
   const url = safeHref(item.url);
@@ -40,10 +57,12 @@ function renderService(item, lang) {
     links.append(el('a', { class: 'btn btn-link', href: url, rel: 'noopener' },
       t(lang, 'services.open'), el('span', { class: 'visually-hidden', text: `: ${item.name}` })));
   }
-  const login = safeHref(item.login_url);
+  const login = oneClickHref(safeHref(item.login_url));
   if (login) {
-    links.append(el('a', { class: 'btn btn-primary btn-iam', href: login, rel: 'noopener' },
-      t(lang, 'services.login'), el('span', { class: 'visually-hidden', text: `: ${item.name}` })));
+    // Logged in: the service's third-party-initiated login lands the citizen signed in (SSO).
+    const key = loggedIn() ? 'services.login.in' : 'services.login';
+    links.append(el('a', { class: 'btn btn-primary btn-iam', href: login, rel: 'noopener', 'data-login': key },
+      t(lang, key), el('span', { class: 'visually-hidden', text: `: ${item.name}` })));
   }
   const dept = item.department || {};
   const deptText = [dept.name, present(dept.abbr) ? `(${dept.abbr})` : null].filter(present).join(' ');

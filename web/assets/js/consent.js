@@ -1,0 +1,95 @@
+// The consent page: which service asks for which details, in plain words; Allow or Decline.
+import { ApiError, errorText, getJson, sendJson } from './api.js';
+import { el, safeHref } from './dom.js';
+import { t } from './i18n.js';
+import { initPrefs, state, whenReady } from './prefs.js';
+
+const TXN_RE = /^[A-Za-z0-9_-]{8,128}$/;
+const $ = (id) => document.getElementById(id);
+
+let txn = null;
+let data = null;
+let endKey = null;
+let endText = null;
+
+/** A `{en, tc}` pair from the shapes the API uses for bilingual names and labels. */
+function words(item, lang, base = 'name') {
+  if (!item || typeof item !== 'object') return '';
+  const nested = item.label && typeof item.label === 'object' ? item.label : null;
+  const candidates = lang === 'en'
+    ? [item[`${base}_en`], item.label_en, nested && nested.en, item.en, item[`${base}_tc`], item.label_tc]
+    : [item[`${base}_tc`], item.label_tc, nested && nested.tc, item.tc, item[`${base}_en`], item.label_en];
+  const found = candidates.find((v) => typeof v === 'string' && v.trim() !== '');
+  return found || '';
+}
+
+function serviceName(lang) {
+  return words(data.client || data.service || data, lang);
+}
+
+function items() {
+  for (const key of ['items', 'claims', 'scopes']) {
+    if (Array.isArray(data[key])) return data[key].filter((x) => x && typeof x === 'object');
+  }
+  return [];
+}
+
+function render() {
+  const lang = state.lang;
+  $('consent-lead').textContent = t(lang, 'consent.lead', { service: serviceName(lang) });
+  $('consent-items').replaceChildren(...items().map((item) =>
+    el('li', { 'data-id': item.id || item.scope || item.claim || null, text: words(item, lang, 'label') })));
+}
+
+function end(key, text = null) {
+  endKey = key;
+  endText = text;
+  $('consent').dataset.state = 'ended';
+  $('consent-loading').hidden = true;
+  $('consent-body').hidden = true;
+  $('consent-end').hidden = false;
+  const node = $('consent-end-text');
+  node.textContent = text || t(state.lang, key);
+  node.tabIndex = -1;
+  node.focus();
+}
+
+async function decide(decision) {
+  for (const id of ['consent-allow', 'consent-deny']) $(id).disabled = true;
+  $('consent-status').textContent = t(state.lang, 'consent.working');
+  try {
+    const answer = await sendJson('POST', `/v1/oidc/consent/${encodeURIComponent(txn)}`, { decision });
+    const next = safeHref(answer.next);
+    if (!next) throw new ApiError(500, 'bad_body', null);
+    $('consent').dataset.state = decision === 'allow' ? 'allowed' : 'declined';
+    window.location.assign(next);
+  } catch (err) {
+    end('consent.invalid', err instanceof ApiError ? errorText(err, state.lang, t, 'consent.invalid') : null);
+  }
+}
+
+async function start() {
+  initPrefs(() => {
+    if (data && $('consent').dataset.state === 'ready') render();
+    if (endKey && !endText) $('consent-end-text').textContent = t(state.lang, endKey);
+  });
+  $('consent-allow').addEventListener('click', () => decide('allow'));
+  $('consent-deny').addEventListener('click', () => decide('deny'));
+  txn = new URLSearchParams(window.location.search).get('txn');
+  if (!txn || !TXN_RE.test(txn)) {
+    end('consent.invalid');
+    return;
+  }
+  try {
+    data = await getJson(`/v1/oidc/consent/${encodeURIComponent(txn)}`);
+  } catch (err) {
+    end('consent.invalid', err instanceof ApiError ? errorText(err, state.lang, t, 'consent.invalid') : null);
+    return;
+  }
+  render();
+  $('consent-loading').hidden = true;
+  $('consent-body').hidden = false;
+  $('consent').dataset.state = 'ready';
+}
+
+whenReady(start);

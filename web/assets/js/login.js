@@ -1,0 +1,224 @@
+// The login page: QR code and number for the iAM Smart app, a passkey button, the same-device
+// app link; polls the login transaction until it is approved, denied or expired.
+import { ApiError, errorText, getJson, sendJson } from './api.js';
+import { t } from './i18n.js';
+import { initPrefs, state, whenReady } from './prefs.js';
+import { getPasskey, passkeysSupported } from './webauthn.js';
+
+const POLL_MS = 1500;
+const TXN_RE = /^[A-Za-z0-9_-]{8,128}$/;
+const FINAL = new Set(['authenticated', 'denied', 'expired']);
+
+const $ = (id) => document.getElementById(id);
+
+let txn = null;
+let data = null; // the latest GET /v1/login/{txn} answer
+let deadline = 0; // Date.now() when the transaction expires
+let timer = null;
+let statusKey = null; // what the live region says, so it is not re-announced
+let passkeyBusy = false;
+
+/** Only our own origin is a place to go next (never an open redirect). */
+function sameOrigin(next) {
+  if (typeof next !== 'string' || next === '') return null;
+  try {
+    const url = new URL(next, window.location.origin);
+    return url.origin === window.location.origin ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The app link must be the app's own scheme. */
+function appLink(value) {
+  return typeof value === 'string' && /^iamsmart:\/\//i.test(value) ? value : null;
+}
+
+function qrSource(qr) {
+  const svg = qr && qr.svg;
+  return typeof svg === 'string' && svg.startsWith('data:image/svg+xml') ? svg : null;
+}
+
+function serviceName(lang) {
+  const service = (data && data.service) || {};
+  return (lang === 'en' ? service.name_en : service.name_tc) || service.name_en || service.name_tc || '';
+}
+
+function say(key, vars) {
+  statusKey = key;
+  $('login-status').textContent = key ? t(state.lang, key, vars) : '';
+}
+
+function setState(name) {
+  $('login').dataset.state = name;
+}
+
+function remaining() {
+  const seconds = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+  const m = Math.floor(seconds / 60);
+  const s = String(seconds % 60).padStart(2, '0');
+  return `${m}:${s}`;
+}
+
+function renderPending() {
+  const lang = state.lang;
+  $('login-service').textContent = serviceName(lang) ? t(lang, 'login.to', { service: serviceName(lang) }) : '';
+  $('login-number').textContent = String(data.number ?? '');
+  $('login-number').setAttribute('aria-label', t(lang, 'login.summary', { number: data.number ?? '' }));
+  const qr = qrSource(data.qr);
+  const img = $('login-qr');
+  if (qr) {
+    if (img.getAttribute('src') !== qr) img.src = qr;
+    img.hidden = false;
+  } else {
+    img.hidden = true;
+  }
+  const link = appLink(data.app_link);
+  $('login-app-link').hidden = !link;
+  if (link) $('login-app-link').href = link;
+  const passkeyButton = $('login-passkey');
+  passkeyButton.disabled = passkeyBusy || !data.passkey;
+  $('login-expiry').textContent = t(lang, 'login.expires', { time: remaining() });
+  $('login-methods').hidden = false;
+  $('login-end').hidden = true;
+}
+
+function renderEnd(key) {
+  $('login-methods').hidden = true;
+  $('login-end').hidden = false;
+  $('login-end-text').textContent = t(state.lang, key);
+  $('login-end').dataset.key = key;
+  $('login-back').hidden = window.history.length <= 1;
+}
+
+function finish(kind) {
+  clearTimeout(timer);
+  timer = null;
+  setState(kind);
+  const key = { denied: 'login.denied', expired: 'login.expired', invalid: 'login.invalid' }[kind];
+  say(null);
+  renderEnd(key);
+  $('login-end-text').focus();
+}
+
+function go(next) {
+  const target = sameOrigin(next);
+  if (!target) {
+    finish('invalid');
+    return;
+  }
+  clearTimeout(timer);
+  timer = null;
+  setState('authenticated');
+  say('login.approved');
+  window.location.assign(target);
+}
+
+function apply(answer) {
+  data = answer;
+  if (typeof answer.expires_in === 'number') deadline = Date.now() + answer.expires_in * 1000;
+  switch (answer.status) {
+    case 'authenticated':
+      go(answer.next);
+      return;
+    case 'denied':
+    case 'expired':
+      finish(answer.status);
+      return;
+    default:
+      if (Date.now() >= deadline) {
+        finish('expired');
+        return;
+      }
+      setState('pending');
+      renderPending();
+      if (!passkeyBusy && statusKey !== 'login.waiting' && statusKey !== 'login.passkey.cancelled') {
+        say('login.waiting');
+      }
+  }
+}
+
+async function poll() {
+  timer = null;
+  try {
+    apply(await getJson(`/v1/login/${encodeURIComponent(txn)}`));
+  } catch (err) {
+    if (err instanceof ApiError && [401, 403, 404, 410].includes(err.status)) {
+      finish(err.status === 410 ? 'expired' : 'invalid');
+      return;
+    }
+    // A network blip or a busy server: keep trying until the transaction would expire.
+    if (data && Date.now() >= deadline) {
+      finish('expired');
+      return;
+    }
+    if (!data) {
+      finish('invalid');
+      return;
+    }
+  }
+  if (!FINAL.has(data && data.status) && $('login').dataset.state === 'pending') {
+    timer = setTimeout(poll, POLL_MS);
+  }
+}
+
+async function usePasskey() {
+  if (!data || passkeyBusy) return;
+  if (!passkeysSupported()) {
+    say('login.passkey.unsupported');
+    return;
+  }
+  passkeyBusy = true;
+  $('login-passkey').disabled = true;
+  say('login.passkey.working');
+  try {
+    const credential = await getPasskey(data.passkey);
+    const answer = await sendJson('POST', `/v1/login/${encodeURIComponent(txn)}/passkey`, { credential });
+    if (answer.status === 'authenticated') {
+      go(answer.next);
+      return;
+    }
+    say('login.passkey.cancelled');
+  } catch (err) {
+    if (err instanceof ApiError) {
+      statusKey = 'api';
+      // The API's own words (e.g. a rejected passkey, too many attempts); the poll notices an
+      // ended transaction.
+      $('login-status').textContent = errorText(err, state.lang, t, 'login.passkey.cancelled');
+    } else {
+      say('login.passkey.cancelled'); // NotAllowedError: the citizen cancelled or timed out
+    }
+  } finally {
+    passkeyBusy = false;
+    if ($('login').dataset.state === 'pending') $('login-passkey').disabled = !data.passkey;
+  }
+}
+
+function rerender() {
+  const current = $('login').dataset.state;
+  if (current === 'pending' && data) renderPending();
+  if (current === 'authenticated') say('login.approved');
+  else if (statusKey && statusKey !== 'api') say(statusKey);
+  const end = $('login-end');
+  if (!end.hidden && end.dataset.key) $('login-end-text').textContent = t(state.lang, end.dataset.key);
+}
+
+function start() {
+  initPrefs(rerender);
+  $('login-end-text').tabIndex = -1;
+  $('login-passkey').addEventListener('click', usePasskey);
+  $('login-back').addEventListener('click', () => window.history.back());
+  setInterval(() => {
+    if ($('login').dataset.state === 'pending') {
+      $('login-expiry').textContent = t(state.lang, 'login.expires', { time: remaining() });
+    }
+  }, 1000);
+  txn = new URLSearchParams(window.location.search).get('txn');
+  if (!txn || !TXN_RE.test(txn)) {
+    finish('invalid');
+    return;
+  }
+  poll();
+}
+
+whenReady(start);
