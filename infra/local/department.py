@@ -418,8 +418,9 @@ class DepartmentService:
             # this sandbox is plain http on loopback, so the platform sets it directly.
             from iamsmart.catalogue import dal, logic
 
-            dal.set_login_url(self.service_id, login_url=f"{self.url}/login",
-                              department_abbr=DEPARTMENT)
+            # The link is the third-party-initiated login with the issuer named (OIDC Core §4).
+            link = f"{self.url}/login?" + urlencode({"iss": self.issuer})
+            dal.set_login_url(self.service_id, login_url=link, department_abbr=DEPARTMENT)
             logic.reset_cache()
 
     def start(self) -> None:

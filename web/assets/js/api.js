@@ -58,11 +58,14 @@ export async function getJson(path, params = {}, { signal } = {}) {
  * the parsed JSON answer ({} for an empty 2xx answer). Errors as getJson.
  */
 export async function sendJson(method, path, body = undefined) {
-  const init = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin' };
-  if (body !== undefined || method !== 'DELETE') {
-    init.headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(body === undefined ? {} : body);
-  }
+  // Always a JSON body, even for DELETE: the API accepts cookie-authenticated mutations only
+  // as application/json (a cross-site form cannot send that).
+  const init = {
+    method,
+    headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+    credentials: 'same-origin',
+    body: JSON.stringify(body === undefined ? {} : body),
+  };
   let response;
   try {
     response = await fetch(new URL(path, window.location.origin), init);

@@ -28,8 +28,10 @@ function serviceName(lang) {
 }
 
 function items() {
-  for (const key of ['items', 'claims', 'scopes']) {
-    if (Array.isArray(data[key])) return data[key].filter((x) => x && typeof x === 'object');
+  // The scopes in plain words (what the citizen decides on); the claims if there are none.
+  for (const key of ['scopes', 'claims']) {
+    const list = Array.isArray(data[key]) ? data[key].filter((x) => x && typeof x === 'object') : [];
+    if (list.length) return list;
   }
   return [];
 }

@@ -91,13 +91,17 @@ function renderEnd(key) {
   $('login-back').hidden = window.history.length <= 1;
 }
 
-function finish(kind) {
+/** The login ended without success; `next` (when denied) tells the service so. */
+function finish(kind, next = null) {
   clearTimeout(timer);
   timer = null;
   setState(kind);
   const key = { denied: 'login.denied', expired: 'login.expired', invalid: 'login.invalid' }[kind];
   say(null);
   renderEnd(key);
+  const back = $('login-return');
+  back.hidden = !next;
+  if (next) back.href = next;
   $('login-end-text').focus();
 }
 
@@ -122,8 +126,10 @@ function apply(answer) {
       go(answer.next);
       return;
     case 'denied':
+      finish('denied', sameOrigin(answer.next));
+      return;
     case 'expired':
-      finish(answer.status);
+      finish('expired');
       return;
     default:
       if (Date.now() >= deadline) {
