@@ -119,6 +119,7 @@ STATE_MACHINES: dict[str, StateMachineSpec] = {
 # "module:function" callables taking no arguments, run in this order.
 SEEDERS = (
     "iamsmart.catalogue.logic:seed_catalogue",
+    "iamsmart.identity.accounts:seed_sandbox_citizens",
 )
 
 # How often public information is refreshed (EventBridge Scheduler in AWS; a timer locally).
