@@ -321,9 +321,9 @@ def issue_code(client: Client, grant: grants.Grant, auth: Auth,
     update = grants.update_spec(
         grant.id,
         "SET st = :to, code_hash = :h, code_exp = :ce, id_token = :idt, account_id = :a, "
-        "sid = :sid, auth_time = :at, acr = :acr, amr = :amr, #sub = :sub, scope = :scope, "
+        "sid = :sid, auth_time = :at, acr = :acr, amr = :amr, #sub = :sub, #scope = :scope, "
         "family_exp = :fam, expires_at = :ce",
-        condition, values, names={"#sub": "sub"})
+        condition, values, names={"#sub": "sub", "#scope": "scope"})
     # What stays remembered: what was agreed before and what is granted now.
     kept_scopes = set(scopes) | set(consent.scopes if consent else ())
     kept_claims = set(granted_claims) | set(consent.claims if consent else ())

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
     "openid": (),
-    "profile": ("name", "name#zh-Hant", "birthdate"),
+    "profile": ("name", "name#zh-Hant"),  # birthdate only when asked for one by one
     "email": ("email", "email_verified"),
     "phone": ("phone_number", "phone_number_verified"),
 }
@@ -28,8 +28,7 @@ CLAIMS_SUPPORTED = PROTOCOL_CLAIMS + IDENTITY_CLAIMS
 SCOPE_LABELS: dict[str, tuple[str, str]] = {
     "openid": ("That you have logged in with iAM Smart (a service-specific identifier)",
                "你已使用「智方便」登入（只供此服務使用的識別碼）"),
-    "profile": ("Your name in English and Chinese, and date of birth",
-                "你的中英文姓名及出生日期"),
+    "profile": ("Your name in English and Chinese", "你的中英文姓名"),
     "email": ("Your email address", "你的電郵地址"),
     "phone": ("Your mobile phone number", "你的手提電話號碼"),
 }
