@@ -245,7 +245,11 @@ def route(
                 headers["Cache-Control"] = f"public, max-age={cache_seconds}"
             return Response(body=_dump(result), status_code=status, headers=headers)
 
-        bp.route(path, methods=[method], api_key_required=api_key)(view)
+        # OAuth endpoints take urlencoded forms; chalice refuses other types than JSON unless
+        # the route lists them.
+        extra: dict[str, Any] = (
+            {"content_types": ["application/x-www-form-urlencoded"]} if form is not None else {})
+        bp.route(path, methods=[method], api_key_required=api_key, **extra)(view)
         ROUTES.append(RouteDoc(path, method, summary, tag, query, body, form, response, status,
                                api_key, errors_documented))
         return fn
