@@ -151,6 +151,11 @@ def start(*, grant_id: str, client: Any, login_hint: str | None, acr_values: lis
     return txn_id, cookie
 
 
+def clear_cookie_header() -> str:
+    """Set-Cookie value removing the login cookie (once the transaction is consumed)."""
+    return sessions.cookie_header(COOKIE, "", 0)
+
+
 def _load(txn_id: str, *, consistent: bool = True) -> dict[str, Any] | None:
     if not _valid_txn_id(txn_id):
         return None
