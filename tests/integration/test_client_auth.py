@@ -239,3 +239,10 @@ def test_unknown_client_and_pinned_registry_keys(key) -> None:
     clients.delete("dept-app")
     clients.reset_cache()
     refused(form(assertion(key)))
+
+
+def test_deeply_nested_claims_are_invalid_client(key) -> None:
+    from client_auth_helpers import b64
+
+    head = b64(b'{"alg":"ES256","kid":"k1"}')
+    refused(form(f"{head}.{b64(b'[' * 2500 + b']' * 2500)}.AAAA"))

@@ -291,3 +291,9 @@ def test_kms_down_fails_closed(monkeypatch) -> None:
     dpop.reset()
     with pytest.raises(errors.Unavailable):
         check(proof(new_key(), nonce="x"), nonce_required=True)
+
+
+def test_deeply_nested_claims_are_refused_not_a_crash() -> None:
+    jwk = new_key().as_dict(private=False)
+    head = b64(json.dumps({"typ": "dpop+jwt", "alg": "ES256", "jwk": jwk}).encode())
+    refused(f"{head}.{b64(b'[' * 2500 + b']' * 2500)}.AAAA")

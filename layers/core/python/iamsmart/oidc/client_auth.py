@@ -237,6 +237,6 @@ def _fetch_jwks(uri: str) -> list[Any]:
         if not isinstance(keys, list):
             raise ValueError("not a JWK set")
         return keys
-    except (urllib3.exceptions.HTTPError, ValueError, OSError) as exc:
+    except (urllib3.exceptions.HTTPError, ValueError, OSError, RecursionError) as exc:
         logger().warning("client jwks_uri unusable", extra={"reason": type(exc).__name__})
         raise _refuse() from None

@@ -110,7 +110,7 @@ def decode_header(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     try:
         compact = jws.extract_compact(token.encode("ascii"), registry=_registry())
         claims = json.loads(compact.payload)
-    except (JoseError, ValueError, TypeError, UnicodeError) as exc:
+    except (JoseError, ValueError, TypeError, UnicodeError, RecursionError) as exc:
         raise ValueError("not a compact JWS") from exc
     header = dict(compact.protected)
     if not isinstance(claims, dict):
