@@ -267,3 +267,30 @@ def test_enrolment_refuses_bad_codes_and_private_or_odd_keys(gateway: Gateway): 
             device.call("POST", "/v1/device/enrol", signed=False,
                         body={"code": "SANDBOX-CHAN-TAI-MAN", "jwk": jwk})
         assert refused.value.status == 400
+
+
+def test_aws_calls_of_the_usual_path(gateway: Gateway, tmp_path: Path):  # noqa: F811
+    """Few AWS calls per login: start 1 (+1 lookup with a login_hint), each browser poll 1,
+    the device's approval 5 (its key, its jti, the limits, the account, the transaction),
+    the result 1."""
+    from iamsmart import aws
+
+    calls: list[str] = []
+    events = aws.client("dynamodb").meta.events
+    events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name))
+
+    browser = Browser(gateway)
+    txn = start_login(browser)
+    assert calls == ["BatchWriteItem"]
+    device = enrolled_device(gateway, tmp_path)
+    page = _show(browser, txn)
+    calls.clear()
+    device.approve(page["qr"]["payload"], number=page["number"])
+    assert sorted(calls) == sorted(["GetItem", "PutItem", "BatchGetItem", "GetItem",
+                                    "UpdateItem"])
+    calls.clear()
+    login.result(txn, f"iamsmart_login={browser.cookies['iamsmart_login']}")
+    assert calls == ["DeleteItem"]
+    calls.clear()
+    start_login(browser, login_hint="chan.tai.man@sandbox.iamsmart.local")
+    assert calls == ["GetItem", "BatchWriteItem"]

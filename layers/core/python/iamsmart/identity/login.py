@@ -213,16 +213,21 @@ def view(txn_id: str, cookie_header: str | None) -> dict[str, Any]:
 
 
 def _complete(txn_id: str, account_id: str, amr: tuple[str, ...], acr: str,
-              method: str) -> bool:
+              method: str, *, extra: str = "",
+              extra_values: dict[str, Any] | None = None) -> bool:
     now = store.now()
+    names = {"#s": "status"}
+    if extra_values and ":number" in extra_values:
+        names["#n"] = "number"
     done = store.update(
         _table(), _key(txn_id),
         "SET #s = :auth, account_id = :acct, amr = :amr, acr = :acr, auth_time = :now, "
         "auth_method = :method",
-        condition="#s = :pending AND expires_at > :now",
-        names={"#s": "status"},
+        condition="#s = :pending AND expires_at > :now" + extra,
+        names=names,
         values_={":auth": "authenticated", ":acct": account_id, ":amr": list(amr),
-                 ":acr": acr, ":now": now, ":method": method, ":pending": "pending"})
+                 ":acr": acr, ":now": now, ":method": method, ":pending": "pending",
+                 **(extra_values or {})})
     return done is not None
 
 
@@ -271,18 +276,26 @@ def result(txn_id: str, cookie_header: str | None) -> LoginResult:
     ``LoginNotFound`` (unknown / another browser), ``LoginExpired``, ``LoginDenied`` (both
     carry ``grant_id`` for the error redirect, and consume the transaction too), or
     ``LoginPending``."""
-    item = _bound(txn_id, cookie_header)
-    now = store.now()
-    status = _status(item, now)
-    if status == "pending":
-        raise LoginPending()
-    taken = store.delete(_table(), _key(txn_id), condition="#s = :status",
-                         names={"#s": "status"}, values_={":status": item["status"]})
-    if taken is None:  # consumed or changed by a concurrent request
+    parts = sessions.split_value(sessions.read_cookie(cookie_header, COOKIE))
+    if parts is None or parts[0] != txn_id or not _valid_txn_id(txn_id):
         raise LoginNotFound()
-    if status == "expired":
-        raise LoginExpired(grant_id=str(item["grant_id"]))
-    if status == "denied":
+    # The usual case in one call: bound to this browser, authenticated, not expired.
+    taken = store.delete(
+        _table(), _key(txn_id),
+        condition="cookie_hash = :h AND #s = :auth AND expires_at > :now",
+        names={"#s": "status"},
+        values_={":h": _hash(parts[1]), ":auth": "authenticated", ":now": store.now()})
+    if taken is None:
+        item = _bound(txn_id, cookie_header)
+        status = _status(item, store.now())
+        if status == "pending":
+            raise LoginPending()
+        taken = store.delete(_table(), _key(txn_id), condition="#s = :status",
+                             names={"#s": "status"}, values_={":status": item["status"]})
+        if taken is None or status == "authenticated":  # consumed concurrently
+            raise LoginNotFound()
+        if status == "expired":
+            raise LoginExpired(grant_id=str(item["grant_id"]))
         raise LoginDenied(grant_id=str(item["grant_id"]))
     return LoginResult(txn_id=txn_id, grant_id=str(taken["grant_id"]),
                        client_id=str(taken["client_id"]), account_id=str(taken["account_id"]),
@@ -338,6 +351,15 @@ def device_answer(txn_id: str, k: str | None, *, number: int | None,
     counters: tuple[tuple[str, str | None], ...] = (("approval-account", account_id),
                                                    ("approval-source", source))
     limits.check(*counters)
+    if decision == "approve" and number is not None and k and _valid_txn_id(txn_id):
+        # The usual case in one write: right secret, right number, still pending.
+        account = accounts.get(account_id)
+        if account.status != "active":
+            raise errors.Forbidden()
+        if _complete(txn_id, account_id, assurance.AMR_DEVICE, _achieved(account), "device",
+                     extra=" AND k = :k AND #n = :number",
+                     extra_values={":k": k, ":number": number}):
+            return {"status": "authenticated"}
     try:
         item = _for_device(txn_id, k)
     except LoginNotFound:
