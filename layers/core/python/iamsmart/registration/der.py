@@ -99,8 +99,9 @@ def parse(data: bytes) -> Node:
 def read_int(node: Node) -> int:
     node.expect(INTEGER)
     content = node.content
-    if not content or (len(content) > 1 and (
-            (content[0] == 0 and content[1] < 0x80) or (content[0] == 0xFF and content[1] >= 0x80))):
+    if not content:
+        raise DERError("empty integer")
+    if len(content) > 1 and (content[0], content[1] >= 0x80) in ((0x00, False), (0xFF, True)):
         raise DERError("non-minimal integer")
     return int.from_bytes(content, "big", signed=True)
 
@@ -149,7 +150,8 @@ def set_of(*parts: bytes) -> bytes:
 
 
 def integer(value: int) -> bytes:
-    size = value.bit_length() // 8 + 1  # room for the sign bit
+    magnitude = value if value >= 0 else ~value
+    size = magnitude.bit_length() // 8 + 1  # the fewest bytes that leave room for the sign
     return tlv(INTEGER, value.to_bytes(size, "big", signed=True))
 
 
