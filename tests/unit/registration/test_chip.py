@@ -268,3 +268,15 @@ def test_security_object_lists_sha256_of_each_group(chan):
     listed = {der.read_int(n): der.read_octets(h) for n, h in
               (e.children() for e in content[2].children())}
     assert listed == {k: hashlib.sha256(v).digest() for k, v in groups.items()}
+
+
+@pytest.mark.parametrize("forgery,why", [
+    ("dg1", "dg1_hash"), ("dg2", "dg2_hash"), ("untrusted", "untrusted_document_signer"),
+    ("unsigned", "unsigned"),
+])
+def test_tampered_sandbox_cards_fail(forgery, why):
+    for number in ("A123456(3)", "WX123456(9)"):
+        sod, groups = card.tampered_card(number, forgery)
+        with pytest.raises(chip.ChipNotAuthentic) as exc:
+            chip.verify_chip(sod, groups)
+        assert reason(exc) == why

@@ -9,18 +9,19 @@ what ``chip.verify_chip`` pins. Production holds no key at all: it only verifies
 Immigration Department's public CSCA certificate.
 
 ``new_pki`` and ``issue_card`` also make throw-away authorities and cards for tests (an
-untrusted CA, an expired signer, re-signed or tampered chips).
+untrusted CA, an expired signer, re-signed chips); ``tampered_card`` gives the usual forgeries
+of a sandbox person's card in one call (workflow tests, the sandbox web page).
 """
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
 
 from iamsmart.identity import hkid as hkid_mod
-from iamsmart.registration import sandbox
+from iamsmart.registration import der, sandbox
 from iamsmart.registration.chip import build_sod
 from iamsmart.registration.particulars import Particulars, encode_dg1, from_mapping
 
@@ -162,3 +163,29 @@ def sandbox_card(number: str | hkid_mod.HKID) -> tuple[bytes, DataGroups]:
         raise LookupError("no sandbox person with this number")
     particulars, photo = card
     return issue_card(particulars, sandbox.photo(photo), sandbox_signer())
+
+
+Forgery = Literal["dg1", "dg2", "untrusted", "unsigned"]
+
+
+def tampered_card(number: str | hkid_mod.HKID, forgery: Forgery) -> tuple[bytes, DataGroups]:
+    """A sandbox person's card, forged: ``dg1`` (English name altered after signing), ``dg2``
+    (another face's photo), ``untrusted`` (altered, then re-signed by a CA nobody pinned),
+    ``unsigned`` (the signature removed). ``verify_chip`` refuses every one."""
+    sod, groups = sandbox_card(number)
+    if forgery == "dg1":
+        return sod, {**groups, 1: groups[1].replace(b'"name_en":"', b'"name_en":"X')}
+    if forgery == "dg2":
+        other = "biden.jpg" if groups[2] != sandbox.photo("biden.jpg") else "obama.jpg"
+        return sod, {**groups, 2: sandbox.photo(other)}
+    if forgery == "untrusted":
+        now = datetime.now(UTC)
+        rogue = new_pki(now - timedelta(days=1), now + timedelta(days=365)).document_signer
+        altered = {**groups, 1: groups[1].replace(b'"name_en":"', b'"name_en":"X')}
+        return build_sod(altered, rogue.certificate, rogue.key), altered
+    if forgery == "unsigned":
+        content_type, wrapped = der.parse(sod).children()
+        fields = [f.raw for f in wrapped.children()[0].children()]
+        fields[-1] = der.tlv(der.SET, b"")  # no SignerInfo
+        return der.sequence(content_type.raw, der.explicit(0, der.sequence(*fields))), groups
+    raise ValueError("unknown forgery")

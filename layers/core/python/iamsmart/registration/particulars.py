@@ -111,7 +111,8 @@ def from_mapping(values: dict[str, Any], *, issue_required: bool = False) -> Par
     if sex not in ("M", "F"):
         raise _bad("sex")
     born = _date(values.get("date_of_birth"), "date_of_birth", required=True)
-    assert born is not None
+    if born is None:  # unreachable: a required date is never None
+        raise _bad("date_of_birth")
     issued = _date(values.get("date_of_issue"), "date_of_issue", required=issue_required)
     return Particulars(number, name_en, name_zh, born, sex, issued)
 
