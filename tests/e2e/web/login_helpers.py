@@ -39,7 +39,7 @@ class DeviceSimulator:
             [sys.executable, "-m", "infra.cli.device", "--base-url", self.base_url,
              "--state", str(self.state), *args],
             cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
-        assert done.returncode == 0, f"device simulator {args[0]} failed: {done.stdout}{done.stderr}"
+        assert done.returncode == 0, f"device {args[0]} failed: {done.stdout}{done.stderr}"
         return done.stdout
 
     def enrol(self, code: str) -> str:
