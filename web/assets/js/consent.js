@@ -4,7 +4,7 @@ import { el, safeHref } from './dom.js';
 import { t } from './i18n.js';
 import { initPrefs, state, whenReady } from './prefs.js';
 
-const TXN_RE = /^[A-Za-z0-9_-]{8,128}$/;
+const TXN_RE = /^[A-Za-z0-9_.~-]{8,200}$/;
 const $ = (id) => document.getElementById(id);
 
 let txn = null;
