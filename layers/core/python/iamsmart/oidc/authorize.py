@@ -16,8 +16,9 @@ from the login page, the consent decision, and RP-initiated logout.
 - The ID token is signed when the code is issued (one KMS Sign per login) and kept in the
   grant until the code is redeemed (the item then loses it): the token endpoint signs nothing.
 
-Choices the contract left open: the consent page's ``txn`` is the grant id (an SSO login
-needing consent has no login transaction); ``prompt=select_account`` is treated as
+Choices the contract left open: the consent page's ``txn`` is ``<grant id>~<client id>``
+(an SSO login needing consent has no login transaction; the client id lets one read fetch
+the remembered consent with the grant); ``prompt=select_account`` is treated as
 ``login``; a logout without a valid ``id_token_hint`` naming the current session asks the
 citizen to confirm (a same-origin POST) rather than ending the session on a cross-site GET.
 """
@@ -271,10 +272,84 @@ def _take(grant: grants.Grant, to: str, at: int, auth: Auth | None = None) -> gr
     return new
 
 
+# --- one read for everything an SSO login needs -----------------------------------------
+#
+# The session, the account, the pushed request and the remembered consent are four items in
+# four tables; one BatchGetItem reads them all. The session and account keys follow the
+# identity context's layout (``identity.sessions``: pk ``session#<account id>``, sk = the
+# SHA-256 of the cookie secret; ``identity.accounts``: pk ``id``); the items are turned into
+# a ``Session`` and claims with that context's own public pieces. Should that layout change,
+# the session is simply not found (a login is asked for): the SSO tests would say so.
+
+def _session_key(http_request: Any) -> tuple[str, str] | None:
+    """(account id, sid) named by the request's session cookie, unchecked."""
+    from iamsmart.identity import sessions
+
+    headers = getattr(http_request, "headers", None) or {}
+    parts = sessions.split_value(sessions.read_cookie(headers.get("cookie"), sessions.COOKIE))
+    if parts is None or "#" in parts[0]:
+        return None
+    return parts[0], grants.digest(parts[1])
+
+
+def _session_of(item: Mapping[str, Any] | None, account_id: str, sid: str,
+                at: int) -> Session | None:
+    from iamsmart.identity.sessions import Session
+
+    if item is None:
+        return None
+    raw = grants.deserialise(item)
+    if raw.get("kind", "session") != "session" or int(raw.get("expires_at", 0)) <= at:
+        return None
+    return Session(id=sid, account_id=account_id, auth_time=int(raw["auth_time"]),
+                   amr=tuple(raw.get("amr") or ()), acr=str(raw["acr"]),
+                   expires_at=int(raw["expires_at"]))
+
+
+def _claims_of(item: Mapping[str, Any], scopes: tuple[str, ...],
+               granted: tuple[str, ...]) -> dict[str, Any]:
+    """``identity.accounts.claims`` from an account item already read."""
+    from iamsmart.identity import accounts
+
+    raw = grants.deserialise(item)
+    if raw.get("kind") != "account":
+        raise accounts.AccountNotFound()
+    account = accounts.Account.model_validate(
+        {k: v for k, v in raw.items() if k in accounts.Account.model_fields})
+    values = accounts.claim_values(account)
+    wanted = [c for s in scopes for c in accounts.SCOPE_CLAIMS.get(s, ())]
+    wanted += [c for c in granted if c in accounts.KNOWN_CLAIMS]
+    return {name: values[name] for name in dict.fromkeys(wanted) if name in values}
+
+
+def _read(grant_id: str, account_id: str, client_id: str,
+          session_sid: str | None = None) -> dict[str, Any]:
+    """One BatchGetItem: grant, consent, account (and session when ``session_sid``)."""
+    s = _settings()
+    keys: dict[str, list[dict[str, Any]]] = {
+        grants.table(): [grants.key(grant_id)],
+        consents.table(): [consents.key(account_id, client_id)],
+        s.accounts_table: [{"id": {"S": account_id}}],
+    }
+    if session_sid is not None:
+        keys[s.sessions_table] = [{"pk": {"S": f"session#{account_id}"},
+                                   "sk": {"S": session_sid}}]
+    found = grants.batch_get(keys)
+
+    def one(table: str) -> dict[str, Any] | None:
+        items = found.get(table) or []
+        return items[0] if items else None
+
+    return {"grant": one(grants.table()), "consent": one(consents.table()),
+            "account": one(s.accounts_table),
+            "session": one(s.sessions_table) if session_sid is not None else None}
+
+
 # --- issuing the code -------------------------------------------------------------------
 
 def _id_token(client: Client, grant: grants.Grant, auth: Auth, sub: str, scopes: tuple[str, ...],
-              granted_claims: tuple[str, ...], at: int) -> str:
+              granted_claims: tuple[str, ...], at: int,
+              account_item: Mapping[str, Any] | None = None) -> str:
     from iamsmart.identity import accounts
     from iamsmart.oidc import signing
 
@@ -289,14 +364,16 @@ def _id_token(client: Client, grant: grants.Grant, auth: Auth, sub: str, scopes:
     if auth.sid:
         body["sid"] = auth.sid
     if claimset.released(scopes, granted_claims):
-        identity = accounts.claims(auth.account_id, scopes, granted_claims)
+        identity = (_claims_of(account_item, scopes, granted_claims)
+                    if account_item is not None
+                    else accounts.claims(auth.account_id, scopes, granted_claims))
         body.update({k: v for k, v in identity.items() if k not in body})
     return signing.sign(body)
 
 
 def issue_code(client: Client, grant: grants.Grant, auth: Auth,
                consent: consents.Consent | None, *, from_state: str,
-               widen: bool = False) -> str:
+               widen: bool = False, account_item: Mapping[str, Any] | None = None) -> str:
     """The code (and the ID token it will deliver), remembered consent updated in the same
     transaction; the redirect to the client. ``widen``: the citizen has just agreed."""
     s = _settings()
@@ -306,7 +383,7 @@ def issue_code(client: Client, grant: grants.Grant, auth: Auth,
     sub = (consent.sub if consent is not None and consent.sector == sector
            else consents.pairwise_sub(sector, auth.account_id))
     scopes, granted_claims = request.scopes, request.claims
-    id_token = _id_token(client, grant, auth, sub, scopes, granted_claims, at)
+    id_token = _id_token(client, grant, auth, sub, scopes, granted_claims, at, account_item)
     secret = grants.new_secret()
     code_exp = at + s.code_seconds
     family_exp = code_exp + s.refresh_token_seconds
@@ -343,7 +420,7 @@ def issue_code(client: Client, grant: grants.Grant, auth: Auth,
 
 def authorize(params: Mapping[str, str], http_request: Any) -> Outcome:
     """``GET /v1/oidc/authorize?client_id&request_uri``."""
-    from iamsmart.identity import login, sessions
+    from iamsmart.identity import login
     from iamsmart.oidc import clients
 
     extra = set(params) - AUTHORIZE_PARAMS
@@ -358,19 +435,21 @@ def authorize(params: Mapping[str, str], http_request: Any) -> Outcome:
     client = clients.get(client_id)
     gid = _grant_id(params.get("request_uri"))
     at = grants.now()
-    session = sessions.current(http_request)
+    named = _session_key(http_request)
+    session = None
     consent = None
+    account_item = None
+    if named is not None:
+        found = _read(gid, named[0], client.client_id, session_sid=named[1])
+        session = _session_of(found["session"], named[0], named[1], at)
     if session is not None:
-        found = grants.batch_get({
-            grants.table(): [grants.key(gid)],
-            consents.table(): [consents.key(session.account_id, client.client_id)]})
-        items = found.get(grants.table()) or []
-        grant = _usable(grants.Grant.from_item(items[0]) if items else None, client.client_id,
-                        at)
-        consent_items = found.get(consents.table()) or []
-        consent = consents.Consent.from_item(consent_items[0]) if consent_items else None
+        grant = _usable(grants.Grant.from_item(found["grant"]) if found["grant"] else None,
+                        client.client_id, at)
+        consent = (consents.Consent.from_item(found["consent"]) if found["consent"]
+                   else None)
+        account_item = found["account"]
     else:
-        # No session: take the request at once (one conditional write, no read).
+        # No session: take the request at once (one conditional write).
         grant = _take(grants.Grant(id=gid, client_id=client.client_id, st=grants.REQUESTED,
                                    request=grants.Request("", ()), req_exp=0, expires_at=0),
                       grants.LOGIN, at)
@@ -395,9 +474,9 @@ def authorize(params: Mapping[str, str], http_request: Any) -> Outcome:
             _take(grant, grants.DENIED, at)
             return Outcome(location=error_redirect(request, ConsentRequired()))
         _take(grant, grants.CONSENT, at, auth)
-        return Outcome(location=f"{CONSENT_PAGE}?{urlencode({'txn': grant.id})}")
+        return Outcome(location=f"{CONSENT_PAGE}?{urlencode({'txn': consent_handle(grant)})}")
     return Outcome(location=issue_code(client, grant, auth, consent,
-                                       from_state=grants.REQUESTED))
+                                       from_state=grants.REQUESTED, account_item=account_item))
 
 
 def resume(txn_id: str, http_request: Any) -> Outcome:
@@ -416,16 +495,12 @@ def resume(txn_id: str, http_request: Any) -> Outcome:
                              {":to": grants.DENIED, ":from": grants.LOGIN})
         return Outcome(location=error_redirect(grant.request, AccessDenied()))
     at = grants.now()
-    found = grants.batch_get({
-        grants.table(): [grants.key(result.grant_id)],
-        consents.table(): [consents.key(result.account_id, result.client_id)]})
-    items = found.get(grants.table()) or []
-    grant = grants.Grant.from_item(items[0]) if items else None
+    found = _read(result.grant_id, result.account_id, result.client_id)
+    grant = grants.Grant.from_item(found["grant"]) if found["grant"] else None
     if (grant is None or grant.st != grants.LOGIN or grant.client_id != result.client_id
             or grant.ix_exp <= at or grant.revoked):
         raise InvalidRequestUri()
-    consent_items = found.get(consents.table()) or []
-    consent = consents.Consent.from_item(consent_items[0]) if consent_items else None
+    consent = consents.Consent.from_item(found["consent"]) if found["consent"] else None
     client = clients.get(grant.client_id)
     session, cookie = sessions.create(result.account_id, result.amr, result.acr,
                                       result.auth_time)
@@ -439,35 +514,58 @@ def resume(txn_id: str, http_request: Any) -> Outcome:
             "acr = :acr, amr = :amr", "st = :from AND ix_exp > :now", values)
         if new is None:
             raise InvalidRequestUri()
-        return Outcome(location=f"{CONSENT_PAGE}?{urlencode({'txn': grant.id})}",
+        return Outcome(location=f"{CONSENT_PAGE}?{urlencode({'txn': consent_handle(grant)})}",
                        cookies=[cookie])
-    location = issue_code(client, grant, auth, consent, from_state=grants.LOGIN)
+    location = issue_code(client, grant, auth, consent, from_state=grants.LOGIN,
+                          account_item=found["account"])
     return Outcome(location=location, cookies=[cookie])
 
 
 # --- consent ----------------------------------------------------------------------------
 
-def _consent_grant(handle: str, http_request: Any) -> tuple[grants.Grant, Session]:
-    from iamsmart.identity import sessions
+def consent_handle(grant: grants.Grant) -> str:
+    """``<grant id>~<client id>``: what the consent page's ``txn`` carries (the client id
+    lets one read fetch the remembered consent with the grant)."""
+    return f"{grant.id}~{grant.client_id}"
 
-    session = sessions.current(http_request)
+
+def _consent_grant(handle: str, http_request: Any, with_consent: bool = False,
+                   ) -> tuple[grants.Grant, Session, dict[str, Any]]:
+    """The grant waiting for this session's consent (one BatchGetItem: session, grant, and
+    ``with_consent`` the remembered consent and the account)."""
+    gid, _, client_id = handle.partition("~")
+    if grants.split(f"{gid}.{'x' * 16}") is None or not client_id or len(client_id) > 64:
+        raise errors.NotFound()
+    named = _session_key(http_request)
+    if named is None:
+        raise errors.Unauthorized(en="Please log in again.", tc="請重新登入。")
+    at = grants.now()
+    if not with_consent:
+        s = _settings()
+        found = grants.batch_get({
+            grants.table(): [grants.key(gid)],
+            s.sessions_table: [{"pk": {"S": f"session#{named[0]}"}, "sk": {"S": named[1]}}]})
+        items: dict[str, Any] = {
+            "grant": next(iter(found.get(grants.table()) or []), None),
+            "session": next(iter(found.get(s.sessions_table) or []), None)}
+    else:
+        items = _read(gid, named[0], client_id, session_sid=named[1])
+    session = _session_of(items["session"], named[0], named[1], at)
     if session is None:
         raise errors.Unauthorized(en="Please log in again.", tc="請重新登入。")
-    if grants.split(f"{handle}.{'x' * 16}") is None:
-        raise errors.NotFound()
-    grant = grants.get(handle)
-    if (grant is None or grant.st != grants.CONSENT or grant.ix_exp <= grants.now()
+    grant = grants.Grant.from_item(items["grant"]) if items["grant"] else None
+    if (grant is None or grant.st != grants.CONSENT or grant.ix_exp <= at
             or grant.account_id != session.account_id or grant.sid != session.id
-            or grant.revoked):
+            or grant.revoked or grant.client_id != client_id):
         raise errors.NotFound()
-    return grant, session
+    return grant, session, items
 
 
 def consent_view(handle: str, http_request: Any) -> dict[str, Any]:
     """What the consent page shows: the service and what it asks for, in both languages."""
     from iamsmart.oidc import clients
 
-    grant, _ = _consent_grant(handle, http_request)
+    grant, _, _ = _consent_grant(handle, http_request)
     client = clients.get(grant.client_id)
     return {"client": {"client_id": client.client_id, "name_en": client.name_en,
                        "name_tc": client.name_tc},
@@ -479,22 +577,20 @@ def consent_decide(handle: str, decision: str, http_request: Any) -> dict[str, s
     """``allow`` remembers the consent and issues the code; ``deny`` tells the client."""
     from iamsmart.oidc import clients
 
-    grant, session = _consent_grant(handle, http_request)
     if decision != "allow":
+        grant, _, _ = _consent_grant(handle, http_request)
         new, _ = grants.update(grant.id, "SET st = :to", "st = :from",
                                {":to": grants.DENIED, ":from": grants.CONSENT})
         if new is None:
             raise errors.NotFound()
         return {"next": error_redirect(grant.request, AccessDenied())}
+    grant, session, items = _consent_grant(handle, http_request, with_consent=True)
     client = clients.get(grant.client_id)
-    found = grants.batch_get({consents.table(): [consents.key(session.account_id,
-                                                              client.client_id)]})
-    items = found.get(consents.table()) or []
-    consent = consents.Consent.from_item(items[0]) if items else None
+    consent = consents.Consent.from_item(items["consent"]) if items["consent"] else None
     auth = Auth(grant.account_id or "", grant.sid or "", grant.auth_time or 0,
                 grant.acr or "", grant.amr)
     return {"next": issue_code(client, grant, auth, consent, from_state=grants.CONSENT,
-                               widen=True)}
+                               widen=True, account_item=items["account"])}
 
 
 # --- logout -----------------------------------------------------------------------------
