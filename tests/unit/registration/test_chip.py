@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import random
 import re
 import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from asn1crypto import cms, parser
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from registration_helpers import NOW, rebuild
 
 from iamsmart.identity.hkid import InvalidHKID
-from iamsmart.registration import card, chip, der, sandbox
+from iamsmart.registration import card, chip, sandbox
 from iamsmart.registration.particulars import decode_dg1, encode_dg1
 
 CHAN = "A123456(3)"
@@ -43,7 +45,8 @@ def test_sandbox_card_verifies_against_the_pinned_csca(chan):
 
 def test_ef_sod_application_tag_is_accepted(chan):
     sod, groups = chan
-    wrapped = der.tlv(chip.EF_SOD_TAG, sod)
+    wrapped = parser.emit(1, 1, 23, sod)  # [APPLICATION 23], constructed
+    assert wrapped[0] == chip.EF_SOD_TAG
     assert chip.verify_chip(wrapped, groups).particulars.hkid.canonical == CHAN
 
 
@@ -78,10 +81,10 @@ def test_hash_list_edited_without_resigning_fails(chan):
     sod, groups = chan
     forged_groups = {**groups, 2: sandbox.photo("biden.jpg")}
 
-    def swap_content(fields: list[der.Node]) -> list[bytes]:
-        new = der.sequence(der.oid(chip.OID_LDS_SECURITY_OBJECT),
-                           der.explicit(0, der.octets(chip.lds_security_object(forged_groups))))
-        return [fields[0].raw, fields[1].raw, new, *(f.raw for f in fields[3:])]
+    def swap_content(fields):
+        return {**fields, "encap_content_info": {
+            "content_type": chip.OID_LDS_SECURITY_OBJECT,
+            "content": chip.lds_security_object(forged_groups)}}
 
     with pytest.raises(chip.ChipNotAuthentic) as exc:
         chip.verify_chip(rebuild(sod, swap_content), forged_groups)
@@ -90,7 +93,7 @@ def test_hash_list_edited_without_resigning_fails(chan):
 
 def test_unsigned_sod_fails(chan):
     sod, groups = chan
-    unsigned = rebuild(sod, lambda f: [*(n.raw for n in f[:-1]), der.tlv(der.SET, b"")])
+    unsigned = rebuild(sod, lambda f: {**f, "signer_infos": []})
     with pytest.raises(chip.ChipNotAuthentic) as exc:
         chip.verify_chip(unsigned, groups)
     assert reason(exc) == "unsigned"
@@ -98,7 +101,7 @@ def test_unsigned_sod_fails(chan):
 
 def test_sod_without_the_document_signer_certificate_fails(chan):
     sod, groups = chan
-    bare = rebuild(sod, lambda f: [n.raw for n in f if n.tag != der.context(0)])
+    bare = rebuild(sod, lambda f: {k: v for k, v in f.items() if k != "certificates"})
     with pytest.raises(chip.ChipNotAuthentic) as exc:
         chip.verify_chip(bare, groups)
     assert reason(exc) == "no_document_signer"
@@ -264,9 +267,10 @@ def test_our_verifier_accepts_openssl_signed_sod(chan, tmp_path, options):
 
 def test_security_object_lists_sha256_of_each_group(chan):
     _, groups = chan
-    content = der.parse(chip.lds_security_object(groups)).children()
-    listed = {der.read_int(n): der.read_octets(h) for n, h in
-              (e.children() for e in content[2].children())}
+    lds = chip.LDSSecurityObject.load(chip.lds_security_object(groups)).native
+    assert lds["version"] == 0 and lds["hash_algorithm"]["algorithm"] == "sha256"
+    listed = {e["data_group_number"]: e["data_group_hash_value"]
+              for e in lds["data_group_hash_values"]}
     assert listed == {k: hashlib.sha256(v).digest() for k, v in groups.items()}
 
 
@@ -280,3 +284,73 @@ def test_tampered_sandbox_cards_fail(forgery, why):
         with pytest.raises(chip.ChipNotAuthentic) as exc:
             chip.verify_chip(sod, groups)
         assert reason(exc) == why
+
+
+# --- strict DER: asn1crypto reads BER too, the verifier must not ----------------------------
+
+def _indefinite(tlv: bytes) -> bytes:
+    """The same value with an indefinite (BER) length."""
+    _, _, _, header, contents, _ = parser.parse(tlv, strict=True)
+    return header[:1] + b"\x80" + contents + b"\x00\x00"
+
+
+def _ber_variants(sod: bytes) -> dict[str, bytes]:
+    contents = parser.parse(sod, strict=True)[4]
+    split = parser.peek(contents)  # contentType | [0] SignedData
+    content_type, wrapped = contents[:split], contents[split:]
+    assert sod[1] == 0x82  # a two-byte length
+    return {
+        "indefinite ContentInfo": _indefinite(sod),
+        "indefinite [0]": parser.emit(0, 1, 16, content_type + _indefinite(wrapped)),
+        "non-minimal length": b"\x30\x83\x00" + sod[2:],
+        "EF.SOD non-minimal length": b"\x77\x83\x00" + len(sod).to_bytes(2, "big") + sod,
+        "EF.SOD indefinite": _indefinite(parser.emit(1, 1, 23, sod)),
+        "EF.SOD with trailing bytes inside": parser.emit(1, 1, 23, sod + b"\x05\x00"),
+        "EF.SOD with trailing bytes after": parser.emit(1, 1, 23, sod) + b"\x00",
+    }
+
+
+@pytest.mark.parametrize("variant", [
+    "indefinite ContentInfo", "indefinite [0]", "non-minimal length", "EF.SOD non-minimal length",
+    "EF.SOD indefinite", "EF.SOD with trailing bytes inside", "EF.SOD with trailing bytes after",
+])
+def test_ber_encodings_of_a_genuine_sod_are_refused(chan, variant):
+    sod, groups = chan
+    with pytest.raises(chip.ChipNotAuthentic) as exc:
+        chip.verify_chip(_ber_variants(sod)[variant], groups)
+    assert reason(exc) == "malformed"
+
+
+def test_non_minimal_integer_outside_the_signature_is_refused(chan):
+    sod, groups = chan
+
+    def pad_version(fields):
+        signer = fields["signer_infos"][0]
+        signer["version"] = cms.CMSVersion.load(b"\x02\x02\x00\x01")  # 1, in two bytes
+        return {**fields, "signer_infos": [signer]}
+
+    padded = rebuild(sod, pad_version)
+    assert cms.ContentInfo.load(padded)["content"]["signer_infos"][0]["version"].native == "v1"
+    with pytest.raises(chip.ChipNotAuthentic) as exc:
+        chip.verify_chip(padded, groups)
+    assert reason(exc) == "malformed"
+
+
+def test_damaged_sods_only_ever_fail_as_not_authentic(chan):
+    """Lazily parsed bytes: any damage is ChipNotAuthentic, never another exception."""
+    sod, groups = chan
+    rng = random.Random(9303)
+    damaged = [sod[:n] for n in range(1, len(sod), 97)]
+    for _ in range(150):
+        data = bytearray(sod)
+        for _ in range(rng.randint(1, 3)):
+            data[rng.randrange(len(data))] ^= rng.randrange(1, 256)
+        if data == sod:  # two changes undid each other
+            continue
+        damaged.append(bytes(data))
+    reasons = set()
+    for data in damaged:
+        with pytest.raises(chip.ChipNotAuthentic) as exc:
+            chip.verify_chip(data, groups)
+        reasons.add(reason(exc))
+    assert "malformed" in reasons and len(reasons) > 2

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from iamsmart.identity import hkid as hkid_mod
-from iamsmart.registration import der, sandbox
+from iamsmart.registration import sandbox
 from iamsmart.registration.chip import build_sod
 from iamsmart.registration.particulars import Particulars, encode_dg1, from_mapping
 
@@ -184,8 +184,9 @@ def tampered_card(number: str | hkid_mod.HKID, forgery: Forgery) -> tuple[bytes,
         altered = {**groups, 1: groups[1].replace(b'"name_en":"', b'"name_en":"X')}
         return build_sod(altered, rogue.certificate, rogue.key), altered
     if forgery == "unsigned":
-        content_type, wrapped = der.parse(sod).children()
-        fields = [f.raw for f in wrapped.children()[0].children()]
-        fields[-1] = der.tlv(der.SET, b"")  # no SignerInfo
-        return der.sequence(content_type.raw, der.explicit(0, der.sequence(*fields))), groups
+        from asn1crypto import cms
+
+        info = cms.ContentInfo.load(sod)
+        info["content"]["signer_infos"] = []  # no SignerInfo
+        return bytes(info.dump(force=True)), groups
     raise ValueError("unknown forgery")

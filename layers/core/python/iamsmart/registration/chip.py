@@ -31,8 +31,10 @@ certificate revocation lists, and chip authenticity (active or chip authenticati
 the card in a reader.
 
 ``build_sod`` writes the same structure (for the sandbox card issuer and tests).
-The strict DER reader is ``iamsmart.registration.der``: ``cryptography`` cannot take CMS apart
-and ``asn1crypto`` is not a dependency.
+``asn1crypto`` parses and builds the structures (``cryptography`` cannot take CMS apart);
+``cryptography`` verifies the certificates and signatures. The parse is strict: the SOD and
+the security object must be DER, re-encoding to the bytes received, and anything asn1crypto
+cannot parse is ``ChipNotAuthentic`` with the reason ``malformed``.
 """
 
 from __future__ import annotations
@@ -46,8 +48,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from asn1crypto import algos, cms, core, parser
+
 from iamsmart import errors
-from iamsmart.registration import der
 from iamsmart.registration.particulars import Particulars, decode_dg1
 
 OID_SIGNED_DATA = "1.2.840.113549.1.7.2"
@@ -92,49 +95,84 @@ class ChipData:
     __str__ = __repr__
 
 
+# --- the ICAO security object (Doc 9303 part 10, LDSSecurityObject) ---------------------
+
+class DataGroupHash(core.Sequence):
+    _fields = [
+        ("data_group_number", core.Integer),
+        ("data_group_hash_value", core.OctetString),
+    ]
+
+
+class DataGroupHashValues(core.SequenceOf):
+    _child_spec = DataGroupHash
+
+
+class LDSVersionInfo(core.Sequence):
+    _fields = [
+        ("lds_version", core.PrintableString),
+        ("unicode_version", core.PrintableString),
+    ]
+
+
+class LDSSecurityObject(core.Sequence):
+    _fields = [
+        ("version", core.Integer),
+        ("hash_algorithm", algos.DigestAlgorithm),
+        ("data_group_hash_values", DataGroupHashValues),
+        ("lds_version_info", LDSVersionInfo, {"optional": True}),  # version 1 only
+    ]
+
+
 # --- writing (sandbox card issuer) ------------------------------------------------------
 
-def _algorithm(dotted: str, with_null: bool) -> bytes:
-    return der.sequence(der.oid(dotted), der.null()) if with_null else der.sequence(der.oid(dotted))
+def _sha256() -> Any:
+    return algos.DigestAlgorithm({"algorithm": "sha256", "parameters": core.Null()})
 
 
 def lds_security_object(data_groups: Mapping[int, bytes]) -> bytes:
-    hashes = [der.sequence(der.integer(number), der.octets(hashlib.sha256(data).digest()))
-              for number, data in sorted(data_groups.items())]
-    return der.sequence(der.integer(0), _algorithm(OID_SHA256, True), der.sequence(*hashes))
+    return bytes(LDSSecurityObject({
+        "version": 0,
+        "hash_algorithm": _sha256(),
+        "data_group_hash_values": [
+            {"data_group_number": number, "data_group_hash_value": hashlib.sha256(data).digest()}
+            for number, data in sorted(data_groups.items())
+        ],
+    }).dump())
 
 
 def build_sod(data_groups: Mapping[int, bytes], ds_certificate: Any, ds_key: Any) -> bytes:
     """Sign the data groups' hashes as the document signer: CMS SignedData DER."""
+    from asn1crypto import x509 as asn1_x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
     content = lds_security_object(data_groups)
-    # DER orders a SET OF by encoding; signed as a SET, carried as [0] IMPLICIT.
-    attributes = b"".join(sorted([
-        der.sequence(der.oid(OID_CONTENT_TYPE), der.set_of(der.oid(OID_LDS_SECURITY_OBJECT))),
-        der.sequence(der.oid(OID_MESSAGE_DIGEST),
-                     der.set_of(der.octets(hashlib.sha256(content).digest()))),
-    ]))
-    signature = ds_key.sign(der.tlv(der.SET, attributes), ec.ECDSA(hashes.SHA256()))
-    certificate = ds_certificate.public_bytes(serialization.Encoding.DER)
-    issuer = ds_certificate.issuer.public_bytes()
-    signer = der.sequence(
-        der.integer(1),
-        der.sequence(issuer, der.integer(ds_certificate.serial_number)),
-        _algorithm(OID_SHA256, True),
-        der.tlv(der.context(0), attributes),
-        _algorithm(OID_ECDSA_SHA256, False),
-        der.octets(signature),
-    )
-    signed_data = der.sequence(
-        der.integer(3),
-        der.set_of(_algorithm(OID_SHA256, True)),
-        der.sequence(der.oid(OID_LDS_SECURITY_OBJECT), der.explicit(0, der.octets(content))),
-        der.tlv(der.context(0), certificate),
-        der.set_of(signer),
-    )
-    return der.sequence(der.oid(OID_SIGNED_DATA), der.explicit(0, signed_data))
+    attributes = cms.CMSAttributes([  # a SET OF: asn1crypto sorts it (DER)
+        {"type": "content_type", "values": [OID_LDS_SECURITY_OBJECT]},
+        {"type": "message_digest", "values": [hashlib.sha256(content).digest()]},
+    ])
+    # Signed as the SET it is, carried as [0] IMPLICIT (RFC 5652 §5.4).
+    signature = ds_key.sign(attributes.dump(), ec.ECDSA(hashes.SHA256()))
+    certificate = asn1_x509.Certificate.load(
+        ds_certificate.public_bytes(serialization.Encoding.DER))
+    signer = cms.SignerInfo({
+        "version": "v1",
+        "sid": cms.SignerIdentifier({"issuer_and_serial_number": {
+            "issuer": certificate.issuer, "serial_number": certificate.serial_number}}),
+        "digest_algorithm": _sha256(),
+        "signed_attrs": attributes,
+        "signature_algorithm": {"algorithm": "sha256_ecdsa"},
+        "signature": signature,
+    })
+    signed_data = cms.SignedData({
+        "version": "v3",
+        "digest_algorithms": [_sha256()],
+        "encap_content_info": {"content_type": OID_LDS_SECURITY_OBJECT, "content": content},
+        "certificates": [certificate],
+        "signer_infos": [signer],
+    })
+    return bytes(cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump())
 
 
 # --- reading and verifying --------------------------------------------------------------
@@ -147,76 +185,111 @@ def sandbox_anchor() -> Any:
     return x509.load_pem_x509_certificate(SANDBOX_CSCA.read_bytes())
 
 
-def _algorithm_oid(node: der.Node) -> str:
-    parts = node.expect(der.SEQUENCE).children()
-    if not 1 <= len(parts) <= 2 or (len(parts) == 2 and parts[1].raw != der.null()):
-        raise der.DERError("algorithm parameters")
-    return der.read_oid(parts[0])
+# What asn1crypto may raise on bytes it cannot parse (it parses lazily: see ``_load``).
+_PARSE_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError, AttributeError,
+                 UnicodeDecodeError, RecursionError)
+
+
+def _load(spec: Any, data: bytes) -> Any:
+    """``data`` as exactly one ``spec`` value in DER, parsed through now.
+
+    asn1crypto accepts BER and parses nested values only when they are used: reading
+    ``.native`` parses everything, and re-encoding as DER must give back the very same bytes
+    (definite minimal lengths, sorted SET OF, no encoded DEFAULT values).
+    """
+    try:
+        value = spec.load(data, strict=True)
+        value.native  # noqa: B018 (parses every nested value)
+        if value.dump(force=True) != data:
+            raise ValueError("not DER")
+    except _PARSE_ERRORS as exc:
+        raise _fail("malformed") from exc
+    return value
+
+
+def _int(value: Any) -> int:
+    """An INTEGER's value, refused unless minimally encoded (asn1crypto reads any form)."""
+    number = int.from_bytes(value.contents, "big", signed=True)
+    if core.Integer(number).contents != value.contents:
+        raise _fail("malformed")
+    return number
+
+
+def _oid(value: Any) -> str:
+    """An OBJECT IDENTIFIER, dotted, refused unless minimally encoded."""
+    dotted = str(value.dotted)
+    if core.ObjectIdentifier(dotted).contents != value.contents:
+        raise _fail("malformed")
+    return dotted
+
+
+def _algorithm_oid(algorithm: Any) -> str:
+    """The algorithm of an AlgorithmIdentifier whose parameters are absent or NULL."""
+    parameters = algorithm["parameters"]
+    if not isinstance(parameters, core.Void) and parameters.dump() != core.Null().dump():
+        raise _fail("malformed")
+    return _oid(algorithm["algorithm"])
 
 
 @dataclass(frozen=True)
 class _Parsed:
     content: bytes
     certificates: list[bytes]
-    signer_id: der.Node
-    signed_attributes: der.Node
-    signature: bytes
+    signer: Any  # asn1crypto.cms.SignerInfo
+
+
+def _unwrap(sod: bytes) -> bytes:
+    """The SignedData of EF.SOD, whose application tag 23 (``0x77``) is optional here."""
+    if sod[0] != EF_SOD_TAG:
+        return sod
+    try:
+        class_, method, tag, _, inner, _ = parser.parse(sod, strict=True)
+    except _PARSE_ERRORS as exc:
+        raise _fail("malformed") from exc
+    if parser.emit(class_, method, tag, inner) != sod:  # DER header, no indefinite length
+        raise _fail("malformed")
+    return bytes(inner)
 
 
 def _parse_signed_data(sod: bytes) -> _Parsed:
-    root = der.parse(sod)
-    if root.tag == EF_SOD_TAG:
-        root = der.parse(root.content)
-    info = root.expect(der.SEQUENCE).children()
-    if len(info) != 2 or der.read_oid(info[0]) != OID_SIGNED_DATA:
-        raise ChipNotAuthentic(reason="not_signed_data")
-    (signed_data,) = info[1].expect(der.context(0)).children()
-    parts = signed_data.expect(der.SEQUENCE).children()
-    if len(parts) < 4 or der.read_int(parts[0]) not in (1, 3):
-        raise der.DERError("SignedData")
-    digest_algorithms = parts[1].expect(der.SET).children()
-    if any(_algorithm_oid(a) != OID_SHA256 for a in digest_algorithms):
+    info = _load(cms.ContentInfo, _unwrap(sod))
+    if _oid(info["content_type"]) != OID_SIGNED_DATA:
+        raise _fail("not_signed_data")
+    signed_data = info["content"]
+    if not isinstance(signed_data, cms.SignedData) or _int(signed_data["version"]) not in (1, 3):
+        raise _fail("malformed")
+    if any(_algorithm_oid(a) != OID_SHA256 for a in signed_data["digest_algorithms"]):
         raise _fail("digest_algorithm")
-    encapsulated = parts[2].expect(der.SEQUENCE).children()
-    if len(encapsulated) != 2 or der.read_oid(encapsulated[0]) != OID_LDS_SECURITY_OBJECT:
+    encapsulated = signed_data["encap_content_info"]
+    if _oid(encapsulated["content_type"]) != OID_LDS_SECURITY_OBJECT:
         raise _fail("content_type")
-    (content,) = encapsulated[1].expect(der.context(0)).children()
-    rest = parts[3:]
+    if isinstance(encapsulated["content"], core.Void):
+        raise _fail("malformed")
     certificates: list[bytes] = []
-    if rest and rest[0].tag == der.context(0):
-        certificates = [c.expect(der.SEQUENCE).raw for c in rest.pop(0).children()]
-    if rest and rest[0].tag == der.context(1):  # CRLs: not used by passive authentication
-        rest.pop(0)
-    if len(rest) != 1:
-        raise der.DERError("SignedData fields")
-    signers = rest[0].expect(der.SET).children()
+    for choice in _present(signed_data["certificates"]):
+        if choice.name != "certificate":
+            raise _fail("malformed")
+        certificates.append(bytes(choice.chosen.dump()))
+    # CRLs, if any, are not used by passive authentication.
+    signers = signed_data["signer_infos"]
     if not signers:
         raise _fail("unsigned")
     if len(signers) != 1:
         raise _fail("signer_count")
-    signer = signers[0].expect(der.SEQUENCE).children()
-    if len(signer) not in (6, 7) or der.read_int(signer[0]) not in (1, 3):
-        raise der.DERError("SignerInfo")
-    if _algorithm_oid(signer[2]) != OID_SHA256:
+    signer = signers[0]
+    if _int(signer["version"]) not in (1, 3):
+        raise _fail("malformed")
+    if _algorithm_oid(signer["digest_algorithm"]) != OID_SHA256:
         raise _fail("digest_algorithm")
-    if signer[3].tag != der.context(0):
+    if isinstance(signer["signed_attrs"], core.Void):
         raise _fail("no_signed_attributes")
-    if _algorithm_oid(signer[4]) != OID_ECDSA_SHA256:
+    if _algorithm_oid(signer["signature_algorithm"]) != OID_ECDSA_SHA256:
         raise _fail("signature_algorithm")
-    return _Parsed(der.read_octets(content), certificates, signer[1], signer[3],
-                   der.read_octets(signer[5]))
+    return _Parsed(bytes(encapsulated["content"].native), certificates, signer)
 
 
-def _attribute_values(signed_attributes: der.Node) -> dict[str, bytes]:
-    values: dict[str, bytes] = {}
-    for attribute in signed_attributes.children():
-        kind, value_set = attribute.expect(der.SEQUENCE).children()
-        name = der.read_oid(kind)
-        entries = value_set.expect(der.SET).children()
-        if name in values or len(entries) != 1:
-            raise _fail("signed_attributes")
-        values[name] = entries[0].raw
-    return values
+def _present(value: Any) -> Any:
+    return () if isinstance(value, core.Void) else value
 
 
 def _signer_certificate(parsed: _Parsed) -> Any:
@@ -225,19 +298,19 @@ def _signer_certificate(parsed: _Parsed) -> Any:
     if not parsed.certificates:
         raise _fail("no_document_signer")
     loaded = [x509.load_der_x509_certificate(c) for c in parsed.certificates]
-    sid = parsed.signer_id
+    sid = parsed.signer["sid"]
     for cert in loaded:
-        if sid.tag == der.SEQUENCE:
-            issuer, serial = sid.children()
-            if issuer.raw == cert.issuer.public_bytes() and der.read_int(serial) == \
+        if sid.name == "issuer_and_serial_number":
+            issuer, serial = sid.chosen["issuer"], sid.chosen["serial_number"]
+            if issuer.dump() == cert.issuer.public_bytes() and _int(serial) == \
                     cert.serial_number:
                 return cert
-        elif sid.tag == der.context(0, constructed=False):
+        elif sid.name == "subject_key_identifier":
             try:
                 ski = cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
             except x509.ExtensionNotFound:
                 continue
-            if hmac.compare_digest(ski.value.digest, sid.content):
+            if hmac.compare_digest(ski.value.digest, bytes(sid.chosen.native)):
                 return cert
     raise _fail("no_document_signer")
 
@@ -281,33 +354,44 @@ def _check_signature(parsed: _Parsed, ds: Any) -> None:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    attributes = _attribute_values(parsed.signed_attributes)
-    if attributes.get(OID_CONTENT_TYPE) != der.oid(OID_LDS_SECURITY_OBJECT):
+    attributes = parsed.signer["signed_attrs"]
+    values: dict[str, Any] = {}
+    for attribute in attributes:
+        name, entries = _oid(attribute["type"]), attribute["values"]
+        if name in values or len(entries) != 1:
+            raise _fail("signed_attributes")
+        values[name] = entries[0]
+    content_type = values.get(OID_CONTENT_TYPE)
+    if not isinstance(content_type, core.ObjectIdentifier) or \
+            _oid(content_type) != OID_LDS_SECURITY_OBJECT:
         raise _fail("signed_attributes")
-    digest = attributes.get(OID_MESSAGE_DIGEST)
-    expected = der.octets(hashlib.sha256(parsed.content).digest())
-    if digest is None or not hmac.compare_digest(digest, expected):
+    digest = values.get(OID_MESSAGE_DIGEST)
+    expected = hashlib.sha256(parsed.content).digest()
+    if not isinstance(digest, core.OctetString) or \
+            not hmac.compare_digest(bytes(digest.native), expected):
         raise _fail("security_object_digest")
-    # The signature covers the attributes re-tagged as the SET OF they are (RFC 5652 §5.4).
-    signed = bytes([der.SET]) + parsed.signed_attributes.raw[1:]
+    # The signature covers the attributes re-tagged as the SET OF they are (RFC 5652 §5.4);
+    # ``_load`` made sure these are the bytes as received.
+    signed = attributes.untag().dump()
+    signature = bytes(parsed.signer["signature"].native)
     try:
-        ds.public_key().verify(parsed.signature, signed, ec.ECDSA(hashes.SHA256()))
+        ds.public_key().verify(signature, signed, ec.ECDSA(hashes.SHA256()))
     except InvalidSignature as exc:
         raise _fail("signature") from exc
 
 
 def _group_hashes(content: bytes) -> dict[int, bytes]:
-    parts = der.parse(content).expect(der.SEQUENCE).children()
-    if len(parts) not in (3, 4) or der.read_int(parts[0]) not in (0, 1):
-        raise der.DERError("LDSSecurityObject")
-    if _algorithm_oid(parts[1]) != OID_SHA256:
+    lds = _load(LDSSecurityObject, content)
+    if _int(lds["version"]) not in (0, 1):
+        raise _fail("malformed")
+    if _algorithm_oid(lds["hash_algorithm"]) != OID_SHA256:
         raise _fail("digest_algorithm")
     hashes: dict[int, bytes] = {}
-    for entry in parts[2].expect(der.SEQUENCE).children():
-        number_node, value_node = entry.expect(der.SEQUENCE).children()
-        number, value = der.read_int(number_node), der.read_octets(value_node)
+    for entry in lds["data_group_hash_values"]:
+        number = _int(entry["data_group_number"])
+        value = bytes(entry["data_group_hash_value"].native)
         if not 1 <= number <= 16 or number in hashes or len(value) != 32:
-            raise der.DERError("DataGroupHash")
+            raise _fail("malformed")
         hashes[number] = value
     return hashes
 
@@ -340,7 +424,7 @@ def verify_chip(sod: bytes, data_groups: Mapping[int, bytes], *, anchor: Any = N
         check_document_signer(ds, anchor, at)
         _check_signature(parsed, ds)
         hashes = _group_hashes(parsed.content)
-    except (der.DERError, ValueError) as exc:  # also certificates cryptography cannot load
+    except ValueError as exc:  # certificates cryptography cannot load
         raise _fail("malformed") from exc
     _check_groups(hashes, data_groups)
     try:
