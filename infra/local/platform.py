@@ -75,6 +75,7 @@ class LocalPlatform:
         self._front: Any = None
         self._platform: Any = None
         self._refresh_lock = threading.Lock()
+        self._stopping = threading.Event()
 
     @property
     def url(self) -> str:
@@ -85,7 +86,7 @@ class LocalPlatform:
         from moto.server import ThreadedMotoServer
 
         from iamsmart.feeds.sources import local_urls
-        from infra.local import lambdas, provision, server, upstream
+        from infra.local import dynamodb, lambdas, provision, server, upstream
         from infra.local.api import chalice_app
 
         # Bind the front port first: a busy port fails fast, before any work.
@@ -100,6 +101,7 @@ class LocalPlatform:
             headers={"Content-Type": "application/json"})
         urllib.request.urlopen(request, timeout=5).close()  # noqa: S310 - loopback
         lambdas.install()
+        dynamodb.serialise()
 
         self._upstream = upstream.serve_directory(FEED_FIXTURES)
         apply_environment(local_environment(endpoint, local_urls(upstream.base_url(
@@ -110,6 +112,7 @@ class LocalPlatform:
 
         server.attach(self._front, chalice_app())
         server.serve_in_thread(self._front)
+        dynamodb.start_sweeper(self._stopping)
         try:
             self.start_department()
         except Exception as exc:  # noqa: BLE001 - the platform is still useful without it
@@ -138,6 +141,7 @@ class LocalPlatform:
             return self._platform.run("refresh-feeds", timeout=120)
 
     def stop(self) -> None:
+        self._stopping.set()
         if self.department is not None:
             self.department.stop()
         for srv in (self._front, self._upstream):
