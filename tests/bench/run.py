@@ -4,6 +4,8 @@
 - the local platform: time to `Ready` [≤ 20 s] and resident memory [≤ 1 GiB]
 - the local API at concurrency 8: p50/p99 of catalogue searches [p99 ≤ 50 ms] and of the
   home page's data calls
+- logins (tests/bench/login.py): logins/s, p50/p99, CPU ms and AWS/KMS calls per login
+  [SSO login ≤ 8 AWS calls]
 """
 
 from __future__ import annotations
@@ -122,6 +124,11 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+    # Logins run in a process of their own: it counts AWS calls with a botocore hook.
+    print("Logins (tests/bench/login.py)")
+    subprocess.run([sys.executable, str(ROOT / "tests/bench/login.py")], cwd=ROOT,  # noqa: S603
+                   check=True)
 
 
 if __name__ == "__main__":
