@@ -31,6 +31,10 @@ PIP_PLATFORM = "manylinux2014_x86_64"
 PIP_PYTHON_VERSION = "3.12"
 
 CORE_DIR = ROOT / "layers" / "core"
+# Never shipped: build leftovers, and the sandbox card issuer's private key (AWS only ever
+# holds the public signing CA; the sandbox cards are issued on developers' machines).
+CORE_EXCLUDE = ("**/__pycache__", "**/*.pyc", "**/*.egg-info", "**/*.egg-info/**",
+                "**/*-key.pem")
 DEPS_DIR = ROOT / "layers" / "deps"
 
 
@@ -93,7 +97,7 @@ class Layers(Construct):
             description=f"{APP}: the iamsmart package",
             code=lambda_.Code.from_asset(
                 str(CORE_DIR),
-                exclude=["**/__pycache__", "**/*.pyc", "**/*.egg-info", "**/*.egg-info/**"],
+                exclude=[*CORE_EXCLUDE],
             ),
             **compatible,
         )

@@ -1,5 +1,14 @@
-"""oidc: the OpenID Provider.
+"""oidc: the OpenID Provider (OpenID Connect under FAPI 2.0 Security Profile rules).
 
+- ``clients``: the client registry (relying parties), warm-cached
+- ``client_auth``: ``private_key_jwt`` (and ``client_secret_basic`` for basic-profile clients)
+- ``dpop``: DPoP proofs (RFC 9449) and server nonces; ``replay``: single-use ``jti`` guard
+- ``grants``: one item per authorization, from the pushed request to its tokens
+- ``authorize``: PAR, authorize (SSO, login, consent), resume, consent, logout
+- ``tokens``: token endpoint (code + PKCE, refresh rotation), userinfo, introspection, revocation
+- ``consents``: remembered consent and the pairwise subject; ``claims``: scopes to claims
+- ``discovery``: the metadata document; ``pages``: the provider's own HTML pages
 - ``signing``: ES256 JWS with KMS asymmetric keys (the private key never leaves KMS), the
   published JWKS (rotation with overlap), and ``verify`` with pinned keys
+- ``errors``: OAuth 2.0 / OIDC protocol errors
 """
