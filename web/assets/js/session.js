@@ -11,7 +11,9 @@ let known = false;
 export async function currentUser({ refresh = false } = {}) {
   if (known && !refresh) return me;
   try {
-    me = await getJson('/v1/me');
+    const answer = await getJson('/v1/me');
+    // A 200 that says "no session" ({authenticated: false}) counts as logged out too.
+    me = answer && answer.authenticated === false ? null : answer;
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     me = null; // 401 (not logged in), or the API cannot say: treated as logged out
