@@ -464,8 +464,9 @@ class DepartmentService:
                               "回覆並非來自「智方便」。", "iss")
         if "error" in query:
             if query["error"] == "access_denied":
-                raise LoginFailed("You declined to share your details, so you are not logged "
-                                  "in.", "你拒絕分享資料，因此未有登入。", "access_denied")
+                raise LoginFailed("The login was declined, or you chose not to share your "
+                                  "details: you are not logged in.",
+                                  "登入已被拒絕，或你選擇不分享資料：你未有登入。", "access_denied")
             raise LoginFailed("The login did not complete.", "未能完成登入。",
                               f"error {query['error'][:40]}")
         result = self.rp.finish(code=query.get("code", ""), code_verifier=pending.code_verifier,
