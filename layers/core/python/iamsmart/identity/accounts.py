@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -220,11 +220,29 @@ def claim_values(account: Account) -> dict[str, Any]:
 def claims(account_id: str, scopes: Iterable[str], claims: Iterable[str] = ()) -> dict[str, Any]:
     """The identity claims the granted ``scopes`` and individually granted ``claims`` (names
     from ``KNOWN_CLAIMS``, e.g. ``birthdate``) cover; nothing else."""
+    return _released(get(account_id), scopes, claims)
+
+
+def item_key(account_id: str) -> tuple[str, dict[str, str]]:
+    """(table, key) of the account's record: for callers that read it in a batch with other
+    items and then call ``claims_from_item``."""
+    return _table(), {"id": account_id}
+
+
+def claims_from_item(item: Mapping[str, Any] | None, scopes: Iterable[str],
+                     claims: Iterable[str] = ()) -> dict[str, Any]:
+    """``claims`` from the account's record already read (a plain item at ``item_key``)."""
+    if item is None or item.get("kind") != "account":
+        raise AccountNotFound()
+    return _released(_to_account(dict(item)), scopes, claims)
+
+
+def _released(account: Account, scopes: Iterable[str], claims: Iterable[str]) -> dict[str, Any]:
     wanted: list[str] = []
     for scope in scopes:
         wanted.extend(SCOPE_CLAIMS.get(scope, ()))
     wanted.extend(c for c in claims if c in KNOWN_CLAIMS)
-    values = claim_values(get(account_id))
+    values = claim_values(account)
     return {name: values[name] for name in dict.fromkeys(wanted) if name in values}
 
 

@@ -94,21 +94,51 @@ def create(account_id: str, amr: list[str] | tuple[str, ...], acr: str,
     return session, cookie_header(COOKIE, f"{account_id}.{secret}", expires_at - now)
 
 
-def current(request: Any) -> Session | None:
-    """The session the request's ``iamsmart_sid`` cookie names (one GetItem), or None when
-    there is no cookie, or it is malformed, unknown, ended or expired. ``request`` is a
-    chalice Request or a mapping of headers."""
+@dataclass(frozen=True)
+class SessionRef:
+    """The session a request's cookie names, unchecked: where its record is, so a caller can
+    read it together with other items (one BatchGetItem) and then ask ``from_item``."""
+
+    account_id: str
+    id: str
+
+    @property
+    def table(self) -> str:
+        return settings().sessions_table
+
+    @property
+    def key(self) -> dict[str, str]:
+        return {"pk": f"session#{self.account_id}", "sk": self.id}
+
+
+def named(request: Any) -> SessionRef | None:
+    """The session the request's ``iamsmart_sid`` cookie names (None when there is no cookie
+    or it is malformed). ``request`` is a chalice Request or a mapping of headers."""
     parts = split_value(read_cookie(_request_cookie(request), COOKIE))
-    if parts is None:
+    if parts is None or "#" in parts[0]:
         return None
-    account_id, secret = parts
-    sid = _hash(secret)
-    item = store.get(settings().sessions_table, {"pk": f"session#{account_id}", "sk": sid})
-    if item is None or int(item.get("expires_at", 0)) <= store.now():
+    return SessionRef(account_id=parts[0], id=_hash(parts[1]))
+
+
+def from_item(ref: SessionRef, item: Mapping[str, Any] | None) -> Session | None:
+    """The live session in ``item`` (a plain item read at ``ref.key``), else None (unknown,
+    ended or expired)."""
+    if item is None or item.get("kind", "session") != "session":
         return None
-    return Session(id=sid, account_id=account_id, auth_time=int(item["auth_time"]),
+    if int(item.get("expires_at", 0)) <= store.now():
+        return None
+    return Session(id=ref.id, account_id=ref.account_id, auth_time=int(item["auth_time"]),
                    amr=tuple(item.get("amr") or ()), acr=str(item["acr"]),
                    expires_at=int(item["expires_at"]))
+
+
+def current(request: Any) -> Session | None:
+    """The session the request's ``iamsmart_sid`` cookie names (one GetItem), or None when
+    there is no cookie, or it is malformed, unknown, ended or expired."""
+    ref = named(request)
+    if ref is None:
+        return None
+    return from_item(ref, store.get(ref.table, ref.key))
 
 
 def clear_cookie_header() -> str:

@@ -46,7 +46,7 @@ from iamsmart.oidc.errors import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from iamsmart.identity.sessions import Session
+    from iamsmart.identity.sessions import Session, SessionRef
     from iamsmart.oidc.clients import Client
 
 MAX_STATE = 512
@@ -275,35 +275,18 @@ def _take(grant: grants.Grant, to: str, at: int, auth: Auth | None = None) -> gr
 # --- one read for everything an SSO login needs -----------------------------------------
 #
 # The session, the account, the pushed request and the remembered consent are four items in
-# four tables; one BatchGetItem reads them all. The session and account keys follow the
-# identity context's layout (``identity.sessions``: pk ``session#<account id>``, sk = the
-# SHA-256 of the cookie secret; ``identity.accounts``: pk ``id``); the items are turned into
-# a ``Session`` and claims with that context's own public pieces. Should that layout change,
-# the session is simply not found (a login is asked for): the SSO tests would say so.
+# four tables; one BatchGetItem reads them all. Where the identity context keeps its records
+# and how they read is its own business: ``sessions.named``/``from_item`` and
+# ``accounts.item_key``/``claims_from_item`` are its public pieces for such batched reads.
 
-def _session_key(http_request: Any) -> tuple[str, str] | None:
-    """(account id, sid) named by the request's session cookie, unchecked."""
+def _typed(key: Mapping[str, str]) -> dict[str, Any]:
+    return {name: {"S": value} for name, value in key.items()}
+
+
+def _session_of(ref: SessionRef, item: Mapping[str, Any] | None) -> Session | None:
     from iamsmart.identity import sessions
 
-    headers = getattr(http_request, "headers", None) or {}
-    parts = sessions.split_value(sessions.read_cookie(headers.get("cookie"), sessions.COOKIE))
-    if parts is None or "#" in parts[0]:
-        return None
-    return parts[0], grants.digest(parts[1])
-
-
-def _session_of(item: Mapping[str, Any] | None, account_id: str, sid: str,
-                at: int) -> Session | None:
-    from iamsmart.identity.sessions import Session
-
-    if item is None:
-        return None
-    raw = grants.deserialise(item)
-    if raw.get("kind", "session") != "session" or int(raw.get("expires_at", 0)) <= at:
-        return None
-    return Session(id=sid, account_id=account_id, auth_time=int(raw["auth_time"]),
-                   amr=tuple(raw.get("amr") or ()), acr=str(raw["acr"]),
-                   expires_at=int(raw["expires_at"]))
+    return sessions.from_item(ref, grants.deserialise(item) if item is not None else None)
 
 
 def _claims_of(item: Mapping[str, Any], scopes: tuple[str, ...],
@@ -311,29 +294,22 @@ def _claims_of(item: Mapping[str, Any], scopes: tuple[str, ...],
     """``identity.accounts.claims`` from an account item already read."""
     from iamsmart.identity import accounts
 
-    raw = grants.deserialise(item)
-    if raw.get("kind") != "account":
-        raise accounts.AccountNotFound()
-    account = accounts.Account.model_validate(
-        {k: v for k, v in raw.items() if k in accounts.Account.model_fields})
-    values = accounts.claim_values(account)
-    wanted = [c for s in scopes for c in accounts.SCOPE_CLAIMS.get(s, ())]
-    wanted += [c for c in granted if c in accounts.KNOWN_CLAIMS]
-    return {name: values[name] for name in dict.fromkeys(wanted) if name in values}
+    return accounts.claims_from_item(grants.deserialise(item), scopes, granted)
 
 
 def _read(grant_id: str, account_id: str, client_id: str,
-          session_sid: str | None = None) -> dict[str, Any]:
-    """One BatchGetItem: grant, consent, account (and session when ``session_sid``)."""
-    s = _settings()
+          session: SessionRef | None = None) -> dict[str, Any]:
+    """One BatchGetItem: grant, consent, account (and the session when named)."""
+    from iamsmart.identity import accounts
+
+    account_table, account_key = accounts.item_key(account_id)
     keys: dict[str, list[dict[str, Any]]] = {
         grants.table(): [grants.key(grant_id)],
         consents.table(): [consents.key(account_id, client_id)],
-        s.accounts_table: [{"id": {"S": account_id}}],
+        account_table: [_typed(account_key)],
     }
-    if session_sid is not None:
-        keys[s.sessions_table] = [{"pk": {"S": f"session#{account_id}"},
-                                   "sk": {"S": session_sid}}]
+    if session is not None:
+        keys[session.table] = [_typed(session.key)]
     found = grants.batch_get(keys)
 
     def one(table: str) -> dict[str, Any] | None:
@@ -341,8 +317,8 @@ def _read(grant_id: str, account_id: str, client_id: str,
         return items[0] if items else None
 
     return {"grant": one(grants.table()), "consent": one(consents.table()),
-            "account": one(s.accounts_table),
-            "session": one(s.sessions_table) if session_sid is not None else None}
+            "account": one(account_table),
+            "session": one(session.table) if session is not None else None}
 
 
 # --- issuing the code -------------------------------------------------------------------
@@ -420,7 +396,7 @@ def issue_code(client: Client, grant: grants.Grant, auth: Auth,
 
 def authorize(params: Mapping[str, str], http_request: Any) -> Outcome:
     """``GET /v1/oidc/authorize?client_id&request_uri``."""
-    from iamsmart.identity import login
+    from iamsmart.identity import login, sessions
     from iamsmart.oidc import clients
 
     extra = set(params) - AUTHORIZE_PARAMS
@@ -435,13 +411,13 @@ def authorize(params: Mapping[str, str], http_request: Any) -> Outcome:
     client = clients.get(client_id)
     gid = _grant_id(params.get("request_uri"))
     at = grants.now()
-    named = _session_key(http_request)
+    named = sessions.named(http_request)
     session = None
     consent = None
     account_item = None
     if named is not None:
-        found = _read(gid, named[0], client.client_id, session_sid=named[1])
-        session = _session_of(found["session"], named[0], named[1], at)
+        found = _read(gid, named.account_id, client.client_id, session=named)
+        session = _session_of(named, found["session"])
     if session is not None:
         grant = _usable(grants.Grant.from_item(found["grant"]) if found["grant"] else None,
                         client.client_id, at)
@@ -533,24 +509,24 @@ def _consent_grant(handle: str, http_request: Any, with_consent: bool = False,
                    ) -> tuple[grants.Grant, Session, dict[str, Any]]:
     """The grant waiting for this session's consent (one BatchGetItem: session, grant, and
     ``with_consent`` the remembered consent and the account)."""
+    from iamsmart.identity import sessions
+
     gid, _, client_id = handle.partition("~")
     if grants.split(f"{gid}.{'x' * 16}") is None or not client_id or len(client_id) > 64:
         raise errors.NotFound()
-    named = _session_key(http_request)
+    named = sessions.named(http_request)
     if named is None:
         raise errors.Unauthorized(en="Please log in again.", tc="請重新登入。")
     at = grants.now()
     if not with_consent:
-        s = _settings()
-        found = grants.batch_get({
-            grants.table(): [grants.key(gid)],
-            s.sessions_table: [{"pk": {"S": f"session#{named[0]}"}, "sk": {"S": named[1]}}]})
+        found = grants.batch_get({grants.table(): [grants.key(gid)],
+                                  named.table: [_typed(named.key)]})
         items: dict[str, Any] = {
             "grant": next(iter(found.get(grants.table()) or []), None),
-            "session": next(iter(found.get(s.sessions_table) or []), None)}
+            "session": next(iter(found.get(named.table) or []), None)}
     else:
-        items = _read(gid, named[0], client_id, session_sid=named[1])
-    session = _session_of(items["session"], named[0], named[1], at)
+        items = _read(gid, named.account_id, client_id, session=named)
+    session = _session_of(named, items["session"])
     if session is None:
         raise errors.Unauthorized(en="Please log in again.", tc="請重新登入。")
     grant = grants.Grant.from_item(items["grant"]) if items["grant"] else None
