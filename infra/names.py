@@ -93,6 +93,10 @@ TABLES: dict[str, TableSpec] = {
         TableSpec("grants", partition_key="pk", ttl_attribute="expires_at"),
         # What each citizen agreed to share with each relying party (connected services).
         TableSpec("consents", partition_key="account_id", sort_key="client_id"),
+        # Registration: applications (pk = application id, sk = "application"), idempotency
+        # keys, intake counters, the manual-review queue (pk "review") and the local
+        # notification outbox (pk "outbox"). Transient: every item expires (TTL).
+        TableSpec("applications", partition_key="pk", sort_key="sk", ttl_attribute="expires_at"),
     )
 }
 
@@ -104,6 +108,30 @@ FUNCTIONS: dict[str, FunctionSpec] = {
                      tables_write=("feeds",), timeout_seconds=30),
         FunctionSpec("feeds-record-failure", asset="feeds", handler="handler.record_failure",
                      tables_write=("feeds",)),
+        # Registration (statemachines/registration.asl.json) and its SQS drainer.
+        FunctionSpec("registration-drain", asset="registration", handler="handler.drain"),
+        FunctionSpec("registration-validate", asset="registration", handler="handler.validate",
+                     tables_write=("applications",)),
+        FunctionSpec("registration-duplicate-check", asset="registration",
+                     handler="handler.duplicate_check", tables_read=("accounts",),
+                     tables_write=("applications",)),
+        FunctionSpec("registration-evidence", asset="registration", handler="handler.evidence",
+                     tables_write=("applications",)),
+        FunctionSpec("registration-immigration", asset="registration",
+                     handler="handler.immigration", tables_write=("applications",)),
+        FunctionSpec("registration-face", asset="registration", handler="handler.face",
+                     tables_write=("applications",), timeout_seconds=60, memory_mb=2048),
+        FunctionSpec("registration-decide", asset="registration", handler="handler.decide",
+                     tables_write=("applications",)),
+        FunctionSpec("registration-review", asset="registration", handler="handler.open_review",
+                     tables_write=("applications",)),
+        FunctionSpec("registration-create-account", asset="registration",
+                     handler="handler.create_account", tables_read=("accounts",),
+                     tables_write=("applications", "accounts", "authenticators")),
+        FunctionSpec("registration-finish", asset="registration", handler="handler.finish",
+                     tables_write=("applications",)),
+        FunctionSpec("registration-notify", asset="registration", handler="handler.notify",
+                     tables_write=("applications",)),
     )
 }
 
@@ -112,6 +140,10 @@ STATE_MACHINES: dict[str, StateMachineSpec] = {
     for s in (
         StateMachineSpec("refresh-feeds", file="refresh_feeds.asl.json",
                          functions=("feeds-plan", "feeds-fetch", "feeds-record-failure")),
+        StateMachineSpec("registration", file="registration.asl.json",
+                         functions=tuple(f for f in FUNCTIONS
+                                         if f.startswith("registration-")
+                                         and f != "registration-drain")),
     )
 }
 
@@ -127,8 +159,9 @@ FEEDS_REFRESH_MINUTES = 10
 
 # Tables the HTTP API reads and writes.
 API_TABLES_READ = ("feeds", "services", "accounts", "authenticators", "sessions", "clients",
-                   "grants", "consents")
-API_TABLES_WRITE = ("services", "accounts", "authenticators", "sessions", "grants", "consents")
+                   "grants", "consents", "applications")
+API_TABLES_WRITE = ("services", "accounts", "authenticators", "sessions", "grants", "consents",
+                    "applications")
 # KMS keys the HTTP API uses directly: every key tagged OIDC_SIGNING_TAG (signing, JWKS) and
 # these HMAC keys (GenerateMac).
 API_MAC_KEYS = ("token-hmac",)
@@ -200,3 +233,42 @@ KEYS: dict[str, KeySpec] = {
 
 def key_environment() -> dict[str, str]:
     return {k.env: k.alias for k in KEYS.values()}
+
+
+# --- registration intake: a queue in front of the workflow, and transient evidence ------
+
+@dataclass(frozen=True)
+class QueueSpec:
+    """An SQS queue (with its dead-letter queue) drained by a function of ``FUNCTIONS``."""
+
+    id: str
+    consumer: str  # function id (infra.names.FUNCTIONS) with an SQS event source
+    batch_size: int = 10
+    # Concurrent consumer invocations at most (the ESM's MaximumConcurrency, >= 2): with the
+    # batch size and the consumer's duration this bounds the start rate of the workflow.
+    max_concurrency: int = 5
+    visibility_timeout_seconds: int = 60
+    max_receive_count: int = 5  # then to the dead-letter queue
+    retention_days: int = 4
+
+    @property
+    def name(self) -> str:
+        return f"{APP}-{self.id}"
+
+    @property
+    def dlq_name(self) -> str:
+        return f"{APP}-{self.id}-dlq"
+
+
+QUEUES: dict[str, QueueSpec] = {
+    q.id: q
+    for q in (
+        # Registration applications accepted by the intake API (message: the application id).
+        QueueSpec("registrations", consumer="registration-drain"),
+    )
+}
+
+# Card, chip and selfie images of registration applications: deleted by the workflow after the
+# decision; the bucket's lifecycle deletes whatever is left after this many days.
+EVIDENCE_BUCKET_ID = "evidence"
+EVIDENCE_LIFECYCLE_DAYS = 3

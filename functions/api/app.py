@@ -3,6 +3,7 @@
 from chalice import Chalice, ConvertToMiddleware
 
 from chalicelib.routes import account, catalogue, connections, device, info, login, meta, oidc
+from chalicelib.routes import registration
 from iamsmart.observability import logger, metrics
 
 app = Chalice(app_name="iamsmart-api")
@@ -17,3 +18,4 @@ app.register_blueprint(login.bp)
 app.register_blueprint(device.bp)
 app.register_blueprint(account.bp)
 app.register_blueprint(connections.bp)
+app.register_blueprint(registration.bp)

@@ -20,8 +20,11 @@ from typing import Any
 from iamsmart import aws
 from infra.names import (
     APP,
+    EVIDENCE_LIFECYCLE_DAYS,
     FUNCTIONS,
     KEYS,
+    QUEUES,
+    REGION,
     SEEDERS,
     STATE_MACHINES,
     TABLES,
@@ -45,6 +48,8 @@ class Platform:
     functions: dict[str, str] = field(default_factory=dict)  # id -> ARN
     state_machines: dict[str, str] = field(default_factory=dict)  # id -> ARN
     department_keys: dict[str, str] = field(default_factory=dict)  # abbr -> key value
+    # Registration channel devices and staff: name -> key value (see create_registration_keys)
+    registration_keys: dict[str, str] = field(default_factory=dict)
 
     def run(self, machine: str, payload: dict[str, Any] | None = None,
             timeout: float = 60.0) -> dict[str, Any]:
@@ -183,12 +188,80 @@ def seed() -> None:
         getattr(importlib.import_module(module), function)()
 
 
+def create_evidence_bucket() -> str:
+    """The registration evidence bucket (images until the decision; lifecycle as in AWS)."""
+    from iamsmart.settings import settings
+
+    s3 = aws.client("s3")
+    name = settings().evidence_bucket
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": [{
+        "ID": "evidence-expires", "Status": "Enabled", "Filter": {"Prefix": ""},
+        "Expiration": {"Days": EVIDENCE_LIFECYCLE_DAYS}}]})
+    return name
+
+
+def create_queues(function_arns: dict[str, str]) -> dict[str, str]:
+    """Every queue of ``infra.names.QUEUES`` with its dead-letter queue, drained by its
+    consumer function through an event source mapping (moto delivers to it on send, so
+    locally the workflow starts as soon as an application is queued)."""
+    sqs = aws.client("sqs")
+    urls = {}
+    for spec in QUEUES.values():
+        dlq = sqs.create_queue(QueueName=spec.dlq_name)["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        url = sqs.create_queue(QueueName=spec.name, Attributes={
+            "VisibilityTimeout": str(spec.visibility_timeout_seconds),
+            "MessageRetentionPeriod": str(spec.retention_days * 24 * 3600),
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn,
+                                         "maxReceiveCount": spec.max_receive_count}),
+        })["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        aws.client("lambda").create_event_source_mapping(
+            EventSourceArn=arn, FunctionName=function_arns[spec.consumer],
+            BatchSize=spec.batch_size, FunctionResponseTypes=["ReportBatchItemFailures"])
+        urls[spec.id] = url
+    return urls
+
+
+# Sandbox registration channel devices and staff: API keys tagged as
+# iamsmart.registration.principals reads them.
+SANDBOX_REGISTRATION_KEYS = {
+    "kiosk": {"channel": "kiosk", "device": "kiosk-sandbox-01", "office": "Sandbox Centre"},
+    "counter": {"channel": "counter", "device": "counter-sandbox-01",
+                "office": "Sandbox Post Office"},
+    "mobile": {"channel": "mobile", "device": "mobile-team-sandbox-01"},
+    "staff": {"role": "registration-staff", "staff": "reviewer-sandbox-01"},
+}
+
+
+def create_registration_keys() -> dict[str, str]:
+    apigw = aws.client("apigateway")
+    plan = apigw.create_usage_plan(name=f"{APP}-sandbox-registration",
+                                   throttle={"rateLimit": 20.0, "burstLimit": 40},
+                                   quota={"limit": 20000, "period": "DAY"})
+    keys = {}
+    for name, tags in SANDBOX_REGISTRATION_KEYS.items():
+        value = f"sandbox-{name}-{secrets.token_urlsafe(24)}"
+        key = apigw.create_api_key(name=f"{APP}-sandbox-registration-{name}", enabled=True,
+                                   value=value, tags=tags)
+        apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+        keys[name] = value
+    return keys
+
+
 def provision(environment: dict[str, str], *, fast: bool = True) -> Platform:
     aws.reset()
     create_tables()
     create_keys()
+    create_evidence_bucket()
     functions = create_functions({**key_environment(), **environment})
     machines = create_state_machines(functions, fast)
+    create_queues(functions)
     keys = create_department_keys()
+    registration_keys = create_registration_keys()
     seed()
-    return Platform(functions=functions, state_machines=machines, department_keys=keys)
+    return Platform(functions=functions, state_machines=machines, department_keys=keys,
+                    registration_keys=registration_keys)

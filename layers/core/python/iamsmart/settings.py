@@ -73,6 +73,29 @@ class Settings(BaseModel):
     face_image_max_bytes: int = Field(default=5 * 1024 * 1024, gt=0, le=5 * 1024 * 1024)
     face_image_max_pixels: int = Field(default=25_000_000, gt=0)
 
+    # Registration (iamsmart.registration): the applications table, the evidence bucket
+    # (images only until the decision), the intake queue and the workflow it feeds.
+    applications_table: str = "iamsmart-applications"
+    evidence_bucket: str = "iamsmart-evidence"
+    registration_queue: str = "iamsmart-registrations"  # queue name (URL resolved once)
+    # Empty: derived from the queue's ARN (same account and region) and the machine's name.
+    registration_state_machine_arn: str = ""
+    # Seconds a manual review may wait before it is escalated, and then before it expires
+    # (the applicant is told to visit a counter).
+    registration_review_seconds: int = Field(default=2 * 24 * 3600, gt=0)
+    registration_escalation_seconds: int = Field(default=3 * 24 * 3600, gt=0)
+    # Days an application item (and its status page) is kept after it was received.
+    registration_retention_days: int = Field(default=30, gt=0)
+    # Applications per HKID (keyed hash) per day; more are refused with the generic answer.
+    registration_hkid_daily_limit: int = Field(default=3, gt=0)
+    # Applications accepted per hour per source address (web, app) and per channel key
+    # (kiosk, counter, mobile team).
+    registration_source_hourly_limit: int = Field(default=10, gt=0)
+    registration_key_hourly_limit: int = Field(default=600, gt=0)
+    # SNS topic for applicant notifications in AWS (SMS / e-mail delivery subscribes to it);
+    # empty: notifications go to the local outbox only (visible in the staff API).
+    registration_notify_topic_arn: str = ""
+
     @classmethod
     def from_environ(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ

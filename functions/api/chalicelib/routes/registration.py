@@ -1,0 +1,197 @@
+"""Registration: the intake (every channel), the applicant's status page, and the staff API
+(manual review, the notification outbox).
+
+Public (no key): ``POST /v1/registrations`` (web, app), ``GET /v1/registrations/{id}``.
+Channel devices (API key tagged ``channel``): ``POST /v1/registrations/assisted`` (kiosk,
+counter, mobile team; ``Idempotency-Key`` required; counters and mobile teams name the
+officer in ``X-Officer-Id``). Staff (API key tagged ``role=registration-staff``; the seam
+for staff single sign-on): ``/v1/staff/...``.
+
+The intake body may hold two photos, so it is read here with the registration's own size
+limit (``intake.MAX_BODY_BYTES``) instead of the general 1 MB JSON limit.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from chalice import Blueprint
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib import http
+from iamsmart import errors
+from iamsmart.identity import limits
+
+bp = Blueprint(__name__)
+
+
+class Accepted(BaseModel):
+    application_id: str
+    status_url: str
+    status: Literal["received"] = "received"
+
+
+class StepState(BaseModel):
+    step: str
+    state: Literal["done", "current", "pending", "skipped"]
+
+
+class Message(BaseModel):
+    en: str
+    tc: str
+
+
+class Status(BaseModel):
+    application_id: str
+    status: Literal["received", "in_progress", "in_review", "completed", "not_completed"]
+    steps: list[StepState]
+    message: Message
+    level: Literal["basic", "plus"] | None = None
+    enrolment_code: str | None = Field(
+        default=None, description="Shown once, when the registration is completed")
+    device_bound: bool | None = None
+
+
+class ReviewQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["review"] = "review"
+
+
+class ReviewItem(BaseModel):
+    application_id: str
+    reason: str | None = None
+    channel: str | None = None
+    escalated: bool = False
+    opened_at: int | None = None
+
+
+class ReviewList(BaseModel):
+    items: list[ReviewItem]
+
+
+class DecisionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["approve", "reject"]
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class DecisionResult(BaseModel):
+    application_id: str
+    decision: Literal["approve", "reject"]
+
+
+class OutboxItem(BaseModel):
+    application_id: str
+    channel: str
+    destination: str
+    text: str
+    created_at: int
+
+
+class Outbox(BaseModel):
+    items: list[OutboxItem]
+
+
+def _api_key_id() -> str | None:
+    identity = (bp.current_request.context or {}).get("identity") or {}
+    return identity.get("apiKeyId")
+
+
+def _accepted(result: Any) -> Accepted:
+    return Accepted(application_id=result.application_id, status_url=result.status_url)
+
+
+@http.route(bp, "/v1/registrations", method="POST", status=202,
+            summary="Apply for an account (web or app): queued, answered at once",
+            tag="registration", response=Accepted, errors_documented=(400, 413, 429, 503))
+def register() -> Accepted:
+    from iamsmart.registration import intake
+
+    request = bp.current_request
+    caller = intake.Caller(channel="web", source=limits.source_of(request))  # or "app" (body)
+    result = intake.submit(request.raw_body, caller, request.headers.get("idempotency-key"))
+    return _accepted(result)
+
+
+@http.route(bp, "/v1/registrations/assisted", method="POST", status=202,
+            summary="Apply for an account at a kiosk, a counter or with a mobile team",
+            tag="registration", response=Accepted, api_key=True,
+            errors_documented=(400, 403, 409, 413, 429, 503))
+def register_assisted() -> Accepted:
+    from iamsmart.registration import intake, principals
+
+    request = bp.current_request
+    device = principals.channel_device(_api_key_id())
+    caller = intake.Caller(channel=device.channel, source=limits.source_of(request),
+                           device=device.device, key_id=device.key_id, office=device.office,
+                           officer=request.headers.get("x-officer-id"))
+    result = intake.submit(request.raw_body, caller, request.headers.get("idempotency-key"))
+    return _accepted(result)
+
+
+NOT_FOUND = errors.NotFound(en="No application with this id.", tc="沒有此編號的申請。")
+
+
+@http.route(bp, "/v1/registrations/{application_id}",
+            summary="An application's status: steps done and pending, the outcome",
+            tag="registration", response=Status, errors_documented=(404, 503))
+def registration_status(application_id: str) -> Status:
+    from iamsmart.registration import applications, workflow
+
+    item = applications.get(application_id)
+    if item is None:
+        raise NOT_FOUND
+    answer = workflow.public_status(item)
+    if answer.get("enrolment_code"):
+        # Shown once: the first reader takes it off the item.
+        taken = applications.update(application_id, {}, remove=("enrolment_code",),
+                                    condition="attribute_exists(enrolment_code)")
+        if taken is None:
+            answer["enrolment_code"] = None
+    return Status.model_validate(answer)
+
+
+@http.route(bp, "/v1/staff/registrations", summary="Applications waiting for manual review",
+            tag="registration-staff", query=ReviewQuery, response=ReviewList, api_key=True,
+            errors_documented=(400, 403, 503))
+def staff_pending(query: ReviewQuery) -> ReviewList:
+    from iamsmart.registration import principals, review
+
+    principals.staff_member(_api_key_id())
+    return ReviewList.model_validate({"items": review.pending()})
+
+
+@http.route(bp, "/v1/staff/registrations/{application_id}",
+            summary="One application with its evidence, for review", tag="registration-staff",
+            api_key=True, errors_documented=(403, 404, 503))
+def staff_application(application_id: str) -> dict[str, Any]:
+    from iamsmart.registration import applications, principals, review
+
+    principals.staff_member(_api_key_id())
+    if not applications.valid_id(application_id):
+        raise NOT_FOUND
+    return review.detail(application_id)
+
+
+@http.route(bp, "/v1/staff/registrations/{application_id}/decision", method="POST",
+            summary="Approve or reject an application in review, with a reason",
+            tag="registration-staff", body=DecisionBody, response=DecisionResult, api_key=True,
+            errors_documented=(400, 403, 404, 409, 503))
+def staff_decision(application_id: str, body: DecisionBody) -> DecisionResult:
+    from iamsmart.registration import applications, principals, review
+
+    staff = principals.staff_member(_api_key_id())
+    if not applications.valid_id(application_id):
+        raise NOT_FOUND
+    return DecisionResult.model_validate(
+        review.decide(application_id, body.decision, body.reason, staff))
+
+
+@http.route(bp, "/v1/staff/outbox", summary="Notifications sent to applicants (local outbox)",
+            tag="registration-staff", response=Outbox, api_key=True,
+            errors_documented=(403, 503))
+def staff_outbox() -> Outbox:
+    from iamsmart.registration import notify, principals
+
+    principals.staff_member(_api_key_id())
+    return Outbox.model_validate({"items": notify.outbox()})

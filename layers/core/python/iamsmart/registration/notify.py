@@ -1,0 +1,82 @@
+"""Telling the applicant how it ended: SMS or e-mail through SNS in AWS, and always an outbox
+item (``outbox`` partition of the applications table) that the staff API shows; on the local
+platform the outbox is the only delivery.
+
+Messages say completed or "could not complete online" (the same text for every rejection the
+applicant cannot fix, a duplicate HKID included); never the HKID number, a reason code or the
+enrolment code (the status page shows that once).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from iamsmart.registration import applications
+from iamsmart.settings import settings
+
+TEXTS = {
+    "approved": {
+        "en": "iAM Smart: your registration is complete. Open your application's status page "
+              "to get your enrolment code.",
+        "tc": "智方便：你的登記已完成。請開啟申請狀態頁面以取得登記碼。",
+    },
+    "rejected": {
+        "en": "iAM Smart: we could not complete your registration online. Please visit a "
+              "registration counter or contact us.",
+        "tc": "智方便：我們未能在網上完成你的登記。請親臨登記櫃位或與我們聯絡。",
+    },
+    "selfie_unusable": {
+        "en": "iAM Smart: we could not use your selfie. Please apply again with a clear photo "
+              "of your face.",
+        "tc": "智方便：我們未能使用你的自拍相片。請以清晰的面部相片重新申請。",
+    },
+}
+
+
+def message_for(item: dict[str, Any]) -> dict[str, str]:
+    outcome = str(item.get("status"))
+    if outcome == "rejected" and item.get("reason") == "selfie_unusable":
+        return TEXTS["selfie_unusable"]
+    return TEXTS["approved" if outcome == "approved" else "rejected"]
+
+
+def send(item: dict[str, Any]) -> bool:
+    """Notify once (the outbox item is written conditionally: a replay sends nothing)."""
+    from iamsmart.identity import store
+
+    contact = item.get("contact") or {}
+    if not contact:
+        return False
+    application_id = str(item["pk"])
+    texts = message_for(item)
+    language = item.get("language", "tc")
+    decided = int(item.get("decided_at") or applications.now())
+    channel, destination = next(iter(contact.items()))
+    entry = {"pk": applications.OUTBOX_PK, "sk": applications.review_sk(decided,
+                                                                       application_id),
+             "application_id": application_id, "channel": channel,
+             "destination": destination, "language": language,
+             "text": f"{texts[language]}\n{texts['en' if language == 'tc' else 'tc']}",
+             "created_at": applications.now(), "expires_at": item["expires_at"]}
+    if not store.put(settings().applications_table, entry,
+                     condition="attribute_not_exists(pk)"):
+        return True  # sent before (a replayed step)
+    topic = settings().registration_notify_topic_arn
+    if topic:
+        from iamsmart import aws
+
+        aws.call("sns", "publish", TopicArn=topic, Message=json.dumps(
+            {"channel": channel, "destination": destination, "text": entry["text"]},
+            ensure_ascii=False), MessageAttributes={
+                "channel": {"DataType": "String", "StringValue": channel}})
+    return True
+
+
+def outbox(limit: int = 100) -> list[dict[str, Any]]:
+    """The newest notifications first (the staff API)."""
+    items = applications.list_partition(applications.OUTBOX_PK, limit=1000)
+    items.sort(key=lambda i: str(i["sk"]), reverse=True)
+    return [{"application_id": i["application_id"], "channel": i["channel"],
+             "destination": i["destination"], "text": i["text"],
+             "created_at": i["created_at"]} for i in items[:limit]]
