@@ -23,7 +23,10 @@ def test_me_shows_the_logged_in_citizen_only(gateway: Gateway, tmp_path: Path): 
     assert me["name_tc"] == "陳大文" and me["level"] == "basic"
     assert me["session"]["amr"] == ["hwk", "mca"]
     assert [d["id"] for d in me["devices"]] and "jwk" not in me["devices"][0]
-    status, answer, _ = Browser(gateway).call("GET", "/v1/me")
+    assert me["authenticated"] is True
+    # Without a session: a plain answer (pages ask on every load), nothing about anyone.
+    assert Browser(gateway).call("GET", "/v1/me")[:2] == (200, {"authenticated": False})
+    status, answer, _ = Browser(gateway).call("GET", "/v1/me/passkeys")
     assert status == 401 and answer["message"]["en"] and answer["message"]["tc"]
 
 
@@ -39,5 +42,5 @@ def test_logout_all_ends_every_session(gateway: Gateway):  # noqa: F811
     assert status == 200 and answer == {"ended": 2}
     assert "Max-Age=0" in headers["Set-Cookie"]
     assert "iamsmart_sid" not in laptop.cookies
-    assert phone.call("GET", "/v1/me")[0] == 401
-    assert other.call("GET", "/v1/me")[0] == 200
+    assert phone.call("GET", "/v1/me")[1] == {"authenticated": False}
+    assert other.call("GET", "/v1/me")[1]["authenticated"] is True

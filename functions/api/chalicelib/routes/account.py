@@ -58,14 +58,18 @@ def _passkey_view(p: Any) -> dict[str, Any]:
             "last_used_at": p.last_used_at}
 
 
-@http.route(bp, "/v1/me", summary="The logged-in citizen's profile and session", tag="account",
-            errors_documented=(401, 503))
+@http.route(bp, "/v1/me", summary="The logged-in citizen's profile and session "
+            "(``authenticated: false`` without a session: pages ask it on every load)",
+            tag="account", errors_documented=(503,))
 def me() -> dict[str, Any]:
-    from iamsmart.identity import accounts, authenticators
+    from iamsmart.identity import accounts, authenticators, sessions
 
-    session = _session()
+    session = sessions.current(bp.current_request)
+    if session is None:
+        return {"authenticated": False}
     account = accounts.get(session.account_id)
     return {
+        "authenticated": True,
         "name_en": account.name_en, "name_tc": account.name_tc, "email": account.email,
         "phone_number": account.phone_number, "level": account.level,
         "session": {"auth_time": session.auth_time, "amr": list(session.amr),
