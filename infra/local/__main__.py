@@ -56,6 +56,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"Sandbox department API keys (header x-api-key): "
           f"{', '.join(f'{d}={k}' for d, k in platform.department_keys.items())}", flush=True)
+    print(f"Sandbox citizens' app: python -m infra.cli.device --base-url {platform.url} "
+          f"enrol --code SANDBOX-CHAN-TAI-MAN", flush=True)
+    print(f"Admin CLIs (clients registry): AWS_ENDPOINT_URL={platform.aws_endpoint} "
+          f"AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local python -m infra.cli.clients list",
+          flush=True)
     if platform.department is not None:
         print(f"Sandbox department service: {platform.department.url}", flush=True)
     print(f"Ready: {platform.url} (in {time.monotonic() - started:.1f} s)", flush=True)

@@ -82,6 +82,12 @@ class LocalPlatform:
         """The public origin (``localhost``, whatever loopback address is bound)."""
         return f"http://localhost:{self._front.server_address[1]}"
 
+    @property
+    def aws_endpoint(self) -> str:
+        """The embedded AWS emulator (for the admin CLIs: ``AWS_ENDPOINT_URL``)."""
+        host, port = self._moto.get_host_and_port()
+        return f"http://{host}:{port}"
+
     def start(self) -> None:
         from moto.server import ThreadedMotoServer
 

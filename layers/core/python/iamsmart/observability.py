@@ -45,8 +45,13 @@ def count(name: str, value: float = 1, **dimensions: str) -> None:
     """One metric per business event, with its own dimensions, flushed at once (EMF in
     CloudWatch; printed locally). ``single_metric`` keeps dimensions from leaking between
     events, and between concurrent invocations sharing a process locally."""
+    import os
+
     from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
+    # Powertools' switch; single_metric does not read it (the Metrics class does).
+    if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() == "true":
+        return
     with single_metric(name=name, unit=MetricUnit.Count, value=value,
                        namespace=NAMESPACE) as metric:
         metric.add_dimension(name="service", value="iamsmart")
