@@ -2,8 +2,18 @@
 
 from chalice import Chalice, ConvertToMiddleware
 
-from chalicelib.routes import account, catalogue, connections, device, info, login, meta, oidc
-from chalicelib.routes import registration
+from chalicelib.routes import (
+    account,
+    catalogue,
+    connections,
+    device,
+    info,
+    login,
+    meta,
+    oidc,
+    registration,
+    sandbox,
+)
 from iamsmart.observability import logger, metrics
 
 app = Chalice(app_name="iamsmart-api")
@@ -19,3 +29,4 @@ app.register_blueprint(device.bp)
 app.register_blueprint(account.bp)
 app.register_blueprint(connections.bp)
 app.register_blueprint(registration.bp)
+app.register_blueprint(sandbox.bp)
