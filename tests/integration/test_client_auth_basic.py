@@ -86,7 +86,14 @@ def test_basic_is_refused_for_fapi2_clients() -> None:
     clients.reset_cache()
     assert clients.get("fapi-app").client_secret_hash
     refused({}, basic("fapi-app", SECRET))
-    # The same registration with profile basic but method private_key_jwt: still refused.
+    # fapi2 with the secret method slipped in: the profile alone refuses it.
+    record["token_endpoint_auth_method"] = "client_secret_basic"
+    aws.client("dynamodb").put_item(TableName=settings().clients_table, Item={
+        "client_id": {"S": "fapi-app"}, "doc": {"S": json.dumps(record)}})
+    clients.reset_cache()
+    refused({}, basic("fapi-app", SECRET))
+    # Profile basic but method private_key_jwt: still refused.
+    record["token_endpoint_auth_method"] = "private_key_jwt"
     record["profile"] = "basic"
     aws.client("dynamodb").put_item(TableName=settings().clients_table, Item={
         "client_id": {"S": "fapi-app"}, "doc": {"S": json.dumps(record)}})

@@ -182,6 +182,10 @@ def test_unlisted_algorithm_is_refused(alg: str) -> None:
     refused(proof(key, alg=alg))
 
 
+def test_small_rsa_keys_are_refused() -> None:
+    refused(proof(RSAKey.generate_key(1024, private=True), alg="PS256"))
+
+
 def test_algorithm_must_fit_the_key() -> None:
     rsa = new_key("PS256")
     # An EC-signed proof that carries an RSA jwk: the signature is checked with the header key.

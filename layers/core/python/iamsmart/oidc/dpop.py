@@ -61,7 +61,13 @@ def key_fits(jwk: Mapping[str, Any], alg: str) -> bool:
         return kty == "EC" and jwk.get("crv") == "P-256"
     if alg == "PS256":
         n = jwk.get("n")
-        return kty == "RSA" and isinstance(n, str) and len(n) * 6 >= _MIN_RSA_BITS - 6
+        if kty != "RSA" or not isinstance(n, str) or len(n) > 2048:
+            return False
+        try:
+            modulus = base64.urlsafe_b64decode(n + "=" * (-len(n) % 4))
+        except ValueError:
+            return False
+        return int.from_bytes(modulus, "big").bit_length() >= _MIN_RSA_BITS
     if alg == "EdDSA":
         return kty == "OKP" and jwk.get("crv") == "Ed25519"
     return False
