@@ -75,12 +75,16 @@ class Gateway:
         self.source_ip = "198.51.100.7"
 
     def request(self, method: str, path: str, headers: dict[str, str] | None = None,
-                body: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
+                body: bytes | None = None) -> tuple[int, dict[str, Any], bytes]:
+        """Status, headers (several Set-Cookie lines arrive as a list, as API Gateway's
+        multiValueHeaders), body."""
         response = self._gateway.handle_request(method, path, dict(headers or {}), body)
         raw = response.get("body") or b""
         if isinstance(raw, str):
             raw = raw.encode("utf-8")
-        return response["statusCode"], dict(response.get("headers") or {}), raw
+        merged: dict[str, Any] = dict(response.get("headers") or {})
+        merged.update(response.get("multiValueHeaders") or {})
+        return response["statusCode"], merged, raw
 
     def transport(self, method: str, url: str, headers: dict[str, str],
                   body: bytes | None) -> tuple[int, bytes]:
@@ -117,8 +121,8 @@ class Browser:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         status, got_headers, answer = self.gateway.request(method, path, sent, raw)
         cookie = got_headers.get("Set-Cookie") or got_headers.get("set-cookie")
-        if cookie:
-            self.set_cookie(cookie)
+        for one in cookie if isinstance(cookie, list) else [cookie] if cookie else []:
+            self.set_cookie(one)
         return status, json.loads(answer) if answer else None, got_headers
 
 

@@ -37,6 +37,46 @@ def require_json(request: Any) -> None:
         raise JsonRequired()
 
 
+class ResumeQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    txn: str = Field(min_length=8, max_length=64)
+
+
+def _redirect(location: str, cookies: list[str]) -> Response:
+    return Response(body="", status_code=302,
+                    headers={"Location": location, "Set-Cookie": cookies,
+                             "Cache-Control": "no-store"})
+
+
+@http.route(bp, "/v1/me/login", summary="Log in to the portal itself (then the account page)",
+            tag="account", errors_documented=(503,))
+def portal_login() -> Response:
+    """A login transaction with no relying party behind it: the login page, then a session."""
+    from iamsmart.identity import login
+
+    txn_id, cookie = login.start(grant_id=login.PORTAL, client=login.PORTAL_DISPLAY,
+                                 login_hint=None, acr_values=[], prompt_login=False)
+    return _redirect(f"/login.html?txn={txn_id}", [cookie])
+
+
+@http.route(bp, "/v1/me/login/resume", query=ResumeQuery,
+            summary="Return from the login page to the account page", tag="account",
+            errors_documented=(400, 404))
+def portal_resume(query: ResumeQuery) -> Response:
+    from iamsmart.identity import login, sessions
+
+    request = bp.current_request
+    try:
+        result = login.result(query.txn, request.headers.get("cookie"))
+    except (login.LoginDenied, login.LoginExpired):
+        return _redirect("/account.html", [login.clear_cookie_header()])
+    if result.grant_id != login.PORTAL:  # an authorization's login resumes at the provider
+        raise errors.NotFound()
+    _, cookie = sessions.create(result.account_id, result.amr, result.acr, result.auth_time)
+    return _redirect("/account.html", [cookie, login.clear_cookie_header()])
+
+
 def _session() -> Any:
     from iamsmart.identity import sessions
 

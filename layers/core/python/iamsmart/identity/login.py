@@ -32,6 +32,22 @@ from iamsmart.settings import settings
 COOKIE = "iamsmart_login"
 MAX_WRONG_NUMBERS = 3
 RESUME_PATH = "/v1/oidc/authorize/resume"
+# The portal's own login (the account page): a login transaction with no authorization
+# request behind it; it resumes here and ends with a session only.
+PORTAL = "portal"
+PORTAL_RESUME_PATH = "/v1/me/login/resume"
+
+
+@dataclass(frozen=True)
+class Display:
+    """Who the login is for, as the login page and the app show it."""
+
+    client_id: str
+    name_en: str
+    name_tc: str
+
+
+PORTAL_DISPLAY = Display(PORTAL, "iAM Smart portal: my account", "「智方便」網站：我的帳戶")
 
 Status = Literal["pending", "authenticated", "denied", "expired"]
 
@@ -180,8 +196,9 @@ def _status(item: dict[str, Any], now: int) -> Status:
     return item["status"]  # type: ignore[no-any-return]
 
 
-def _next(txn_id: str) -> str:
-    return f"{RESUME_PATH}?{urlencode({'txn': txn_id})}"
+def _next(txn_id: str, item: dict[str, Any] | None = None) -> str:
+    portal = item is not None and item.get("grant_id") == PORTAL
+    return f"{PORTAL_RESUME_PATH if portal else RESUME_PATH}?{urlencode({'txn': txn_id})}"
 
 
 def view(txn_id: str, cookie_header: str | None) -> dict[str, Any]:
@@ -208,7 +225,7 @@ def view(txn_id: str, cookie_header: str | None) -> dict[str, Any]:
             base64.urlsafe_b64decode(item["challenge"] + "=" * (-len(item["challenge"]) % 4)),
             answer["expires_in"])
     if status in ("authenticated", "denied"):
-        answer["next"] = _next(txn_id)
+        answer["next"] = _next(txn_id, item)
     return answer
 
 
@@ -268,7 +285,7 @@ def passkey(txn_id: str, cookie_header: str | None, credential: Any,
         raise passkeys.PasskeyRejected() from None
     if not _complete(txn_id, account.id, assurance.AMR_PASSKEY, _achieved(account), "passkey"):
         raise LoginClosed()
-    return {"status": "authenticated", "next": _next(txn_id)}
+    return {"status": "authenticated", "next": _next(txn_id, item)}
 
 
 def result(txn_id: str, cookie_header: str | None) -> LoginResult:
