@@ -1,0 +1,519 @@
+// The registration page: consent, identity evidence (a sandbox ID card's chip data or one card
+// photo), a selfie (camera, or an upload), a contact; then the application's progress, polled
+// from GET /v1/registrations/{id}, and the outcome (the one-time enrolment code when approved).
+import { ApiError, errorText, getJson, sendJson } from './api.js';
+import { el } from './dom.js';
+import { t } from './i18n.js';
+import { initPrefs, state, whenReady } from './prefs.js';
+
+const MAX_FILE_BYTES = 5 * 1024 * 1024; // the platform's limit per photo (the server decides)
+const RECODE_ABOVE_BYTES = 1536 * 1024; // bigger photos are scaled down so the application fits
+const MAX_SIDE = 1600; // pixels, longest side, for scaled-down and camera photos
+const POLL_MS = 1500;
+const REVIEW_POLL_MS = 5000;
+const APP_ID_RE = /^app_[A-Za-z0-9_-]{16,36}$/;
+const FINAL = new Set(['completed', 'not_completed']);
+const TYPES = new Set(['image/jpeg', 'image/png']);
+
+const $ = (id) => document.getElementById(id);
+
+const form = {
+  sandboxCards: [], // [{id, name_en, name_zh}]
+  cardPhoto: null, // base64 (no data: prefix)
+  selfie: null, // base64
+  errors: [], // [{id, key | text}] the last validation's problems
+};
+let stream = null; // the camera's MediaStream while it is on
+let sending = false;
+let application = null; // {id, answer}
+let timer = null;
+let enrolmentCode = null; // kept in memory only: the API shows it once
+
+// ---------------------------------------------------------------- helpers
+
+/** base64 of a data: URL's payload. */
+function payloadOf(dataUrl) {
+  return dataUrl.slice(dataUrl.indexOf(',') + 1);
+}
+
+function readDataUrl(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
+}
+
+function loadImage(src) {
+  return new Promise((resolve, reject) => {
+    const img = new Image();
+    img.onload = () => resolve(img);
+    img.onerror = () => reject(new Error('not an image'));
+    img.src = src;
+  });
+}
+
+/** A JPEG data: URL of `source` (an <img> or <video>) with its longest side at most MAX_SIDE. */
+function toJpeg(source, width, height) {
+  const scale = Math.min(1, MAX_SIDE / Math.max(width, height));
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.round(width * scale);
+  canvas.height = Math.round(height * scale);
+  canvas.getContext('2d').drawImage(source, 0, 0, canvas.width, canvas.height);
+  return canvas.toDataURL('image/jpeg', 0.92);
+}
+
+/**
+ * A chosen photo file as a data: URL ready to send, or throws an Error whose message is an
+ * i18n key. Type and size are checked here for a quick answer; the server checks everything.
+ */
+async function photoFromFile(file) {
+  if (!file) throw new Error('reg.photo.missing');
+  if (!TYPES.has(file.type)) throw new Error('reg.photo.type');
+  if (file.size > MAX_FILE_BYTES) throw new Error('reg.photo.size');
+  const dataUrl = await readDataUrl(file);
+  let img;
+  try {
+    img = await loadImage(dataUrl);
+  } catch {
+    throw new Error('reg.photo.unreadable');
+  }
+  if (file.size <= RECODE_ABOVE_BYTES) return dataUrl;
+  return toJpeg(img, img.naturalWidth, img.naturalHeight);
+}
+
+function showPreview(id, dataUrl) {
+  const img = $(id);
+  if (dataUrl) {
+    img.src = dataUrl;
+    img.hidden = false;
+  } else {
+    img.removeAttribute('src');
+    img.hidden = true;
+  }
+}
+
+function fieldError(id, key) {
+  const node = $(id);
+  node.dataset.key = key || '';
+  node.textContent = key ? t(state.lang, key) : '';
+  node.hidden = !key;
+}
+
+function evidenceChoice() {
+  const picked = document.querySelector('input[name="evidence"]:checked');
+  return picked ? picked.value : null;
+}
+
+function contactChoice() {
+  return document.querySelector('input[name="contact"]:checked').value;
+}
+
+// ---------------------------------------------------------------- step 2: evidence
+
+async function loadSandboxCards() {
+  try {
+    const answer = await getJson('/v1/sandbox/cards');
+    form.sandboxCards = Array.isArray(answer.items) ? answer.items : [];
+  } catch {
+    form.sandboxCards = []; // not the sandbox: only the card photo
+  }
+  $('evidence-sandbox-choice').hidden = form.sandboxCards.length === 0;
+  renderSandboxCards();
+  if (form.sandboxCards.length && !evidenceChoice()) $('evidence-sandbox').checked = true;
+  if (!form.sandboxCards.length) $('evidence-photo').checked = true;
+  showEvidenceBox();
+}
+
+function renderSandboxCards() {
+  const select = $('sandbox-card');
+  const chosen = select.value;
+  select.replaceChildren(el('option', { value: '', text: t(state.lang, 'reg.evidence.sandbox.choose') }));
+  for (const card of form.sandboxCards) {
+    if (typeof card.id !== 'string') continue;
+    const name = state.lang === 'tc' && card.name_zh ? `${card.name_zh}（${card.name_en}）` : card.name_en;
+    select.append(el('option', { value: card.id, text: name }));
+  }
+  select.value = chosen;
+}
+
+function showEvidenceBox() {
+  const choice = evidenceChoice();
+  $('evidence-sandbox-box').hidden = choice !== 'sandbox';
+  $('evidence-photo-box').hidden = choice !== 'photo';
+}
+
+async function onCardPhoto() {
+  const file = $('card-photo').files[0];
+  form.cardPhoto = null;
+  showPreview('card-photo-preview', null);
+  fieldError('card-photo-error', null);
+  if (!file) return;
+  try {
+    const dataUrl = await photoFromFile(file);
+    form.cardPhoto = payloadOf(dataUrl);
+    showPreview('card-photo-preview', dataUrl);
+  } catch (err) {
+    $('card-photo').value = '';
+    fieldError('card-photo-error', err.message);
+  }
+}
+
+// ---------------------------------------------------------------- step 3: selfie
+
+function note(key) {
+  const node = $('camera-note');
+  node.dataset.key = key || '';
+  node.textContent = key ? t(state.lang, key) : '';
+}
+
+async function startCamera() {
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    note('reg.selfie.camera.none');
+    return;
+  }
+  note('reg.selfie.camera.asking');
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({
+      video: { facingMode: 'user', width: { ideal: 1280 }, height: { ideal: 960 } },
+      audio: false,
+    });
+  } catch (err) {
+    stream = null;
+    note(err && err.name === 'NotAllowedError' ? 'reg.selfie.camera.denied' : 'reg.selfie.camera.none');
+    return;
+  }
+  const video = $('camera-video');
+  video.srcObject = stream;
+  $('camera-box').hidden = false;
+  $('camera-start').hidden = true;
+  note('reg.selfie.camera.ready');
+  $('camera-shoot').focus();
+}
+
+function stopCamera() {
+  if (stream) for (const track of stream.getTracks()) track.stop();
+  stream = null;
+  const video = $('camera-video');
+  video.srcObject = null;
+  $('camera-box').hidden = true;
+  $('camera-start').hidden = false;
+}
+
+function shoot() {
+  const video = $('camera-video');
+  if (!stream || !video.videoWidth) {
+    note('reg.selfie.camera.wait');
+    return;
+  }
+  const dataUrl = toJpeg(video, video.videoWidth, video.videoHeight);
+  form.selfie = payloadOf(dataUrl);
+  $('selfie-file').value = '';
+  fieldError('selfie-error', null);
+  showPreview('selfie-preview', dataUrl);
+  stopCamera();
+  $('camera-start').textContent = t(state.lang, 'reg.selfie.retake');
+  $('camera-start').dataset.i18n = 'reg.selfie.retake';
+  note('reg.selfie.taken');
+}
+
+async function onSelfieFile() {
+  const file = $('selfie-file').files[0];
+  fieldError('selfie-error', null);
+  if (!file) return;
+  try {
+    const dataUrl = await photoFromFile(file);
+    form.selfie = payloadOf(dataUrl);
+    showPreview('selfie-preview', dataUrl);
+    note('reg.selfie.chosen');
+  } catch (err) {
+    form.selfie = null;
+    showPreview('selfie-preview', null);
+    $('selfie-file').value = '';
+    fieldError('selfie-error', err.message);
+  }
+}
+
+// ---------------------------------------------------------------- step 4: contact
+
+function showContactKind() {
+  const phone = contactChoice() === 'phone';
+  const input = $('contact-value');
+  const label = $('contact-value-label');
+  label.dataset.i18n = phone ? 'reg.contact.phone.label' : 'reg.contact.email.label';
+  label.textContent = t(state.lang, label.dataset.i18n);
+  input.setAttribute('autocomplete', phone ? 'tel' : 'email');
+  input.setAttribute('inputmode', phone ? 'tel' : 'email');
+}
+
+// ---------------------------------------------------------------- submit
+
+function check() {
+  const problems = [];
+  const fail = (fieldId, errorId, key) => {
+    fieldError(errorId, key);
+    problems.push({ id: fieldId, key });
+  };
+  for (const id of ['reg-consent-error', 'evidence-error', 'sandbox-card-error', 'card-photo-error',
+    'p-hkid-error', 'p-name-en-error', 'p-dob-error', 'p-sex-error', 'selfie-error', 'contact-error']) {
+    if ($(id).dataset.key && !['card-photo-error', 'selfie-error'].includes(id)) fieldError(id, null);
+  }
+  if (!$('reg-consent').checked) fail('reg-consent', 'reg-consent-error', 'reg.consent.required');
+  const choice = evidenceChoice();
+  if (!choice) fail('evidence-photo', 'evidence-error', 'reg.evidence.required');
+  if (choice === 'sandbox' && !$('sandbox-card').value) {
+    fail('sandbox-card', 'sandbox-card-error', 'reg.evidence.sandbox.required');
+  }
+  if (choice === 'photo') {
+    if (!form.cardPhoto) fail('card-photo', 'card-photo-error', $('card-photo-error').dataset.key || 'reg.photo.missing');
+    if (!$('p-hkid').value.trim()) fail('p-hkid', 'p-hkid-error', 'reg.p.hkid.required');
+    if (!$('p-name-en').value.trim()) fail('p-name-en', 'p-name-en-error', 'reg.p.name_en.required');
+    if (!$('p-dob').value) fail('p-dob', 'p-dob-error', 'reg.p.dob.required');
+    if (!$('p-sex').value) fail('p-sex', 'p-sex-error', 'reg.p.sex.required');
+  }
+  if (!form.selfie) fail('selfie-file', 'selfie-error', $('selfie-error').dataset.key || 'reg.selfie.required');
+  if (!$('contact-value').value.trim()) {
+    fail('contact-value', 'contact-error', contactChoice() === 'phone' ? 'reg.contact.phone.required' : 'reg.contact.email.required');
+  }
+  return problems;
+}
+
+function showErrors(problems, apiText = null) {
+  form.errors = problems;
+  form.apiText = apiText;
+  const box = $('reg-errors');
+  const list = $('reg-error-list');
+  list.replaceChildren();
+  if (apiText) list.append(el('li', { text: apiText }));
+  for (const problem of problems) {
+    list.append(el('li', {}, el('a', { href: `#${problem.id}`, text: t(state.lang, problem.key) })));
+  }
+  box.hidden = problems.length === 0 && !apiText;
+  if (!box.hidden) box.focus();
+}
+
+async function evidence() {
+  if (evidenceChoice() === 'sandbox') {
+    return getJson(`/v1/sandbox/cards/${encodeURIComponent($('sandbox-card').value)}`);
+  }
+  const particulars = {
+    hkid: $('p-hkid').value.trim().toUpperCase(),
+    name_en: $('p-name-en').value.trim(),
+    name_zh: $('p-name-zh').value.trim() || null,
+    date_of_birth: $('p-dob').value,
+    sex: $('p-sex').value,
+    date_of_issue: $('p-issue').value || null,
+  };
+  return { kind: 'card_photo', photo: form.cardPhoto, particulars };
+}
+
+async function submit(event) {
+  event.preventDefault();
+  if (sending) return;
+  const problems = check();
+  if (problems.length) {
+    showErrors(problems);
+    return;
+  }
+  showErrors([]);
+  sending = true;
+  $('reg-submit').disabled = true;
+  $('reg-form').setAttribute('aria-busy', 'true');
+  sayKey('reg-sending', 'reg.sending');
+  try {
+    const body = {
+      channel: 'web',
+      evidence: await evidence(),
+      selfie: form.selfie,
+      consent: { face_processing: true },
+      contact: { [contactChoice()]: $('contact-value').value.trim() },
+      language: state.lang,
+    };
+    const accepted = await sendJson('POST', '/v1/registrations', body);
+    if (!APP_ID_RE.test(accepted.application_id || '')) throw new ApiError(200, 'bad_body', null);
+    stopCamera();
+    start(accepted.application_id, true);
+  } catch (err) {
+    const key = err instanceof ApiError && err.status === 0 ? 'reg.error.network' : 'reg.error';
+    showErrors([], errorText(err, state.lang, t, key));
+  } finally {
+    sending = false;
+    $('reg-submit').disabled = false;
+    $('reg-form').removeAttribute('aria-busy');
+    sayKey('reg-sending', null);
+  }
+}
+
+function sayKey(id, key) {
+  $(id).dataset.key = key || '';
+  $(id).textContent = key ? t(state.lang, key) : '';
+}
+
+// ---------------------------------------------------------------- progress
+
+function start(id, fresh) {
+  application = { id, answer: null };
+  $('reg-form').hidden = true;
+  $('reg-progress').hidden = false;
+  $('app-id').textContent = id;
+  if (fresh) {
+    // The address now names the application: the page can be reopened to follow it.
+    const url = new URL(window.location.href);
+    url.search = `?application=${encodeURIComponent(id)}`;
+    window.history.replaceState(null, '', url.href);
+  }
+  $('progress-title').tabIndex = -1;
+  $('progress-title').focus();
+  renderProgress();
+  poll();
+}
+
+async function poll() {
+  timer = null;
+  let wait = POLL_MS;
+  try {
+    const answer = await getJson(`/v1/registrations/${encodeURIComponent(application.id)}`);
+    if (answer.enrolment_code) enrolmentCode = String(answer.enrolment_code);
+    const before = application.answer && application.answer.status;
+    application.answer = answer;
+    renderProgress(before !== answer.status);
+    if (FINAL.has(answer.status)) {
+      finish();
+      return;
+    }
+    if (answer.status === 'in_review') wait = REVIEW_POLL_MS;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) {
+      application.answer = { status: 'unknown' };
+      $('reg-progress').dataset.state = 'unknown';
+      sayKey('progress-status', 'reg.progress.unknown');
+      finish();
+      return;
+    }
+    wait = REVIEW_POLL_MS; // a network blip or a busy moment: keep trying
+  }
+  timer = setTimeout(poll, wait);
+}
+
+function stepState(step) {
+  return ['done', 'current', 'pending', 'skipped'].includes(step.state) ? step.state : 'pending';
+}
+
+function renderProgress(announce = true) {
+  const answer = application && application.answer;
+  const lang = state.lang;
+  const bar = $('progress-bar');
+  const list = $('progress-steps');
+  if (!answer || !Array.isArray(answer.steps)) {
+    bar.replaceChildren();
+    bar.setAttribute('aria-valuenow', '0');
+    bar.setAttribute('aria-valuetext', t(lang, 'loading'));
+    $('progress-label').textContent = t(lang, 'loading');
+    return;
+  }
+  $('reg-progress').dataset.state = answer.status;
+  const steps = answer.steps.filter((s) => s && typeof s.step === 'string');
+  const finished = FINAL.has(answer.status);
+  const done = steps.filter((s) => stepState(s) === 'done' || (finished && stepState(s) === 'skipped')).length;
+  const total = steps.length;
+  const text = t(lang, 'reg.progress.count', { done, total });
+  bar.setAttribute('aria-valuemax', String(total));
+  bar.setAttribute('aria-valuenow', String(done));
+  bar.setAttribute('aria-valuetext', text);
+  bar.replaceChildren(...steps.map((s) => el('span', { class: `seg seg-${stepState(s)}` })));
+  $('progress-label').textContent = text;
+  list.replaceChildren(...steps.map((s) => {
+    const st = stepState(s);
+    return el('li', { class: `pstep pstep-${st}`, 'data-step': s.step, 'data-state': st },
+      el('span', { class: 'pstep-name', text: t(lang, `reg.step.${s.step}`) }),
+      el('span', { class: 'pstep-state', text: t(lang, `reg.state.${st}`) }));
+  }));
+  const message = answer.message && typeof answer.message[lang] === 'string' ? answer.message[lang] : '';
+  if (announce || $('progress-status').textContent === '') $('progress-status').textContent = message;
+}
+
+function finish() {
+  clearTimeout(timer);
+  timer = null;
+  const answer = application.answer || {};
+  $('reg-outcome').hidden = false;
+  renderOutcome();
+  $('outcome-text').focus();
+  $('reg-again').hidden = answer.status === 'completed';
+}
+
+function renderOutcome() {
+  const answer = (application && application.answer) || {};
+  const lang = state.lang;
+  let key = 'reg.outcome.unknown';
+  if (answer.status === 'completed') key = answer.level === 'plus' ? 'reg.outcome.completed.plus' : 'reg.outcome.completed';
+  else if (answer.status === 'not_completed') key = 'reg.outcome.not_completed';
+  const apiText = answer.message && typeof answer.message[lang] === 'string' ? answer.message[lang] : '';
+  // The API's own words say why (the same for every reason the applicant cannot fix).
+  $('outcome-text').textContent = answer.status === 'not_completed' && apiText
+    ? `${t(lang, key)} ${apiText}` : t(lang, key);
+  const approved = answer.status === 'completed';
+  $('enrol-box').hidden = !(approved && enrolmentCode && !answer.device_bound);
+  $('enrol-gone').hidden = !(approved && !enrolmentCode && !answer.device_bound);
+  if (enrolmentCode) {
+    $('enrol-code').textContent = enrolmentCode;
+    $('enrol-code').setAttribute('aria-label', t(lang, 'reg.enrol.spelled', { code: enrolmentCode.split('').join(' ') }));
+    $('enrol-command').textContent =
+      `python -m infra.cli.device --base-url ${window.location.origin} enrol --code ${enrolmentCode}`;
+  }
+}
+
+// ---------------------------------------------------------------- language changes
+
+function rerender() {
+  renderSandboxCards();
+  showContactKind();
+  for (const node of document.querySelectorAll('.field-error[data-key], #camera-note[data-key], #reg-sending[data-key]')) {
+    if (node.dataset.key) node.textContent = t(state.lang, node.dataset.key);
+  }
+  if (!$('reg-errors').hidden) {
+    const list = $('reg-error-list');
+    list.replaceChildren();
+    if (form.apiText) list.append(el('li', { text: form.apiText }));
+    for (const problem of form.errors) {
+      list.append(el('li', {}, el('a', { href: `#${problem.id}`, text: t(state.lang, problem.key) })));
+    }
+  }
+  if (application) {
+    renderProgress(true);
+    if ($('progress-status').dataset.key) sayKey('progress-status', $('progress-status').dataset.key);
+    if (!$('reg-outcome').hidden) renderOutcome();
+  }
+}
+
+function init() {
+  initPrefs(rerender);
+  for (const input of document.querySelectorAll('input[name="evidence"]')) {
+    input.addEventListener('change', showEvidenceBox);
+  }
+  for (const input of document.querySelectorAll('input[name="contact"]')) {
+    input.addEventListener('change', showContactKind);
+  }
+  $('card-photo').addEventListener('change', onCardPhoto);
+  $('selfie-file').addEventListener('change', onSelfieFile);
+  $('camera-start').addEventListener('click', startCamera);
+  $('camera-stop').addEventListener('click', () => {
+    stopCamera();
+    note(null);
+    $('camera-start').focus();
+  });
+  $('camera-shoot').addEventListener('click', shoot);
+  $('reg-form').addEventListener('submit', submit);
+  window.addEventListener('pagehide', stopCamera);
+  showContactKind();
+
+  const id = new URLSearchParams(window.location.search).get('application');
+  if (id && APP_ID_RE.test(id)) {
+    start(id, false);
+    return;
+  }
+  loadSandboxCards();
+}
+
+whenReady(init);
