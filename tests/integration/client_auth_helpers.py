@@ -23,7 +23,7 @@ from iamsmart.oidc import client_auth, clients, dpop
 from iamsmart.oidc.clients import Client
 from iamsmart.settings import settings
 from infra.local import provision
-from infra.names import KEYS
+from infra.names import KEYS, TABLES
 
 ISSUER = "http://localhost:8123"
 TOKEN_URL = ISSUER + "/v1/oidc/token"
@@ -41,7 +41,8 @@ warnings.filterwarnings("ignore", "EdDSA is deprecated", category=SecurityWarnin
 
 @pytest.fixture
 def registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """moto in-process with every table and the token-hmac key; caches cleared."""
+    """moto in-process with the clients and grants tables; caches cleared. DPoP nonce tests
+    add the KMS token-hmac key (``hmac_key``)."""
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.setenv("PUBLIC_URL", ISSUER)
     for env, alias in ((KEYS["token-hmac"].env, KEYS["token-hmac"].alias),):
@@ -52,14 +53,26 @@ def registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     client_auth.reset()
     dpop.reset()
     with mock_aws():
-        provision.create_tables()
-        provision.create_key(KEYS["token-hmac"])
+        ddb = aws.client("dynamodb")
+        for name in ("clients", "grants"):  # only what these tests touch: fast setup
+            spec = TABLES[name]
+            ddb.create_table(
+                TableName=spec.name, BillingMode="PAY_PER_REQUEST",
+                KeySchema=[{"AttributeName": spec.partition_key, "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": spec.partition_key,
+                                       "AttributeType": "S"}])
         yield
     clients.reset_cache()
     client_auth.reset()
     dpop.reset()
     aws.reset()
     settings.cache_clear()
+
+
+@pytest.fixture
+def hmac_key(registry: None) -> str:
+    """The token-hmac KMS key (DPoP nonces), as the local platform provisions it."""
+    return provision.create_key(KEYS["token-hmac"])
 
 
 def b64(data: bytes) -> str:

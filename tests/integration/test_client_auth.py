@@ -27,7 +27,8 @@ from iamsmart.oidc import client_auth, clients
 from iamsmart.oidc.errors import InvalidClient
 
 pytestmark = [pytest.mark.usefixtures("registry"),
-              pytest.mark.filterwarnings("ignore:EdDSA is deprecated")]
+              pytest.mark.filterwarnings("ignore:EdDSA is deprecated"),
+              pytest.mark.filterwarnings("ignore:Key size should be")]
 
 
 @pytest.fixture

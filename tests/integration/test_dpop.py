@@ -14,6 +14,7 @@ import pytest
 from client_auth_helpers import (
     TOKEN_URL,
     b64,
+    hmac_key,  # noqa: F401 - fixture
     hs256,
     new_key,
     proof,
@@ -25,9 +26,11 @@ from joserfc.jwk import ECKey, RSAKey
 from iamsmart import aws
 from iamsmart.oidc import dpop
 from iamsmart.oidc.errors import InvalidDpopProof, UseDpopNonce
+from iamsmart.settings import settings
 
 pytestmark = [pytest.mark.usefixtures("registry"),
-              pytest.mark.filterwarnings("ignore:EdDSA is deprecated")]
+              pytest.mark.filterwarnings("ignore:EdDSA is deprecated"),
+              pytest.mark.filterwarnings("ignore:Key size should be")]
 
 USERINFO = "http://localhost:8123/v1/oidc/userinfo"
 
@@ -242,6 +245,7 @@ def test_tampered_claims_are_refused() -> None:
 
 # --- nonces -----------------------------------------------------------------------------
 
+@pytest.mark.usefixtures("hmac_key")
 def test_nonce_required_and_missing_or_wrong_gives_use_dpop_nonce() -> None:
     key = new_key()
     for bad in (None, "", "made-up", 5):
@@ -251,17 +255,19 @@ def test_nonce_required_and_missing_or_wrong_gives_use_dpop_nonce() -> None:
     assert check(proof(key, nonce=dpop.nonce()), nonce_required=True) == key.thumbprint()
 
 
-def test_nonce_is_deterministic_per_window_and_kms_keyed(monkeypatch) -> None:
+@pytest.mark.usefixtures("hmac_key")
+def test_nonce_is_deterministic_per_window_and_kms_keyed() -> None:
     first = dpop.nonce()
     dpop.reset()
     assert dpop.nonce() == first  # same window, recomputed: the same value
     expected = aws.client("kms").generate_mac(
-        KeyId="alias/iamsmart-token-hmac", MacAlgorithm="HMAC_SHA_256",
+        KeyId=settings().token_hmac_key_alias, MacAlgorithm="HMAC_SHA_256",
         Message=f"dpop-nonce|{int(time.time()) // 300}".encode())["Mac"]
     assert first == b64(expected)
 
 
-def test_previous_window_nonce_accepted_older_refused(monkeypatch) -> None:
+@pytest.mark.usefixtures("hmac_key")
+def test_previous_window_nonce_accepted_older_refused() -> None:
     key = new_key()
     now = time.time()
     old = dpop._nonce_for(int(now) // 300 - 1)
@@ -272,6 +278,7 @@ def test_previous_window_nonce_accepted_older_refused(monkeypatch) -> None:
         check(proof(key, nonce=older), nonce_required=True)
 
 
+@pytest.mark.usefixtures("hmac_key")
 def test_nonce_is_cached_per_window() -> None:
     calls: list[str] = []
     kms = aws.client("kms")
@@ -286,11 +293,11 @@ def test_nonce_is_cached_per_window() -> None:
     assert len(calls) == 1
 
 
+@pytest.mark.usefixtures("hmac_key")
 def test_kms_down_fails_closed(monkeypatch) -> None:
     from iamsmart import errors
 
     monkeypatch.setenv("TOKEN_HMAC_KEY_ALIAS", "alias/missing")
-    from iamsmart.settings import settings
     settings.cache_clear()
     dpop.reset()
     with pytest.raises(errors.Unavailable):
