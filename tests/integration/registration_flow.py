@@ -62,7 +62,12 @@ class Api:
         sent = {"Content-Type": "application/json", **(headers or {})}
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None
                                             else None)
-        response = self.gateway.handle_request(method, path, sent, data)
+        from infra.local.server import GatewayRefusal
+
+        try:
+            response = self.gateway.handle_request(method, path, sent, data)
+        except GatewayRefusal as exc:  # what the front answers (API Gateway in AWS)
+            return exc.status, {"error": exc.code}, {}
         answer = response.get("body") or b""
         if isinstance(answer, bytes):
             answer = answer.decode()

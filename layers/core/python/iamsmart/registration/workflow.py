@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -26,6 +27,9 @@ from iamsmart import errors
 from iamsmart.registration import applications
 
 STATE_MACHINE_NAME = "iamsmart-registration"
+# The local engine (dlib) is not thread-safe, and the local platform runs every Lambda in one
+# process: one comparison at a time here (in AWS each invocation has its own process).
+_FACE_LOCK = threading.Lock()
 ENROLMENT_CODE_SECONDS = 24 * 3600
 Decision = Literal["approve", "review", "reject"]
 # Reasons the applicant can do something about themselves; every other rejection reads the
@@ -186,7 +190,8 @@ def face(application_id: str) -> dict[str, Any]:
         summary = {"decision": "skipped"}
     else:
         try:
-            comparison = face_match(selfie, reference)
+            with _FACE_LOCK:
+                comparison = face_match(selfie, reference)
         except errors.FaceNotUsable as exc:
             which = str(exc.details.get("reason", ""))
             summary = {"decision": "reference_unusable" if which.startswith("reference")
@@ -338,7 +343,16 @@ def create_account(application_id: str) -> dict[str, Any]:
         "ExpressionAttributeValues": store.to_item({":t": True, ":c": code,
                                                      ":n": applications.now()})}})
     try:
-        accounts.create(account, hkid_hash=str(item["hkid_hash"]), extra_actions=extra)
+        try:
+            accounts.create(account, hkid_hash=str(item["hkid_hash"]), extra_actions=extra)
+        except accounts.DuplicateIdentity:
+            if _hkid_owner(item) is not None:
+                raise
+            # The e-mail address or phone number is another account's (a family sharing
+            # one): the account is made without it as a login hint; the applicant is still
+            # notified at the contact given.
+            bare = account.model_copy(update={"email": None, "phone_number": None})
+            accounts.create(bare, hkid_hash=str(item["hkid_hash"]), extra_actions=extra)
     except accounts.DuplicateIdentity:
         if _hkid_owner(item) == account_id:
             return {"created": True}  # a concurrent replay of this very step won
@@ -407,7 +421,8 @@ def notify(application_id: str) -> dict[str, Any]:
     item = _load(application_id)
     sent = notify_mod.send(item)
     applications.update(application_id, {}, remove=("contact",),
-                        steps={"notified": applications.step_record(sent=sent)})
+                        steps={"notified": applications.step_record(
+                            sent=sent, officer=item.get("officer"))})
     return {"notified": sent}
 
 
