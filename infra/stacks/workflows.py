@@ -6,17 +6,32 @@ from collections.abc import Mapping
 from typing import Any
 
 from aws_cdk import Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
+
+from infra.constructs.buckets import log_bucket, private_bucket
+from infra.constructs.nag import acknowledge
 
 from infra.constructs.alarms import Alarms
 from infra.constructs.functions import PythonFunction
 from infra.constructs.tables import EncryptedTable
 from infra.constructs.workflow import AslStateMachine
 from infra.layers import Layers
-from infra.names import FEEDS_REFRESH_MINUTES, FUNCTIONS, STATE_MACHINES
+from infra.names import (
+    EVIDENCE_BUCKET_ID,
+    EVIDENCE_LIFECYCLE_DAYS,
+    FEEDS_REFRESH_MINUTES,
+    FUNCTIONS,
+    QUEUES,
+    STATE_MACHINES,
+)
 from infra.stacks.config import DeployConfig
 from infra.stacks.data import construct_id
 from infra.stacks.environment import function_environment
@@ -30,13 +45,26 @@ class WorkflowsStack(Stack):
         *,
         tables: Mapping[str, EncryptedTable],
         alarm_topic: sns.ITopic,
+        keys: Mapping[str, kms.IKey] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id_, **kwargs)
         config = DeployConfig.of(self)
         layers = Layers(self, "Layers")
         alarms = Alarms(self, "Alarms", topic=alarm_topic)
-        environment = function_environment(config)
+        environment = dict(function_environment(config))
+
+        # Registration evidence: images and chip data only until the decision (the workflow
+        # deletes them); the lifecycle rule removes anything left behind.
+        evidence_logs = log_bucket(self, "EvidenceAccessLogs", config=config)
+        self.evidence_bucket = private_bucket(
+            self, construct_id(EVIDENCE_BUCKET_ID), config=config, access_logs=evidence_logs,
+            prefix="evidence",
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(EVIDENCE_LIFECYCLE_DAYS),
+                                              abort_incomplete_multipart_upload_after=Duration
+                                              .days(1))],
+        )
+        environment["EVIDENCE_BUCKET"] = self.evidence_bucket.bucket_name
 
         #: function id (infra.names.FUNCTIONS) -> its construct
         self.functions: dict[str, PythonFunction] = {}
@@ -63,6 +91,8 @@ class WorkflowsStack(Stack):
             self.state_machines[sm_spec.id] = machine
             alarms.state_machine(sm_spec.id, machine.state_machine)
 
+        self._registration(keys)
+
         refresh = self.state_machines["refresh-feeds"].state_machine
         self.refresh_schedule = scheduler.Schedule(
             self,
@@ -71,3 +101,46 @@ class WorkflowsStack(Stack):
             schedule=scheduler.ScheduleExpression.rate(Duration.minutes(FEEDS_REFRESH_MINUTES)),
             target=targets.StepFunctionsStartExecution(refresh),
         )
+
+    def _registration(self, keys: Mapping[str, kms.IKey] | None) -> None:
+        """The intake queue (with its dead-letter queue) drained into the registration state
+        machine at a bounded rate, and the grants the registration functions need."""
+        tasks = [fn for fid, fn in self.functions.items()
+                 if fid.startswith("registration-") and fid != "registration-drain"]
+        for fn in tasks:
+            fn.role.add_to_policy(iam.PolicyStatement(
+                actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                resources=[self.evidence_bucket.arn_for_objects("applications/*")]))
+            fn.role.add_to_policy(iam.PolicyStatement(
+                actions=["s3:ListBucket"], resources=[self.evidence_bucket.bucket_arn]))
+            acknowledge(fn.role, {"AwsSolutions-IAM5[Resource::<Evidence4CC26D68.Arn>/"
+                                  "applications/*]": "Objects of registration applications "
+                                  "only: one prefix per application, named at run time."})
+        #: queue id (infra.names.QUEUES) -> its queue
+        self.queues: dict[str, sqs.Queue] = {}
+        for spec in QUEUES.values():
+            dlq = sqs.Queue(self, f"{construct_id(spec.id)}Dlq", queue_name=spec.dlq_name,
+                            enforce_ssl=True, encryption=sqs.QueueEncryption.SQS_MANAGED,
+                            retention_period=Duration.days(14))
+            queue = sqs.Queue(
+                self, construct_id(spec.id), queue_name=spec.name, enforce_ssl=True,
+                encryption=sqs.QueueEncryption.SQS_MANAGED,
+                visibility_timeout=Duration.seconds(spec.visibility_timeout_seconds),
+                retention_period=Duration.days(spec.retention_days),
+                dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=spec.max_receive_count,
+                                                      queue=dlq),
+            )
+            acknowledge(dlq, {"AwsSolutions-SQS3": "This is the dead-letter queue."})
+            consumer = self.functions[spec.consumer].function
+            consumer.add_event_source(event_sources.SqsEventSource(
+                queue, batch_size=spec.batch_size, max_concurrency=spec.max_concurrency,
+                report_batch_item_failures=True))
+            self.queues[spec.id] = queue
+        machine = self.state_machines["registration"].state_machine
+        drain = self.functions["registration-drain"]
+        drain.role.add_to_policy(iam.PolicyStatement(
+            actions=["states:StartExecution"], resources=[machine.state_machine_arn]))
+        if keys is not None and "hkid-hmac" in keys:
+            keys["hkid-hmac"].grant(self.functions["registration-duplicate-check"].role,
+                                    "kms:GenerateMac")
+
