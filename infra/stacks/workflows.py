@@ -16,11 +16,10 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.constructs.buckets import log_bucket, private_bucket
-from infra.constructs.nag import acknowledge
-
 from infra.constructs.alarms import Alarms
+from infra.constructs.buckets import log_bucket, private_bucket
 from infra.constructs.functions import PythonFunction
+from infra.constructs.nag import acknowledge
 from infra.constructs.tables import EncryptedTable
 from infra.constructs.workflow import AslStateMachine
 from infra.layers import Layers
