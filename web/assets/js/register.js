@@ -396,7 +396,9 @@ async function poll() {
   timer = setTimeout(poll, wait);
 }
 
-function stepState(step) {
+function stepState(step, status) {
+  // The API records the review step when the review opens; until staff decide it is current.
+  if (step.step === 'review' && status === 'in_review') return 'current';
   return ['done', 'current', 'pending', 'skipped'].includes(step.state) ? step.state : 'pending';
 }
 
@@ -405,6 +407,10 @@ function renderProgress(announce = true) {
   const lang = state.lang;
   const bar = $('progress-bar');
   const list = $('progress-steps');
+  const known = !answer || Array.isArray(answer.steps);
+  bar.hidden = !known;
+  list.hidden = !known;
+  $('progress-label').hidden = !known;
   if (!answer || !Array.isArray(answer.steps)) {
     bar.replaceChildren();
     bar.setAttribute('aria-valuenow', '0');
@@ -415,16 +421,16 @@ function renderProgress(announce = true) {
   $('reg-progress').dataset.state = answer.status;
   const steps = answer.steps.filter((s) => s && typeof s.step === 'string');
   const finished = FINAL.has(answer.status);
-  const done = steps.filter((s) => stepState(s) === 'done' || (finished && stepState(s) === 'skipped')).length;
+  const done = steps.filter((s) => stepState(s, answer.status) === 'done' || (finished && stepState(s, answer.status) === 'skipped')).length;
   const total = steps.length;
   const text = t(lang, 'reg.progress.count', { done, total });
   bar.setAttribute('aria-valuemax', String(total));
   bar.setAttribute('aria-valuenow', String(done));
   bar.setAttribute('aria-valuetext', text);
-  bar.replaceChildren(...steps.map((s) => el('span', { class: `seg seg-${stepState(s)}` })));
+  bar.replaceChildren(...steps.map((s) => el('span', { class: `seg seg-${stepState(s, answer.status)}` })));
   $('progress-label').textContent = text;
   list.replaceChildren(...steps.map((s) => {
-    const st = stepState(s);
+    const st = stepState(s, answer.status);
     return el('li', { class: `pstep pstep-${st}`, 'data-step': s.step, 'data-state': st },
       el('span', { class: 'pstep-name', text: t(lang, `reg.step.${s.step}`) }),
       el('span', { class: 'pstep-state', text: t(lang, `reg.state.${st}`) }));
