@@ -272,3 +272,26 @@ QUEUES: dict[str, QueueSpec] = {
 # decision; the bucket's lifecycle deletes whatever is left after this many days.
 EVIDENCE_BUCKET_ID = "evidence"
 EVIDENCE_LIFECYCLE_DAYS = 3
+
+# --- data exchange (issue 5) ------------------------------------------------------------
+TABLES.update({t.id: t for t in (
+    # Provider registry ("provider"/<id>), consumer registrations ("consumer"/<client id>)
+    # and data-exchange consents ("consent#<account id>"/<consent id>); ended consents expire.
+    TableSpec("exchange", partition_key="pk", sort_key="sk", ttl_attribute="ttl"),
+    # The citizen's append-only access log (sk "<ms>#<event id>"): PutItem and Query only.
+    TableSpec("accesslog", partition_key="account_id", sort_key="sk",
+              ttl_attribute="expires_at"),
+)})
+FUNCTIONS.update({f.id: f for f in (
+    # One signed call to one data provider (statemachines/exchange_fetch.asl.json): signs
+    # with the OIDC signing key (kms:Sign), reads and writes no table.
+    FunctionSpec("exchange-call", asset="exchange", handler="handler.call",
+                 timeout_seconds=15),
+)})
+STATE_MACHINES.update({s.id: s for s in (
+    # Express in AWS (StartSyncExecution by the API); moto runs it through StartExecution.
+    StateMachineSpec("exchange-fetch", file="exchange_fetch.asl.json",
+                     functions=("exchange-call",), express=True),
+)})
+API_TABLES_READ += ("exchange", "accesslog")
+API_TABLES_WRITE += ("exchange", "accesslog")

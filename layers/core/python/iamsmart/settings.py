@@ -96,6 +96,12 @@ class Settings(BaseModel):
     # empty: notifications go to the local outbox only (visible in the staff API).
     registration_notify_topic_arn: str = ""
 
+    # Data exchange (iamsmart.exchange): registry and consents, the citizen's access log, and
+    # the fetch workflow (empty: derived from the OIDC signing key's account and region).
+    exchange_table: str = "iamsmart-exchange"
+    accesslog_table: str = "iamsmart-accesslog"
+    exchange_state_machine_arn: str = ""
+
     @classmethod
     def from_environ(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
