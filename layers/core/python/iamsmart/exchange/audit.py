@@ -1,0 +1,99 @@
+"""The append-only access log: every data-exchange read (delivered, partial or refused),
+consent and withdrawal, per citizen, in the ``accesslog`` table.
+
+Key: ``account_id`` (partition: the citizen, so "who read my data" is one Query, newest
+first) and ``sk`` = ``<milliseconds, 13 digits>#<event id>`` (time order). Items are only
+ever *put*, with ``attribute_not_exists`` (never overwritten, never updated); the API's
+role should hold PutItem and Query on this table and nothing else. Items expire (TTL) after
+``RETENTION_DAYS``. The event holds what the citizen needs to read it later (the consumer's
+names as they were), no data values.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+from typing import Any
+
+from iamsmart import errors
+from iamsmart.dynamo import translated
+from iamsmart.exchange import vocabulary
+
+RETENTION_DAYS = 7 * 366
+MAX_PAGE = 100
+
+
+def table() -> str:
+    from iamsmart.settings import settings
+
+    return settings().accesslog_table  # type: ignore[no-any-return]
+
+
+def _ddb() -> Any:
+    from iamsmart import aws
+
+    return aws.client("dynamodb")
+
+
+def _iso(ms: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms / 1000)) + f".{ms % 1000:03d}Z"
+
+
+def record(account_id: str, *, kind: str, outcome: str, consumer: dict[str, str] | None,
+           purpose: str, fields: list[str], delivered: list[str] | None = None,
+           providers: list[dict[str, str]] | None = None, reason: str | None = None,
+           consent_id: str | None = None, receipt_id: str | None = None,
+           event_id: str | None = None) -> dict[str, Any]:
+    """Append one event (a conditional put); the event as the citizen will read it.
+    Fails closed: if the event cannot be written, ``Unavailable`` (nothing is delivered)."""
+    ms = int(time.time() * 1000)
+    eid = event_id or uuid.uuid4().hex
+    event = {"event_id": eid, "at": _iso(ms), "kind": kind, "outcome": outcome,
+             **vocabulary.reason_label(reason), "consumer": consumer,
+             "purpose": vocabulary.purpose_label(purpose), "fields": sorted(fields),
+             "delivered": sorted(delivered or []), "providers": providers or [],
+             "consent_id": consent_id, "receipt_id": receipt_id}
+    item = {"account_id": {"S": account_id}, "sk": {"S": f"{ms:013d}#{eid}"},
+            "doc": {"S": json.dumps(event, ensure_ascii=False, separators=(",", ":"))},
+            "expires_at": {"N": str(ms // 1000 + RETENTION_DAYS * 86400)}}
+    with translated("accesslog.record"):
+        _ddb().put_item(TableName=table(), Item=item,
+                        ConditionExpression="attribute_not_exists(account_id)")
+    return event
+
+
+def _cursor_out(key: dict[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    return base64.urlsafe_b64encode(key["sk"]["S"].encode()).decode().rstrip("=")
+
+
+def _cursor_in(cursor: str | None) -> str | None:
+    if not cursor:
+        return None
+    try:
+        sk = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        sk = ""
+    head, _, tail = sk.partition("#")
+    if len(head) != 13 or not head.isdigit() or not tail.isalnum() or len(tail) > 64:
+        raise errors.InvalidInput(en="The cursor is not valid.", tc="游標無效。")
+    return sk
+
+
+def events(account_id: str, *, limit: int = 50, cursor: str | None = None,
+           ) -> tuple[list[dict[str, Any]], str | None]:
+    """The citizen's events, newest first, and the cursor of the next page."""
+    params: dict[str, Any] = {
+        "TableName": table(), "KeyConditionExpression": "account_id = :a",
+        "ExpressionAttributeValues": {":a": {"S": account_id}},
+        "ScanIndexForward": False, "Limit": max(1, min(limit, MAX_PAGE))}
+    start = _cursor_in(cursor)
+    if start is not None:
+        params["ExclusiveStartKey"] = {"account_id": {"S": account_id}, "sk": {"S": start}}
+    with translated("accesslog.events"):
+        page = _ddb().query(**params)
+    out = [json.loads(i["doc"]["S"]) for i in page.get("Items", [])]
+    return out, _cursor_out(page.get("LastEvaluatedKey"))
