@@ -30,3 +30,6 @@ app.register_blueprint(account.bp)
 app.register_blueprint(connections.bp)
 app.register_blueprint(registration.bp)
 app.register_blueprint(sandbox.bp)
+from chalicelib.routes import exchange  # noqa: E402 - data exchange (issue 5)
+
+app.register_blueprint(exchange.bp)
