@@ -14,6 +14,11 @@ from infra.names import REGION, ROOT
 
 FACES = ROOT / "tests" / "fixtures" / "faces"
 STAFF_KEY_NAME = re.compile(r".*-sandbox-registration-staff$")
+# Debian's chromium (as in conftest.py) with a fake camera: no prompt, frames from a file.
+CHROMIUM = "/usr/bin/chromium"
+CAMERA_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
 
 
 def aws_endpoint(local_platform: dict[str, Any]) -> str:

@@ -13,8 +13,10 @@ photo), WX123456(9) (wrong face) are this module's; the accessibility module use
 
 from __future__ import annotations
 
+import io
 import re
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -22,8 +24,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 from login_helpers import TIMEOUT, DeviceSimulator, department_url, txn_of, wait_for_status
-from playwright.sync_api import Browser, Page, expect
-from registration_helpers import FACES, fill_common, staff_key, submit_and_wait
+from playwright.sync_api import Browser, Page, Playwright, expect
+from registration_helpers import (
+    CAMERA_ARGS,
+    CHROMIUM,
+    FACES,
+    fill_common,
+    staff_key,
+    submit_and_wait,
+)
 from test_login_scripted import hop, start_login
 
 pytestmark = pytest.mark.e2e
@@ -205,16 +214,63 @@ def test_staff_approve_a_card_photo_application_in_the_console(
         staff_context.close()
 
 
-def test_a_different_face_is_refused_in_plain_words(web_page: Page, platform_url: str) -> None:
-    page = web_page
+@pytest.fixture
+def camera_page(playwright_session: Playwright, platform_url: str,
+                tmp_path: Path) -> Iterator[Page]:
+    """A Chromium whose camera films a face from tests/fixtures/faces (Chromium's fake capture
+    device playing an MJPEG file), with the camera permission granted for the platform."""
+    from PIL import Image
+
+    frame = Image.open(FACES / "obama3.jpg").convert("RGB")
+    frame.thumbnail((640, 640))
+    width, height = frame.size
+    frame = frame.crop((0, 0, width - width % 2, height - height % 2))
+    one = io.BytesIO()
+    frame.save(one, "JPEG", quality=90)
+    video = tmp_path / "face.mjpeg"
+    video.write_bytes(one.getvalue() * 3)
+    browser = playwright_session.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[*CAMERA_ARGS, f"--use-file-for-fake-video-capture={video}"])
+    context = browser.new_context(locale="zh-HK", timezone_id="Asia/Hong_Kong")
+    context.grant_permissions(["camera"], origin=platform_url)
+    context.set_default_timeout(10_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+        browser.close()
+
+
+def test_a_selfie_from_the_camera_of_a_different_face_is_refused_in_plain_words(
+        camera_page: Page, platform_url: str) -> None:
+    page = camera_page
     page.goto(platform_url + "/register.html")
     page.select_option("#sandbox-card", "wong-siu-ming")  # record photo: another face
-    fill_common(page, FACES / "obama3.jpg", unique_email("refused"))
+    page.locator("#reg-consent").check()
+    expect(page.locator("#camera-start")).to_have_attribute("aria-describedby",
+                                                            "camera-permission")
+    page.locator("#camera-start").click()
+    expect(page.locator("#camera-note")).to_have_text("鏡頭已開啟。準備好後按「拍照」。")
+    expect(page.locator("#camera-shoot")).to_be_focused()
+    page.wait_for_function("document.getElementById('camera-video').videoWidth > 0")
+    page.locator("#camera-shoot").click()
+    expect(page.locator("#camera-note")).to_have_text("已拍下相片，鏡頭已關閉。")
+    expect(page.locator("#camera-box")).to_be_hidden()
+    preview = page.locator("#selfie-preview")
+    expect(preview).to_be_visible()
+    assert (preview.get_attribute("src") or "").startswith("data:image/jpeg;base64,")
+    assert page.evaluate("document.getElementById('selfie-preview').naturalWidth") > 300
+    page.locator("#contact-value").fill(unique_email("refused"))
     submit_and_wait(page)
+
     expect(page.locator("#reg-progress")).to_have_attribute("data-state", "not_completed")
     outcome = page.locator("#outcome-text")
     expect(outcome).to_contain_text("登記未能完成")
+    # The camera's photo was usable (one whole face): not the "retake your selfie" answer,
+    # but the one answer for every refusal the applicant cannot fix.
     expect(outcome).to_contain_text("請親臨登記櫃位或與我們聯絡")
+    expect(outcome).not_to_contain_text("自拍相片")
     expect(page.locator("#enrol-box")).to_be_hidden()
     expect(page.locator("#reg-again")).to_be_visible()
     # The bar ends full and the steps after the decision say "not needed".
