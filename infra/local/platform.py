@@ -119,6 +119,12 @@ class LocalPlatform:
         server.attach(self._front, chalice_app())
         server.serve_in_thread(self._front)
         dynamodb.start_sweeper(self._stopping)
+        try:  # the sandbox data providers (registered before the department, a consumer)
+            from infra.local import providers
+            self.providers = providers.start(self.url)
+        except Exception as exc:  # noqa: BLE001 - the platform is still useful without them
+            print(f"Sandbox data providers not started: {type(exc).__name__}: {exc}",
+                  file=sys.stderr, flush=True)
         try:
             self.start_department()
         except Exception as exc:  # noqa: BLE001 - the platform is still useful without it
@@ -148,6 +154,8 @@ class LocalPlatform:
 
     def stop(self) -> None:
         self._stopping.set()
+        if getattr(self, "providers", None) is not None:
+            self.providers.stop()
         if self.department is not None:
             self.department.stop()
         for srv in (self._front, self._upstream):
