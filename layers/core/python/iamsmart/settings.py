@@ -42,7 +42,7 @@ class Settings(BaseModel):
     # KMS key aliases (infra/names.py KEYS): the OIDC signing key and the HKID HMAC key.
     oidc_signing_key_alias: str = "alias/iamsmart-oidc-signing"
     hkid_hmac_key_alias: str = "alias/iamsmart-hkid-hmac"
-    token_hmac_key_alias: str = "alias/iamsmart-token-hmac"
+    token_hmac_key_alias: str = "alias/iamsmart-token-hmac"  # noqa: S105 - a key alias
     # Seconds the signing key resolution (alias target) and the JWKS are reused when warm.
     signing_key_cache_seconds: float = 300.0
 
@@ -95,6 +95,18 @@ class Settings(BaseModel):
     # SNS topic for applicant notifications in AWS (SMS / e-mail delivery subscribes to it);
     # empty: notifications go to the local outbox only (visible in the staff API).
     registration_notify_topic_arn: str = ""
+
+    # Face step-up (iamsmart.faces.templates, liveness, stepup).
+    # Local templates: KMS key wrapping their data keys (envelope encryption).
+    face_template_key_alias: str = "alias/iamsmart-face-template"
+    # AWS templates: the Rekognition collection holding one face per consenting citizen.
+    face_collection_id: str = "iamsmart-face-templates"
+    # Seconds a liveness session may be used (once), and Rekognition's liveness confidence
+    # (0..1) at or above which it passes.
+    face_liveness_seconds: int = Field(default=180, gt=0, le=900)
+    face_liveness_threshold: float = Field(default=0.90, ge=0.5, le=1.0)
+    # Empty: derived from the account (STS) and the machine's name.
+    face_stepup_state_machine_arn: str = ""
 
     # Data exchange (iamsmart.exchange): registry and consents, the citizen's access log, and
     # the fetch workflow (empty: derived from the OIDC signing key's account and region).
