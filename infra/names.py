@@ -132,6 +132,19 @@ FUNCTIONS: dict[str, FunctionSpec] = {
                      tables_write=("applications",)),
         FunctionSpec("registration-notify", asset="registration", handler="handler.notify",
                      tables_write=("applications",)),
+        # Face step-up (statemachines/face_stepup.asl.json, Express, started by the API).
+        FunctionSpec("face-validate", asset="faces", handler="handler.validate"),
+        FunctionSpec("face-liveness", asset="faces", handler="handler.liveness",
+                     tables_write=("sessions",)),
+        FunctionSpec("face-match", asset="faces", handler="handler.match",
+                     tables_read=("accounts",), timeout_seconds=30, memory_mb=2048),
+        FunctionSpec("face-decide", asset="faces", handler="handler.decide",
+                     tables_write=("sessions",)),
+        FunctionSpec("face-failed", asset="faces", handler="handler.failed",
+                     tables_write=("sessions",)),
+        FunctionSpec("face-audit", asset="faces", handler="handler.audit",
+                     tables_write=("sessions",)),
+        FunctionSpec("face-discard", asset="faces", handler="handler.discard"),
     )
 }
 
@@ -144,6 +157,9 @@ STATE_MACHINES: dict[str, StateMachineSpec] = {
                          functions=tuple(f for f in FUNCTIONS
                                          if f.startswith("registration-")
                                          and f != "registration-drain")),
+        StateMachineSpec("face-stepup", file="face_stepup.asl.json",
+                         functions=tuple(f for f in FUNCTIONS if f.startswith("face-")),
+                         express=True),
     )
 }
 
@@ -152,6 +168,7 @@ STATE_MACHINES: dict[str, StateMachineSpec] = {
 SEEDERS = (
     "iamsmart.catalogue.logic:seed_catalogue",
     "iamsmart.identity.accounts:seed_sandbox_citizens",
+    "iamsmart.faces.templates:seed_local_template_key",
 )
 
 # How often public information is refreshed (EventBridge Scheduler in AWS; a timer locally).
