@@ -30,6 +30,9 @@ app.register_blueprint(account.bp)
 app.register_blueprint(connections.bp)
 app.register_blueprint(registration.bp)
 app.register_blueprint(sandbox.bp)
+from chalicelib.routes import faces  # noqa: E402 - face step-up and face data
+
+app.register_blueprint(faces.bp)
 from chalicelib.routes import exchange  # noqa: E402 - data exchange (issue 5)
 
 app.register_blueprint(exchange.bp)

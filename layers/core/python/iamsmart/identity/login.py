@@ -109,6 +109,8 @@ class LoginResult:
     auth_time: int
     acr_values: tuple[str, ...] = ()
     prompt_login: bool = False
+    # The face step-up's facts (faces.stepup), when one passed for this transaction.
+    face: dict[str, Any] | None = None
 
 
 def _hash(secret: str) -> str:
@@ -226,6 +228,10 @@ def view(txn_id: str, cookie_header: str | None) -> dict[str, Any]:
             answer["expires_in"])
     if status in ("authenticated", "denied"):
         answer["next"] = _next(txn_id, item)
+    if status == "authenticated" and _face_wanted(item):
+        # The service asked for the face level: the step-up page comes before the resume.
+        answer["next"] = f"{FACE_PAGE}?{urlencode({'txn': txn_id})}"
+        answer["face_required"] = True
     return answer
 
 
@@ -319,7 +325,58 @@ def result(txn_id: str, cookie_header: str | None) -> LoginResult:
                        amr=tuple(taken["amr"]), acr=str(taken["acr"]),
                        auth_time=int(taken["auth_time"]),
                        acr_values=tuple(taken.get("acr_values") or ()),
-                       prompt_login=bool(taken.get("prompt_login")))
+                       prompt_login=bool(taken.get("prompt_login")),
+                       face=taken.get("face"))
+
+
+# --- the face step-up (iamsmart.faces.stepup) --------------------------------------------
+# A service asking for ``ACR_FACE`` gets, after the device or passkey, the step-up page; only
+# a passed step-up raises the transaction's ``acr`` to face (``face_passed``). Accounts below
+# "plus" cannot reach the face level and go straight on (their own level is claimed).
+
+FACE_PAGE = "/stepup.html"
+
+
+def _face_wanted(item: dict[str, Any]) -> bool:
+    return (assurance.ACR_FACE in (item.get("acr_values") or ())
+            and item.get("acr") == assurance.ACR_PLUS and not item.get("face"))
+
+
+def face_pending(txn_id: str, cookie_header: str | None) -> dict[str, Any]:
+    """This browser's transaction, authenticated and waiting for its face step-up."""
+    item = _bound(txn_id, cookie_header)
+    if _status(item, store.now()) != "authenticated" or not _face_wanted(item):
+        raise LoginClosed()
+    return item
+
+
+def face_passed(txn_id: str, account_id: str, acr: str, amr: list[str],
+                face: dict[str, Any]) -> bool:
+    """Record a passed step-up (one conditional write): face ``acr``, ``amr`` extended."""
+    done = store.update(
+        _table(), _key(txn_id),
+        "SET acr = :acr, amr = list_append(amr, :more), face = :face",
+        condition="#s = :auth AND account_id = :a AND acr = :plus AND expires_at > :now "
+                  "AND attribute_not_exists(face)",
+        names={"#s": "status"},
+        values_={":acr": acr, ":more": list(amr), ":face": dict(face), ":auth": "authenticated",
+                 ":a": account_id, ":plus": assurance.ACR_PLUS, ":now": store.now()})
+    return done is not None
+
+
+def face_declined(txn_id: str) -> None:
+    """The citizen cancelled, or the attempts ran out: the service hears ``access_denied``."""
+    store.update(_table(), _key(txn_id), "SET #s = :denied",
+                 condition="#s = :auth AND attribute_not_exists(face)", names={"#s": "status"},
+                 values_={":denied": "denied", ":auth": "authenticated"})
+
+
+def resume_path(txn_id: str) -> str:
+    return _next(txn_id)
+
+
+def now() -> int:
+    return store.now()
 
 
 # --- the device's side --------------------------------------------------------------------

@@ -59,7 +59,7 @@ _PRINTABLE = re.compile(r"^[\x20-\x7e]*$")
 PAR_PARAMS = frozenset({
     "response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "code_challenge",
     "code_challenge_method", "prompt", "max_age", "acr_values", "login_hint", "dpop_jkt",
-    "claims", "response_mode", "ui_locales"})
+    "claims", "response_mode", "ui_locales", "authorization_details"})
 CLIENT_AUTH_PARAMS = frozenset({"client_assertion", "client_assertion_type", "client_secret"})
 AUTHORIZE_PARAMS = frozenset({"client_id", "request_uri"})
 LOGIN_PAGE = "/login.html"
@@ -91,6 +91,7 @@ class Auth:
     auth_time: int
     acr: str
     amr: tuple[str, ...]
+    face: dict[str, Any] | None = None  # face step-up facts, for this grant only
 
     @classmethod
     def of(cls, session: Session) -> Auth:
@@ -178,10 +179,18 @@ def validate_request(client: Client, form: Mapping[str, str],
             raise InvalidDpopProof(en="dpop_jkt does not match the DPoP proof's key.",
                                    tc="dpop_jkt 與 DPoP 證明的金鑰不符。")
         jkt = dpop_jkt
+    # Face step-up: the transaction to confirm travels only with a request for the face level.
+    from iamsmart.oidc import authorization_details
+
+    details = authorization_details.parse(form.get("authorization_details"))
+    if details is not None and assurance.ACR_FACE not in acr_values:
+        raise authorization_details.InvalidAuthorizationDetails(
+            en="authorization_details needs acr_values with urn:iamsmart:acr:face.",
+            tc="authorization_details 須與要求 urn:iamsmart:acr:face 的 acr_values 一併使用。")
     return grants.Request(redirect_uri=redirect_uri, scopes=scopes, claims=extra, state=state,
                           nonce=nonce, code_challenge=challenge, prompt=prompt,
                           max_age=max_age, acr_values=acr_values, login_hint=login_hint,
-                          dpop_jkt=jkt)
+                          dpop_jkt=jkt, authorization_details=details)
 
 
 def push(form: Mapping[str, str], authorization: str | None,
@@ -339,6 +348,13 @@ def _id_token(client: Client, grant: grants.Grant, auth: Auth, sub: str, scopes:
         body["nonce"] = grant.request.nonce
     if auth.sid:
         body["sid"] = auth.sid
+    if auth.face and auth.acr == assurance.ACR_FACE:
+        # A passed face step-up (faces.stepup): its facts, and the transaction it confirmed.
+        import json
+
+        body["face_assurance"] = dict(auth.face)
+        if grant.request.authorization_details:
+            body["authorization_details"] = json.loads(grant.request.authorization_details)
     if claimset.released(scopes, granted_claims):
         identity = (_claims_of(account_item, scopes, granted_claims)
                     if account_item is not None
@@ -478,16 +494,25 @@ def resume(txn_id: str, http_request: Any) -> Outcome:
         raise InvalidRequestUri()
     consent = consents.Consent.from_item(found["consent"]) if found["consent"] else None
     client = clients.get(grant.client_id)
-    session, cookie = sessions.create(result.account_id, result.amr, result.acr,
-                                      result.auth_time)
-    auth = Auth.of(session)
+    if result.face:
+        # A face step-up counts for this grant only: the session keeps the account's level
+        # (the next service asking for face gets its own live check).
+        amr = tuple(m for m in result.amr if m not in ("face", "liveness"))
+        session, cookie = sessions.create(result.account_id, amr, assurance.ACR_PLUS,
+                                          result.auth_time)
+        auth = Auth(session.account_id, session.id, session.auth_time, result.acr,
+                    tuple(result.amr), dict(result.face))
+    else:
+        session, cookie = sessions.create(result.account_id, result.amr, result.acr,
+                                          result.auth_time)
+        auth = Auth.of(session)
     if _needs_consent(grant.request, consent):
         values = {":to": grants.CONSENT, ":from": grants.LOGIN, ":a": auth.account_id,
                   ":sid": auth.sid, ":at": auth.auth_time, ":acr": auth.acr,
-                  ":amr": list(auth.amr), ":now": at}
+                  ":amr": list(auth.amr), ":now": at, ":face": auth.face or {}}
         new, _ = grants.update(
             grant.id, "SET st = :to, account_id = :a, sid = :sid, auth_time = :at, "
-            "acr = :acr, amr = :amr", "st = :from AND ix_exp > :now", values)
+            "acr = :acr, amr = :amr, face = :face", "st = :from AND ix_exp > :now", values)
         if new is None:
             raise InvalidRequestUri()
         return Outcome(location=f"{CONSENT_PAGE}?{urlencode({'txn': consent_handle(grant)})}",
@@ -564,7 +589,7 @@ def consent_decide(handle: str, decision: str, http_request: Any) -> dict[str, s
     client = clients.get(grant.client_id)
     consent = consents.Consent.from_item(items["consent"]) if items["consent"] else None
     auth = Auth(grant.account_id or "", grant.sid or "", grant.auth_time or 0,
-                grant.acr or "", grant.amr)
+                grant.acr or "", grant.amr, grant.face or None)
     return {"next": issue_code(client, grant, auth, consent, from_state=grants.CONSENT,
                                widen=True, account_item=items["account"])}
 

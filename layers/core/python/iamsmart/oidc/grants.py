@@ -133,13 +133,16 @@ class Request:
     acr_values: tuple[str, ...] = ()
     login_hint: str | None = None
     dpop_jkt: str | None = None
+    # RFC 9396, canonical JSON (oidc.authorization_details); face step-ups only.
+    authorization_details: str | None = None
 
     def as_item(self) -> dict[str, Any]:
         full = {"redirect_uri": self.redirect_uri, "scopes": list(self.scopes),
                 "claims": list(self.claims), "state": self.state, "nonce": self.nonce,
                 "code_challenge": self.code_challenge, "prompt": list(self.prompt),
                 "max_age": self.max_age, "acr_values": list(self.acr_values),
-                "login_hint": self.login_hint, "dpop_jkt": self.dpop_jkt}
+                "login_hint": self.login_hint, "dpop_jkt": self.dpop_jkt,
+                "authorization_details": self.authorization_details}
         return {k: v for k, v in full.items() if v is not None}
 
     @classmethod
@@ -150,7 +153,8 @@ class Request:
                    prompt=tuple(raw.get("prompt", ())),
                    max_age=(int(raw["max_age"]) if raw.get("max_age") is not None else None),
                    acr_values=tuple(raw.get("acr_values", ())), login_hint=raw.get("login_hint"),
-                   dpop_jkt=raw.get("dpop_jkt"))
+                   dpop_jkt=raw.get("dpop_jkt"),
+                   authorization_details=raw.get("authorization_details"))
 
 
 @dataclass(frozen=True)
@@ -180,6 +184,7 @@ class Grant:
     jkt: str | None = None
     revoked: bool = False
     id_token: str | None = None
+    face: dict[str, Any] | None = None  # a passed face step-up's facts (waiting for consent)
 
     @classmethod
     def from_item(cls, item: Mapping[str, Any]) -> Grant:
@@ -196,7 +201,8 @@ class Grant:
             at_exp=int(raw.get("at_exp", 0)), at_iat=int(raw.get("at_iat", 0)),
             rt_hash=raw.get("rt_hash"), rt_exp=int(raw.get("rt_exp", 0)),
             rt_used=frozenset(raw.get("rt_used", ())), jkt=raw.get("jkt"),
-            revoked=bool(raw.get("revoked", False)), id_token=raw.get("id_token"))
+            revoked=bool(raw.get("revoked", False)), id_token=raw.get("id_token"),
+            face=raw.get("face"))
 
 
 # --- operations -------------------------------------------------------------------------
