@@ -50,7 +50,8 @@ def grant_signing(role: iam.Role) -> None:
     """Sign with, and publish, every OIDC signing key: keys are found by their tag (rotation
     creates keys this template never saw), so Sign and GetPublicKey are allowed only on keys
     carrying ``OIDC_SIGNING_TAG`` (attribute-based); listing keys and reading their metadata
-    and tags is what finding them takes."""
+    and tags is what finding them takes. ``kms:ListKeys`` has no resource scope: the caller
+    acknowledges ``Resource::*`` for its role (with its other unscoped actions)."""
     stack = Stack.of(role)
     any_key = f"arn:{stack.partition}:kms:{stack.region}:{stack.account}:key/*"
     role.add_to_policy(iam.PolicyStatement(
@@ -67,7 +68,6 @@ def grant_signing(role: iam.Role) -> None:
         ":key/*]": "Signing keys are rotated by creating new tagged keys: Sign/GetPublicKey "
         "are limited to keys tagged as OIDC signing keys; DescribeKey/ListResourceTags only "
         "read metadata to find them.",
-        "AwsSolutions-IAM5[Resource::*]": "kms:ListKeys has no resource scope.",
     })
 
 

@@ -26,6 +26,7 @@ from infra.layers import RUNTIME, Layers
 from infra.names import API_MAC_KEYS, API_TABLES_READ, API_TABLES_WRITE, APP, REGION, ROOT
 from infra.stacks.config import DeployConfig
 from infra.stacks.environment import function_environment
+from infra.stacks.workflows import RegistrationResources
 
 API_SOURCE = ROOT / "functions" / "api"
 API_NAME = f"{APP}-api"
@@ -46,6 +47,7 @@ class ApiStack(Stack):
         *,
         tables: Mapping[str, EncryptedTable],
         keys: Mapping[str, kms.IKey],
+        registration: RegistrationResources,
         alarm_topic: sns.ITopic,
         **kwargs: Any,
     ) -> None:
@@ -61,6 +63,7 @@ class ApiStack(Stack):
         grant_tables(self.role, tables, read=API_TABLES_READ, write=API_TABLES_WRITE)
         grant_signing(self.role)
         grant_mac(self.role, keys, API_MAC_KEYS)
+        self._registration(registration)
         # The calling department is resolved from its API key id (value not needed).
         self.role.add_to_policy(
             iam.PolicyStatement(
@@ -79,12 +82,15 @@ class ApiStack(Stack):
             },
         )
 
+        environment = {**function_environment(config),
+                       "EVIDENCE_BUCKET": registration.evidence_bucket.bucket_name,
+                       "REGISTRATION_QUEUE": registration.queue.queue_name}
         stage_config = {
             "api_gateway_endpoint_type": "REGIONAL",  # CloudFront (web stack) is the edge
             "manage_iam_role": False,
             "iam_role_arn": self.role.role_arn,
             "layers": [layer.layer_version_arn for layer in layers.all],
-            "environment_variables": function_environment(config),
+            "environment_variables": environment,
             "lambda_memory_size": API_MEMORY_MB,
             "lambda_timeout": 29,  # API Gateway gives up after 29 s anyway
             "xray": True,
@@ -128,6 +134,29 @@ class ApiStack(Stack):
                 f"https://{self.rest_api_id}.execute-api.{self.region}.{self.url_suffix}/{API_STAGE}/"
             ),
         )
+
+
+    def _registration(self, registration: RegistrationResources) -> None:
+        """Intake stores evidence and queues applications; staff review answers the
+        workflow's task tokens and reads the evidence of applications in review."""
+        bucket = registration.evidence_bucket
+        self.role.add_to_policy(iam.PolicyStatement(
+            actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            resources=[bucket.arn_for_objects("applications/*")]))
+        registration.queue.grant_send_messages(self.role)
+        self.role.add_to_policy(iam.PolicyStatement(
+            actions=["sqs:GetQueueUrl"], resources=[registration.queue.queue_arn]))
+        # SendTaskSuccess/SendTaskFailure take no resource: the task token is the capability.
+        self.role.add_to_policy(iam.PolicyStatement(
+            actions=["states:SendTaskSuccess", "states:SendTaskFailure"], resources=["*"]))
+        acknowledge(self.role, {
+            "AwsSolutions-IAM5[Resource::*]": "Actions with no resource scope: kms:ListKeys "
+            "(finding the OIDC signing keys), states:SendTaskSuccess/SendTaskFailure (the "
+            "task token of an application in review is the capability).",
+            "AwsSolutions-IAM5[Resource::iamsmart-workflows:ExportsOutputFnGetAttEvidence"
+            "4CC26D68Arn9E0A376E/applications/*]": "Evidence objects of registration "
+            "applications only: one prefix per application, named at run time.",
+        })
 
 
 def chalice_app(

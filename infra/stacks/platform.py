@@ -34,22 +34,24 @@ def build(app: App) -> dict[str, object]:
         alarm_topic=ops.topic,
         description=f"{APP}: DynamoDB tables and their keys",
     )
+    workflows = WorkflowsStack(
+        app,
+        f"{APP}-workflows",
+        env=env,
+        tables=data.tables,
+        keys=data.keys,
+        alarm_topic=ops.topic,
+        description=f"{APP}: Lambda functions and state machines",
+    )
     api = ApiStack(
         app,
         f"{APP}-api",
         env=env,
         tables=data.tables,
         keys=data.keys,
+        registration=workflows.registration_resources,
         alarm_topic=ops.topic,
         description=f"{APP}: HTTP API (Chalice) behind API Gateway",
-    )
-    workflows = WorkflowsStack(
-        app,
-        f"{APP}-workflows",
-        env=env,
-        tables=data.tables,
-        alarm_topic=ops.topic,
-        description=f"{APP}: Lambda functions and state machines",
     )
     edge = EdgeLogsStack(
         app,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import Duration, Stack
@@ -14,6 +15,7 @@ from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.constructs.alarms import Alarms
@@ -34,6 +36,13 @@ from infra.names import (
 from infra.stacks.config import DeployConfig
 from infra.stacks.data import construct_id
 from infra.stacks.environment import function_environment
+
+
+@dataclass(frozen=True)
+class RegistrationResources:
+    evidence_bucket: s3.IBucket
+    queue: sqs.IQueue
+    state_machine: sfn.IStateMachine
 
 
 class WorkflowsStack(Stack):
@@ -139,6 +148,10 @@ class WorkflowsStack(Stack):
         drain = self.functions["registration-drain"]
         drain.role.add_to_policy(iam.PolicyStatement(
             actions=["states:StartExecution"], resources=[machine.state_machine_arn]))
+        #: what the API's intake and staff routes use (queue, evidence, the machine's tokens)
+        self.registration_resources = RegistrationResources(
+            evidence_bucket=self.evidence_bucket, queue=self.queues["registrations"],
+            state_machine=machine)
         if keys is not None and "hkid-hmac" in keys:
             keys["hkid-hmac"].grant(self.functions["registration-duplicate-check"].role,
                                     "kms:GenerateMac")

@@ -87,3 +87,14 @@ def test_api_may_read_api_keys_and_nothing_else_of_api_gateway(synth: Synth) -> 
     resource = apigw[0]["Resource"]
     rendered = "".join(p if isinstance(p, str) else "" for p in resource["Fn::Join"][1])
     assert rendered.endswith(":apigateway:ap-east-1::/apikeys/*")
+
+
+def test_api_queues_applications_and_answers_reviews_but_never_starts_workflows(
+        synth: Synth) -> None:
+    """Rushes go through the queue: the API may send to it and answer a review's task token,
+    never start an execution itself (the drainer does, at the rate the quota allows)."""
+    statements = synth.role_statements("api", role_of(synth, "api", f"{APP}-api"))
+    actions = {a for s in statements for a in as_list(s["Action"])}
+    assert "sqs:SendMessage" in actions
+    assert {"states:SendTaskSuccess", "states:SendTaskFailure"} <= actions
+    assert not {a for a in actions if a.startswith("states:Start")}

@@ -68,14 +68,16 @@ def test_only_the_api_signs_and_only_with_tagged_keys(synth: Synth) -> None:
     assert _actions(statement) == {"kms:Sign", "kms:GetPublicKey"}
 
 
-def test_mac_only_with_the_token_key_and_never_the_hkid_key_yet(synth: Synth) -> None:
-    """The API derives pairwise subjects and DPoP nonces with the token HMAC key; nothing may
-    MAC with the HKID key until registration needs it."""
+def test_each_hmac_key_is_used_by_its_one_purpose(synth: Synth) -> None:
+    """The API derives pairwise subjects and DPoP nonces with the token HMAC key; only the
+    registration workflow's duplicate check hashes HKID numbers, with the HKID key."""
     token_key, _ = _key(synth, KEYS["token-hmac"])
     hkid_key, _ = _key(synth, KEYS["hkid-hmac"])
-    macs = [(stack, st) for stack, _, st in _statements(synth)
-            if "kms:GenerateMac" in _actions(st)]
-    assert [stack for stack, _ in macs] == ["iamsmart-api"]
-    resource = json.dumps(macs[0][1]["Resource"])
-    assert token_key in resource
-    assert hkid_key not in resource
+    macs = [(stack, logical, json.dumps(st["Resource"]))
+            for stack, logical, st in _statements(synth) if "kms:GenerateMac" in _actions(st)]
+    by_key = {key: sorted((stack, logical) for stack, logical, res in macs if key in res)
+              for key in (token_key, hkid_key)}
+    assert [stack for stack, _ in by_key[token_key]] == ["iamsmart-api"]
+    assert [stack for stack, _ in by_key[hkid_key]] == ["iamsmart-workflows"]
+    assert "RegistrationDuplicateCheck" in by_key[hkid_key][0][1]
+    assert len(macs) == 2
