@@ -56,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"Sandbox department API keys (header x-api-key): "
           f"{', '.join(f'{d}={k}' for d, k in platform.department_keys.items())}", flush=True)
+    print(f"Sandbox registration keys (kiosk, counter, mobile team, staff console): "
+          f"{', '.join(f'{n}={k}' for n, k in platform.registration_keys.items())}",
+          flush=True)
     print(f"Sandbox citizens' app: python -m infra.cli.device --base-url {platform.url} "
           f"enrol --code SANDBOX-CHAN-TAI-MAN", flush=True)
     print(f"Admin CLIs (clients registry): AWS_ENDPOINT_URL={platform.aws_endpoint} "

@@ -70,6 +70,7 @@ class LocalPlatform:
         self.department_port = department_port
         self.department: Any = None
         self.department_keys: dict[str, str] = {}
+        self.registration_keys: dict[str, str] = {}
         self._moto: Any = None
         self._upstream: Any = None
         self._front: Any = None
@@ -114,6 +115,7 @@ class LocalPlatform:
             self._upstream)), public_url=self.url))
         self._platform = provision.provision(dict(os.environ), fast=False)
         self.department_keys = self._platform.department_keys
+        self.registration_keys = self._platform.registration_keys
         self.refresh_feeds()
 
         server.attach(self._front, chalice_app())
