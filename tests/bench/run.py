@@ -6,6 +6,8 @@
   home page's data calls
 - logins (tests/bench/login.py): logins/s, p50/p99, CPU ms and AWS/KMS calls per login
   [SSO login ≤ 8 AWS calls]
+- registration (tests/bench/registration.py): intake acceptances/s, workflow completions/s,
+  AWS calls per application
 """
 
 from __future__ import annotations
@@ -129,6 +131,9 @@ def main() -> None:
     print("Logins (tests/bench/login.py)")
     subprocess.run([sys.executable, str(ROOT / "tests/bench/login.py")], cwd=ROOT,  # noqa: S603
                    check=True)
+    print("Registration (tests/bench/registration.py)")
+    subprocess.run([sys.executable, str(ROOT / "tests/bench/registration.py")],  # noqa: S603
+                   cwd=ROOT, check=True)
 
 
 if __name__ == "__main__":
