@@ -1,6 +1,7 @@
 // The consent page: which service asks for which details, in plain words; Allow or Decline.
 import { ApiError, errorText, getJson, sendJson } from './api.js';
 import { el, safeHref } from './dom.js';
+import { applyTexts, tx, words as xwords } from './exchange.js';
 import { t } from './i18n.js';
 import { initPrefs, state, whenReady } from './prefs.js';
 
@@ -41,6 +42,35 @@ function render() {
   $('consent-lead').textContent = t(lang, 'consent.lead', { service: serviceName(lang) });
   $('consent-items').replaceChildren(...items().map((item) =>
     el('li', { 'data-id': item.id || item.scope || item.claim || null, text: words(item, lang, 'label') })));
+  renderExchange(lang);
+}
+
+/** The data-exchange request (RFC 9396 authorization_details): who, what, from whom, why, how long. */
+function renderExchange(lang) {
+  const ask = data && data.data_exchange && typeof data.data_exchange === 'object' ? data.data_exchange : null;
+  $('consent-exchange').hidden = !ask;
+  if (!ask) return;
+  applyTexts(lang, $('consent-exchange'));
+  const service = xwords(ask.consumer, lang) || serviceName(lang);
+  $('consent-exchange-lead').textContent = tx(lang, 'x.ask.lead', { service });
+  const byProvider = new Map();
+  for (const field of Array.isArray(ask.fields) ? ask.fields : []) {
+    const id = field.provider && field.provider.id ? field.provider.id : '';
+    if (!byProvider.has(id)) byProvider.set(id, { provider: field.provider, fields: [] });
+    byProvider.get(id).fields.push(field);
+  }
+  $('consent-exchange-fields').replaceChildren(...[...byProvider.values()].map(({ provider, fields }) =>
+    el('div', { class: 'x-ask-provider', 'data-provider': provider && provider.id },
+      el('h3', { text: tx(lang, 'x.ask.from', { provider: xwords(provider, lang) || (provider && provider.id) || '' }) }),
+      el('ul', { class: 'consent-items' }, ...fields.map((field) => el('li', { 'data-path': field.path },
+        xwords(field, lang, 'label') || field.path,
+        field.sensitivity === 'sensitive' ? el('strong', { text: tx(lang, 'x.consents.sensitive') }) : null))))));
+  const fact = (key, value) => (value ? el('div', {}, el('dt', { text: tx(lang, key) }), el('dd', { text: value })) : null);
+  $('consent-exchange-facts').replaceChildren(...[
+    fact('x.consents.purpose', xwords(ask.purpose, lang)),
+    fact('x.ask.how_long', xwords(ask.how_long, lang) || xwords(ask.mode, lang)),
+    fact('x.consents.retention', xwords(ask.retention, lang)),
+  ].filter(Boolean));
 }
 
 function end(key, text = null) {

@@ -1,0 +1,149 @@
+// "Who read my data": every fetch of my data (delivered, partial or refused), newest first,
+// from the platform's append-only audit trail.
+import { ApiError, errorText, getJson } from './api.js';
+import { el } from './dom.js';
+import { applyTexts, isLoggedOut, tx, when, words } from './exchange.js';
+import { initPrefs, state, whenReady } from './prefs.js';
+
+const $ = (id) => document.getElementById(id);
+const KINDS = ['fetch', 'form', 'self', 'consent', 'revoke'];
+const OUTCOMES = ['delivered', 'partial', 'refused'];
+const PROVIDER_STATES = ['ok', 'timeout', 'unavailable', 'not_held'];
+
+let events = null;
+let next = null;
+let lastStatus = null;
+const labels = new Map(); // field path -> {label_en, label_tc}, from the citizen's consents
+
+function sayError(err) {
+  lastStatus = { text: errorText(err, state.lang, tx, 'x.error') };
+  $('x-status').textContent = lastStatus.text;
+}
+
+function pathText(path, lang) {
+  const known = labels.get(path);
+  const label = known ? words(known, lang, 'label') : '';
+  return label ? `${label} (${path})` : String(path);
+}
+
+function list(paths, lang) {
+  return (Array.isArray(paths) ? paths : []).map((p) => pathText(p, lang)).join(lang === 'en' ? '; ' : '；');
+}
+
+function row(labelKey, value, lang, attrs = {}) {
+  if (value === null || value === undefined || value === '') return null;
+  return el('div', attrs, el('dt', { text: tx(lang, labelKey) }), el('dd', {}, value));
+}
+
+function eventNode(event, lang) {
+  const kind = KINDS.includes(event.kind) ? event.kind : 'fetch';
+  const outcome = OUTCOMES.includes(event.outcome) ? event.outcome : null;
+  const who = event.consumer ? (words(event.consumer, lang) || event.consumer.client_id) : tx(lang, 'x.log.you');
+  const reason = event.reason ? (words(event, lang, 'reason') || event.reason) : '';
+  const providers = (Array.isArray(event.providers) ? event.providers : []).map((p) => {
+    const st = PROVIDER_STATES.includes(p.status) ? p.status : 'unavailable';
+    return `${p.id}: ${tx(lang, `x.log.provider.${st}`)}`;
+  }).join(lang === 'en' ? ', ' : '，');
+  const delivered = Array.isArray(event.delivered) && event.delivered.length
+    ? list(event.delivered, lang) : tx(lang, 'x.log.delivered.none');
+  const showDelivered = kind === 'fetch' || kind === 'form' || kind === 'self';
+  return el('li', {
+    class: `account-item x-event x-event-${outcome || 'none'}`, 'data-event-id': event.event_id,
+    'data-kind': kind, 'data-outcome': event.outcome || '', 'data-reason': event.reason || '',
+    'data-consent-id': event.consent_id || '',
+  },
+  el('h2', { class: 'account-item-name' }, el('span', { text: `${who} · ${tx(lang, `x.log.kind.${kind}`)}` }), ' ',
+    outcome ? el('span', { class: `x-badge x-badge-${outcome}`, text: tx(lang, `x.log.outcome.${outcome}`) }) : null),
+  el('p', { class: 'meta' }, el('time', { datetime: event.at || '', text: when(event.at, lang) })),
+  el('dl', { class: 'x-facts' },
+    row('x.log.reason', reason, lang, { class: 'x-reason' }),
+    row('x.log.purpose', words(event.purpose, lang) || (event.purpose && event.purpose.id), lang),
+    row('x.log.asked', list(event.fields, lang), lang),
+    showDelivered ? row('x.log.delivered', delivered, lang, { class: 'x-delivered' }) : null,
+    row('x.log.providers', providers, lang),
+    row('x.log.receipt', event.receipt_id ? el('code', { text: event.receipt_id }) : '', lang)));
+}
+
+function render() {
+  if (!events) return;
+  const lang = state.lang;
+  $('log-list').replaceChildren(...events.map((e) => eventNode(e, lang)));
+  $('log-none').hidden = events.length > 0;
+  $('log-more').hidden = !next;
+}
+
+function showLoggedOut() {
+  $('x-in').hidden = true;
+  $('x-out').hidden = false;
+  document.body.dataset.state = 'out';
+}
+
+async function page(cursor) {
+  const answer = await getJson('/v1/me/access-log', { limit: 50, cursor });
+  next = typeof answer.next === 'string' && answer.next ? answer.next : null;
+  return Array.isArray(answer.events) ? answer.events : [];
+}
+
+async function more() {
+  const button = $('log-more');
+  button.disabled = true;
+  try {
+    const older = await page(next);
+    const first = older[0];
+    events = events.concat(older);
+    render();
+    const node = first && [...document.querySelectorAll('.x-event')].find((n) => n.dataset.eventId === first.event_id);
+    if (node) {
+      node.tabIndex = -1;
+      node.focus();
+    }
+  } catch (err) {
+    if (err instanceof ApiError && isLoggedOut(err)) showLoggedOut();
+    else sayError(err);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function loadLabels() {
+  // Plain words for the field paths, from the citizen's own consents (best effort).
+  try {
+    const answer = await getJson('/v1/me/consents/exchange');
+    for (const consent of Array.isArray(answer.consents) ? answer.consents : []) {
+      for (const field of Array.isArray(consent.fields) ? consent.fields : []) labels.set(field.path, field);
+    }
+  } catch {
+    /* the paths are shown as they are */
+  }
+}
+
+async function load() {
+  try {
+    const [first] = await Promise.all([page(null), loadLabels()]);
+    events = first;
+  } catch (err) {
+    if (err instanceof ApiError && isLoggedOut(err)) {
+      showLoggedOut();
+      return;
+    }
+    sayError(err);
+    document.body.dataset.state = 'error';
+    return;
+  }
+  $('x-in').hidden = false;
+  render();
+  document.body.dataset.state = 'ready';
+}
+
+function start() {
+  initPrefs((lang) => {
+    applyTexts(lang);
+    render();
+    if (lastStatus) $('x-status').textContent = lastStatus.text;
+  });
+  applyTexts(state.lang);
+  $('log-more').addEventListener('click', more);
+  load();
+}
+
+whenReady(start);

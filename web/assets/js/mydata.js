@@ -1,0 +1,116 @@
+// "My data": what each department holds about me, read live with my session, with provenance.
+import { ApiError, errorText, getJson } from './api.js';
+import { el } from './dom.js';
+import { applyTexts, isLoggedOut, keyLabel, tx, valueText, when, words } from './exchange.js';
+import { initPrefs, state, whenReady } from './prefs.js';
+
+const $ = (id) => document.getElementById(id);
+
+let providers = null;
+let lastStatus = null; // [key, vars] or {text}
+
+function say(key, vars = {}) {
+  lastStatus = [key, vars];
+  $('x-status').textContent = tx(state.lang, key, vars);
+}
+
+function sayError(err) {
+  lastStatus = { text: errorText(err, state.lang, tx, 'x.error') };
+  $('x-status').textContent = lastStatus.text;
+}
+
+/** A value as the page shows it: lists of records as lists, records as label/value pairs. */
+function valueNode(value, lang) {
+  if (Array.isArray(value) && value.length && value.every((v) => v && typeof v === 'object' && !Array.isArray(v))) {
+    return el('ul', { class: 'x-records' }, ...value.map((record) => el('li', {}, recordNode(record, lang))));
+  }
+  if (value && typeof value === 'object' && !Array.isArray(value)) return recordNode(value, lang);
+  return el('span', { text: valueText(value, lang) });
+}
+
+function recordNode(record, lang) {
+  return el('dl', { class: 'x-record' }, ...Object.entries(record).map(([key, v]) =>
+    el('div', {}, el('dt', { text: keyLabel(key, lang) }), el('dd', { text: valueText(v, lang) }))));
+}
+
+function statusText(status, lang) {
+  const known = ['ok', 'timeout', 'unavailable', 'not_held'];
+  return tx(lang, `x.data.status.${known.includes(status) ? status : 'other'}`);
+}
+
+function providerNode(provider, lang) {
+  const name = words(provider, lang) || provider.id;
+  const headingId = `provider-${String(provider.id).replace(/[^A-Za-z0-9_-]/g, '')}`;
+  const asOf = when(provider.as_of, lang);
+  const datasets = Array.isArray(provider.datasets) ? provider.datasets : [];
+  const ok = provider.status === 'ok';
+  return el('section', {
+    class: `panel x-provider${ok ? '' : ' x-provider-missing'}`, 'aria-labelledby': headingId,
+    'data-provider': provider.id, 'data-status': provider.status,
+  },
+  el('h2', { id: headingId, text: name }),
+  el('p', { class: 'meta x-provenance' },
+    asOf ? tx(lang, 'x.data.from', { provider: name, when: asOf }) : tx(lang, 'x.data.from.unknown', { provider: name })),
+  ok ? null : el('p', { class: 'x-missing', text: statusText(provider.status, lang) }),
+  ...datasets.map((dataset) => el('div', { class: 'x-dataset', 'data-dataset': dataset.dataset },
+    el('h3', { text: words(dataset, lang) || dataset.dataset }),
+    el('dl', { class: 'x-fields' }, ...(Array.isArray(dataset.fields) ? dataset.fields : []).map((field) =>
+      el('div', { 'data-path': field.path },
+        el('dt', { text: words(field, lang, 'label') || field.path }),
+        el('dd', {}, valueNode(field.value, lang))))))));
+}
+
+function render() {
+  if (!providers) return;
+  const lang = state.lang;
+  const box = $('data-providers');
+  box.replaceChildren(...providers.map((p) => providerNode(p, lang)));
+  if (!providers.length) box.append(el('p', { class: 'status', text: tx(lang, 'x.data.none') }));
+}
+
+function showLoggedOut() {
+  $('x-in').hidden = true;
+  $('x-out').hidden = false;
+  document.body.dataset.state = 'out';
+}
+
+async function load() {
+  const button = $('data-refresh');
+  button.disabled = true;
+  document.body.dataset.state = 'loading';
+  say('x.data.reading');
+  try {
+    const answer = await getJson('/v1/me/data');
+    providers = Array.isArray(answer.providers) ? answer.providers : [];
+    $('x-out').hidden = true;
+    $('x-in').hidden = false;
+    render();
+    say('x.data.done', { count: providers.filter((p) => p.status === 'ok').length });
+    document.body.dataset.state = 'ready';
+  } catch (err) {
+    if (err instanceof ApiError && isLoggedOut(err)) {
+      lastStatus = null;
+      $('x-status').textContent = '';
+      showLoggedOut();
+      return;
+    }
+    sayError(err);
+    $('x-in').hidden = false;
+    document.body.dataset.state = 'error';
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function start() {
+  initPrefs((lang) => {
+    applyTexts(lang);
+    render();
+    if (Array.isArray(lastStatus)) say(...lastStatus);
+  });
+  applyTexts(state.lang);
+  $('data-refresh').addEventListener('click', load);
+  load();
+}
+
+whenReady(start);
