@@ -8,6 +8,15 @@ published JWKS (``iss``, ``aud``, ``nonce``, ``exp``), userinfo with DPoP, RP-in
 and OIDC third-party-initiated login (``/login?iss=...&target_link_uri=...``) so the portal's
 catalogue can log a citizen in with one click.
 
+It also has an application form filled in by e-ME form filling (``/apply``): the login asks,
+as RFC 9396 ``authorization_details`` of the data-exchange type, for the citizen's consent to
+fetch their address from Immigration and their driving licence from Transport; the form then
+fetches them from the exchange gateway (``POST /v1/exchange/form`` with the department's API
+key and the DPoP-bound access token), decrypts the JWE with the department's own key, and lets
+the citizen review and submit. A refused fetch (consent revoked) is shown as refused. The
+gateway's back-channel notice of a revocation (a signed Security Event Token) is received at
+``/exchange/notify``.
+
 It runs at ``http://127.0.0.1:<port>``: a different site from the provider at
 ``http://localhost:<port>``, as a real department is. At start it makes its key pairs,
 registers itself in the client registry and sets one catalogue service's login link to its
@@ -19,7 +28,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import json
 import secrets
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -39,6 +50,37 @@ PENDING_SECONDS = 600
 SESSION_SECONDS = 8 * 3600
 HTTP_TIMEOUT = 10
 LEEWAY = 60
+
+# e-ME form filling: the data-exchange consent asked for in the login (contract (c1)).
+EXCHANGE_TYPE = "urn:iamsmart:data-exchange"
+PURPOSE = "licence_application"
+CONSENT_DAYS = 30
+RETENTION_DAYS = 30
+# form field -> field path (what the form asks the gateway to fill)
+FORM = {
+    "address": "IMMD.particulars.address",
+    "address_tc": "IMMD.particulars.address_tc",
+    "licence_number": "TD.driving_licence.licence_number",
+    "licence_classes": "TD.driving_licence.classes",
+    "licence_expiry": "TD.driving_licence.expiry_date",
+}
+# What the department registers for the purpose (a little more than one form asks for).
+REGISTERED_FIELDS = (*FORM.values(), "IMMD.particulars.name_en", "IMMD.particulars.name_tc")
+FORM_LABELS = {
+    "address": ("Residential address (English)", "住址（英文）"),
+    "address_tc": ("Residential address (Chinese)", "住址（中文）"),
+    "licence_number": ("Driving licence number", "駕駛執照號碼"),
+    "licence_classes": ("Vehicle classes on the licence", "執照上的車輛類別"),
+    "licence_expiry": ("Driving licence expiry date", "駕駛執照屆滿日期"),
+    "registration_mark": ("Registration mark of the vehicle", "車輛登記號碼"),
+}
+PROVIDER_NAMES = {"IMMD": ("Immigration Department", "入境事務處"),
+                  "TD": ("Transport Department", "運輸署")}
+MISSING_WORDS = {
+    "timeout": ("the department did not answer in time", "部門未有及時回覆"),
+    "unavailable": ("the department could not provide it", "部門未能提供"),
+    "not_held": ("the department holds no such record", "部門沒有此紀錄"),
+}
 
 
 def _b64url(data: bytes) -> str:
@@ -70,6 +112,9 @@ class RelyingParty:
         self.client_key = ECKey.generate_key("P-256", parameters={"use": "sig", "alg": "ES256"})
         self.client_key_id = self.client_key.thumbprint()
         self.dpop_key = ECKey.generate_key("P-256")
+        # The key the gateway encrypts delivered data to (JWE ECDH-ES+A256KW); never leaves.
+        self.encryption_key = ECKey.generate_key("P-256", parameters={"use": "enc"})
+        self.encryption_key_id = self.encryption_key.thumbprint()
         self._metadata: dict[str, Any] | None = None
         self._jwks: dict[str, Any] | None = None
         self._nonce: str | None = None  # the provider's latest DPoP-Nonce
@@ -80,6 +125,11 @@ class RelyingParty:
         public = self.client_key.as_dict(private=False)
         public.update({"kid": self.client_key_id, "use": "sig", "alg": "ES256"})
         return {"keys": [public]}
+
+    def public_encryption_jwk(self) -> dict[str, Any]:
+        public = self.encryption_key.as_dict(private=False)
+        public.update({"kid": self.encryption_key_id, "use": "enc", "alg": "ECDH-ES+A256KW"})
+        return {k: public[k] for k in ("kty", "crv", "x", "y", "kid", "use", "alg")}
 
     # -- discovery
     def metadata(self) -> dict[str, Any]:
@@ -176,7 +226,8 @@ class RelyingParty:
 
     # -- the login
     def start(self, *, state: str, nonce: str, code_verifier: str,
-              prompt: str | None = None) -> str:
+              prompt: str | None = None,
+              authorization_details: list[dict[str, Any]] | None = None) -> str:
         """Push the authorization request; the browser goes to the returned URL."""
         from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
@@ -191,6 +242,8 @@ class RelyingParty:
         }
         if prompt:
             params["prompt"] = prompt
+        if authorization_details:
+            params["authorization_details"] = json.dumps(authorization_details)
         response = client.post(meta["pushed_authorization_request_endpoint"], data=params,
                                auth=client.client_auth("private_key_jwt"),
                                headers={"Accept": "application/json"}, timeout=HTTP_TIMEOUT)
@@ -284,6 +337,84 @@ class RelyingParty:
                               f"userinfo {response.status_code}")
         return dict(response.json())
 
+    def exchange_form(self, access_token: str, api_key: str,
+                      form: dict[str, str], purpose: str) -> tuple[int, dict[str, Any]]:
+        """``POST /v1/exchange/form`` with the API key and the DPoP-bound token: (status, JSON)."""
+        import requests
+
+        url = f"{self.issuer}/v1/exchange/form"
+        body: dict[str, Any] = {"purpose": purpose, "form": form}
+        for _ in range(2):
+            response = requests.post(url, json=body, timeout=HTTP_TIMEOUT * 2, headers={
+                "Authorization": f"DPoP {access_token}", "Accept": "application/json",
+                "x-api-key": api_key, "DPoP": self.dpop_proof("POST", url, access_token)})
+            self._remember_nonce(response)
+            challenge = response.headers.get("WWW-Authenticate", "")
+            if response.status_code == 401 and "use_dpop_nonce" in challenge:
+                continue
+            break
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = {}
+        return response.status_code, answer if isinstance(answer, dict) else {}
+
+    def decrypt(self, token: str) -> dict[str, Any]:
+        """The delivered JWE's plaintext (only this department's key opens it)."""
+        from joserfc import jwe
+
+        registry = jwe.JWERegistry(algorithms=["ECDH-ES+A256KW", "A256GCM"])
+        header = jwe.extract_compact(token.encode("ascii"), registry=registry).protected
+        if header.get("kid") != self.encryption_key_id:
+            raise ValueError("encrypted to another key")
+        plain = jwe.decrypt_compact(token, self.encryption_key, registry=registry).plaintext
+        data = json.loads(plain or b"{}")
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+        return data
+
+    def verify_receipt(self, token: str) -> dict[str, Any]:
+        """The consent receipt's claims, verified against the published JWKS (ES256)."""
+        from joserfc import jwt
+        from joserfc.jwk import KeySet
+        from joserfc.jws import extract_compact
+
+        header = extract_compact(token.encode("ascii")).protected
+        if header.get("typ") != "receipt+jwt" or header.get("alg") != "ES256":
+            raise ValueError("not a receipt")
+        jwks = self.jwks()
+        if header.get("kid") not in {k.get("kid") for k in jwks["keys"]}:
+            jwks = self.jwks(refresh=True)
+        decoded = jwt.decode(token, KeySet.import_key_set(jwks),  # type: ignore[arg-type]
+                             algorithms=["ES256"])
+        claims = dict(decoded.claims)
+        if claims.get("iss") != self.issuer:
+            raise ValueError("receipt from another issuer")
+        return claims
+
+    def verify_notice(self, token: str) -> dict[str, Any]:
+        """The claims of the gateway's signed Security Event Token (RFC 8417) for us."""
+        from joserfc import jwt
+        from joserfc.jwk import KeySet
+        from joserfc.jws import extract_compact
+
+        header = extract_compact(token.encode("ascii")).protected
+        if header.get("typ") != "secevent+jwt" or header.get("alg") != "ES256":
+            raise ValueError("not a security event token")
+        jwks = self.jwks()
+        if header.get("kid") not in {k.get("kid") for k in jwks["keys"]}:
+            jwks = self.jwks(refresh=True)
+        decoded = jwt.decode(token, KeySet.import_key_set(jwks),  # type: ignore[arg-type]
+                             algorithms=["ES256"])
+        claims = dict(decoded.claims)
+        aud = claims.get("aud")
+        if claims.get("iss") != self.issuer or self.client_id not in (
+                aud if isinstance(aud, list) else [aud]):
+            raise ValueError("not for us")
+        if abs(time.time() - float(claims.get("iat", 0))) > 300:
+            raise ValueError("stale")
+        return claims
+
     def revoke(self, refresh_token: str) -> None:
         meta = self.metadata()
         url = meta.get("revocation_endpoint")
@@ -295,6 +426,19 @@ class RelyingParty:
         return f"{self.metadata()['end_session_endpoint']}?" + urlencode({
             "id_token_hint": id_token, "client_id": self.client_id,
             "post_logout_redirect_uri": post_logout_redirect_uri, "state": state})
+
+
+def _exchange_details(token: dict[str, Any]) -> list[dict[str, Any]]:
+    """The data-exchange entries of the token response's ``authorization_details``."""
+    raw = token.get("authorization_details")
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return []
+    if not isinstance(raw, list):
+        return []
+    return [d for d in raw if isinstance(d, dict) and d.get("type") == EXCHANGE_TYPE]
 
 
 def _error_code(response: Any) -> str:
@@ -327,6 +471,25 @@ class Signed:
     id_token: str = field(repr=False)
     refresh_token: str | None = field(repr=False)
     at: float
+    access_token: str = field(default="", repr=False)
+    authorization_details: list[dict[str, Any]] = field(default_factory=list)
+    exchange: Exchange | None = None
+
+
+@dataclass
+class Exchange:
+    """The application form's state in this browser session."""
+
+    consent_id: str
+    receipt_id: str
+    csrf: str
+    filled: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)
+    fetches: int = 0
+    refused: tuple[str, str, str] | None = None  # (code, en, tc) of the last refusal
+    notice_at: float | None = None  # when the gateway told us the consent was revoked
+    submitted: str | None = None  # the application's reference
 
 
 CLAIM_LABELS = {
@@ -368,6 +531,14 @@ th, td { border: 1px solid var(--line); padding: 0.5rem; text-align: left;
 th { width: 40%; }
 .error { border-left: 0.35rem solid #b00020; background: #fde8e8; padding: 0.75rem 1rem; }
 .note { color: #474747; }
+.field { margin: 1rem 0; }
+.field label { display: block; font-weight: 700; }
+.field input, .field textarea { font: inherit; width: 100%; min-height: 2.75rem; padding: 0.4rem;
+         border: 2px solid #5c5c5c; border-radius: 0.4rem; background: #fff; }
+.field[data-filled="yes"] input, .field[data-filled="yes"] textarea { border-color: #00664a;
+         background: #eef7f3; }
+.hint { margin: 0.25rem 0 0; color: #474747; font-size: 0.95rem; }
+.done { border-left: 0.35rem solid #00664a; background: #eef7f3; padding: 0.75rem 1rem; }
 """
 
 
@@ -389,10 +560,12 @@ class DepartmentService:
     """The sandbox department's web site (HTTP on loopback) and its client registration."""
 
     def __init__(self, issuer: str, host: str = "127.0.0.1", port: int = 0,
-                 client_id: str = CLIENT_ID, service_id: str | None = SERVICE_ID) -> None:
+                 client_id: str = CLIENT_ID, service_id: str | None = SERVICE_ID,
+                 api_key: str | None = None) -> None:
         self.issuer = issuer.rstrip("/")
         self.client_id = client_id
         self.service_id = service_id
+        self.api_key = api_key  # the department's API key for the exchange gateway
         self._server = ThreadingHTTPServer((host, port), _make_handler(self))
         self._server.daemon_threads = True
         self.url = f"http://{host}:{self._server.server_address[1]}"
@@ -422,6 +595,32 @@ class DepartmentService:
             link = f"{self.url}/login?" + urlencode({"iss": self.issuer})
             dal.set_login_url(self.service_id, login_url=link, department_abbr=DEPARTMENT)
             logic.reset_cache()
+        self.register_consumer()
+
+    def register_consumer(self) -> None:
+        """Register for e-ME form filling (purpose, fields, retention, encryption key) and find
+        the department's API key (locally: the sandbox key tagged with the department). Login
+        works without it: a failure here is reported, not raised."""
+        try:
+            from iamsmart.exchange import registry
+            from iamsmart.exchange.models import Consumer, PurposeRegistration
+
+            registry.put_consumer(Consumer(
+                client_id=self.client_id, department=DEPARTMENT, name_en=NAME_EN,
+                name_tc=NAME_TC, encryption_jwk=self.rp.public_encryption_jwk(),
+                notification_uri=f"{self.url}/exchange/notify",
+                purposes={PURPOSE: PurposeRegistration(retention_days=RETENTION_DAYS,
+                                                       fields=REGISTERED_FIELDS)}))
+            if self.api_key is None:
+                from iamsmart import aws
+
+                keys = aws.client("apigateway").get_api_keys(includeValues=True)["items"]
+                self.api_key = next((k["value"] for k in keys if k.get("enabled") and
+                                     (k.get("tags") or {}).get("department") == DEPARTMENT),
+                                    None)
+        except Exception as exc:  # noqa: BLE001 - login works without the form filling
+            print(f"Sandbox department: e-ME form filling not registered: "
+                  f"{type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
 
     def start(self) -> None:
         self.register()
@@ -441,12 +640,17 @@ class DepartmentService:
         for sid in [s for s, v in self._sessions.items() if now - v.at > SESSION_SECONDS]:
             del self._sessions[sid]
 
-    def begin(self, browser: str, target: str, prompt: str | None = None) -> str:
+    def begin(self, browser: str, target: str, prompt: str | None = None,
+              exchange: bool = False) -> str:
         from authlib.common.security import generate_token
 
         state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
         verifier = generate_token(64)
-        url = self.rp.start(state=state, nonce=nonce, code_verifier=verifier, prompt=prompt)
+        details = [{"type": EXCHANGE_TYPE, "fields": sorted(set(FORM.values())),
+                    "purpose": PURPOSE, "mode": "standing",
+                    "duration_days": CONSENT_DAYS}] if exchange else None
+        url = self.rp.start(state=state, nonce=nonce, code_verifier=verifier, prompt=prompt,
+                            authorization_details=details)
         with self._lock:
             self._gc()
             self._pending[state] = Pending(browser, nonce, verifier, target, time.time())
@@ -477,10 +681,64 @@ class DepartmentService:
                         expires_in=token.get("expires_in"), scope=str(token.get("scope", "")),
                         has_refresh=bool(token.get("refresh_token")),
                         id_token=token["id_token"], refresh_token=token.get("refresh_token"),
-                        at=time.time())
+                        at=time.time(), access_token=str(token.get("access_token", "")),
+                        authorization_details=_exchange_details(token))
+        granted = signed.authorization_details[0] if signed.authorization_details else None
+        if granted and isinstance(granted.get("consent_id"), str):
+            receipt = self.rp.verify_receipt(str(granted.get("receipt") or ""))
+            if receipt.get("consent_id") != granted["consent_id"]:
+                raise LoginFailed("The consent receipt does not match.",
+                                  "同意收據不符。", "receipt")
+            signed.exchange = Exchange(consent_id=granted["consent_id"],
+                                       receipt_id=str(receipt.get("jti") or ""),
+                                       csrf=secrets.token_urlsafe(24))
         with self._lock:
             self._sessions[browser] = signed
         return pending.target
+
+    def fill(self, browser: str) -> Exchange | None:
+        """Fetch the form's data from the gateway (one fetch); the state says what happened."""
+        signed = self.signed_in(browser)
+        if signed is None or signed.exchange is None:
+            return None
+        exchange = signed.exchange
+        exchange.fetches += 1
+        if not self.api_key:
+            exchange.refused = ("no_key", "This service has no API key for the data exchange.",
+                                "本服務沒有數據交換的 API 密鑰。")
+            return exchange
+        status, answer = self.rp.exchange_form(signed.access_token, self.api_key, dict(FORM),
+                                               PURPOSE)
+        if status != 200 or not isinstance(answer.get("jwe"), str):
+            raw = answer.get("message")
+            message: dict[str, Any] = raw if isinstance(raw, dict) else {}
+            exchange.refused = (str(answer.get("error") or status)[:40],
+                                str(message.get("en") or "iAM Smart did not give us your details."),
+                                str(message.get("tc") or "「智方便」未有提供你的資料。"))
+            return exchange
+        data = self.rp.decrypt(answer["jwe"])
+        if data.get("consent_id") != exchange.consent_id:
+            raise ValueError("data for another consent")
+        exchange.refused = None
+        exchange.filled = {k: v for k, v in dict(data.get("form") or {}).items() if k in FORM}
+        exchange.provenance = dict(data.get("provenance") or {})
+        exchange.missing = {k: str(v) for k, v in dict(data.get("missing") or {}).items()}
+        return exchange
+
+    def notice(self, token: str) -> bool:
+        """The gateway's notice that a consent was revoked: remember it in every session."""
+        claims = self.rp.verify_notice(token)
+        events = claims.get("events")
+        event = events.get("urn:iamsmart:event:consent-revoked") if isinstance(events,
+                                                                               dict) else None
+        consent_id = event.get("consent_id") if isinstance(event, dict) else None
+        if not isinstance(consent_id, str):
+            return False
+        with self._lock:
+            for signed in self._sessions.values():
+                if signed.exchange is not None and signed.exchange.consent_id == consent_id:
+                    signed.exchange.notice_at = time.time()
+        return True
 
     def signed_in(self, browser: str) -> Signed | None:
         with self._lock:
@@ -593,6 +851,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self._redirect(target, cookie)
             elif parts.path == "/me":
                 self._me(browser, cookie)
+            elif parts.path == "/apply":
+                self._apply(browser, cookie)
+            elif parts.path == "/apply/login":
+                self._redirect(self.svc.begin(browser, "/apply", exchange=True), cookie)
             else:
                 self._page(404, ("Page not found", "找不到網頁"),
                            f'<p><a href="/">{_bi("Home", "首頁")}</a></p>', cookie)
@@ -604,10 +866,24 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(min(length, 4096))
+        raw = self.rfile.read(min(length, 8192)) if length else b""
+        if length > 8192:
+            self.close_connection = True
+        path = urlsplit(self.path).path
+        if path == "/exchange/notify":
+            self._notify(raw)
+            return
         browser, new = self._browser()
-        if urlsplit(self.path).path != "/logout" or new:
+        if path in ("/apply/fetch", "/apply/submit") and not new:
+            try:
+                self._apply_post(browser, path, raw)
+            except LoginFailed as exc:
+                self._failed(exc)
+            except Exception:  # noqa: BLE001 - the sandbox shows a plain page, never a trace
+                self._failed(LoginFailed("Something went wrong. Please try again.",
+                                         "發生錯誤，請再試一次。"))
+            return
+        if path != "/logout" or new:
             self._redirect("/", browser if new else None)
             return
         signed = self.svc.sign_out(browser)
@@ -624,6 +900,133 @@ class _Handler(BaseHTTPRequestHandler):
             location = "/"
         self._redirect(location)
 
+    # -- e-ME form filling
+    def _notify(self, raw: bytes) -> None:
+        """The gateway's back-channel notice (RFC 8417 SET, application/secevent+jwt)."""
+        ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip()
+        try:
+            if ctype != "application/secevent+jwt":
+                raise ValueError("content type")
+            self.svc.notice(raw.decode("ascii").strip())
+        except Exception:  # noqa: BLE001 - any bad notice is just refused
+            self._send(400, b'{"err":"invalid_request"}', "application/json")
+            return
+        self._send(202, b"", "text/plain; charset=utf-8")
+
+    def _apply_post(self, browser: str, path: str, raw: bytes) -> None:
+        signed = self.svc.signed_in(browser)
+        form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
+        exchange = signed.exchange if signed is not None else None
+        if exchange is None or not secrets.compare_digest(form.get("csrf", ""), exchange.csrf):
+            self._redirect("/apply")
+            return
+        if path == "/apply/fetch":
+            self.svc.fill(browser)
+        else:
+            fields = {name: form.get(name, "").strip()[:300] for name in FORM_LABELS}
+            if all(fields.values()):
+                exchange.submitted = f"SBX-{time.strftime('%Y%m%d')}-{secrets.randbelow(10**6):06d}"
+                exchange.filled = {**exchange.filled, **fields}
+            else:
+                exchange.refused = ("incomplete", "Please fill in every field.",
+                                    "請填寫所有欄位。")
+        self._redirect("/apply")
+
+    def _apply(self, browser: str, cookie: str | None) -> None:
+        signed = self.svc.signed_in(browser)
+        exchange = signed.exchange if signed is not None else None
+        if exchange is None:
+            self._page(200, ("Apply: Northbound Travel for Hong Kong Vehicles",
+                             "申請：港車北上"), f"""
+<p>{_bi("Save typing: with your consent, iAM Smart fills this form with your residential "
+        "address from the Immigration Department and your driving licence from the Transport "
+        "Department (e-ME form filling). You review everything before you submit.",
+        "省卻輸入：經你同意，「智方便」會以入境事務處的住址紀錄及運輸署的駕駛執照紀錄為你填寫"
+        "本表格（「填表通」）。提交前你可檢查所有資料。")}</p>
+<p><a class="button" id="fill" href="/apply/login">{
+    _bi("Fill in with iAM Smart", "以「智方便」填表")}</a></p>
+<p class="note">{_bi("You can withdraw your consent at any time in your iAM Smart account.",
+                     "你可隨時在「智方便」帳戶撤回同意。")}</p>
+""", cookie)
+            return
+        if exchange.fetches == 0 and exchange.submitted is None:
+            self.svc.fill(browser)
+        self._page(200, ("Apply: Northbound Travel for Hong Kong Vehicles",
+                         "申請：港車北上"), self._apply_form(exchange), cookie)
+
+    def _apply_form(self, exchange: Exchange) -> str:
+        notes = []
+        if exchange.notice_at is not None:
+            words = _bi("iAM Smart told us you withdrew your consent: we will not fetch your "
+                        "details again, and we delete what we fetched.",
+                        "「智方便」通知我們你已撤回同意：我們不會再取得你的資料，並會刪除已取得的資料。")
+            notes.append(f'<p class="error" id="notice" role="status">{words}</p>')
+        if exchange.refused is not None:
+            code, en, tc = exchange.refused
+            words = _bi("Your details were not filled in: " + en, "未能填寫你的資料：" + tc)
+            notes.append(f'<p class="error" id="refused" role="alert" '
+                         f'data-code="{html.escape(code)}">{words}</p>')
+        if exchange.submitted:
+            rows = "".join(
+                f'<tr data-field="{k}"><th scope="row">{_bi(*FORM_LABELS[k])}</th>'
+                f"<td>{_value(exchange.filled.get(k, ''))}</td></tr>" for k in FORM_LABELS)
+            return "".join(notes) + f"""
+<p class="done" id="submitted" role="status">{_bi(
+    f"Application received. Your reference: {exchange.submitted}",
+    f"已收到申請。參考編號：{exchange.submitted}")}</p>
+<table id="application">{rows}</table>
+"""
+        fields = []
+        for name, (en, tc) in FORM_LABELS.items():
+            value = exchange.filled.get(name)
+            text = ", ".join(str(v) for v in value) if isinstance(value, list) else (
+                "" if value is None else str(value))
+            source = exchange.provenance.get(name) or {}
+            provider = PROVIDER_NAMES.get(str(source.get("provider")), (str(source.get(
+                "provider", "")), str(source.get("provider", ""))))
+            as_of = str(source.get("as_of") or "")[:10]
+            if source:
+                hint = _bi(f"Filled in from {provider[0]} records (as of {as_of}). Check it.",
+                           f"已按{provider[1]}的紀錄填寫（截至 {as_of}），請核對。")
+            elif name in exchange.missing:
+                why = MISSING_WORDS.get(exchange.missing[name], ("not available", "未能提供"))
+                hint = _bi(f"Not filled in: {why[0]}. Please type it.",
+                           f"未能填寫：{why[1]}。請自行輸入。")
+            elif name in FORM:
+                hint = _bi("Not filled in. Please type it.", "未有填寫，請自行輸入。")
+            else:
+                hint = _bi("Please type it.", "請自行輸入。")
+            kind = "textarea" if name.startswith("address") else "input"
+            control = (f'<textarea id="f-{name}" name="{name}" rows="3" '
+                       f'aria-describedby="h-{name}">{html.escape(text)}</textarea>'
+                       if kind == "textarea" else
+                       f'<input id="f-{name}" name="{name}" value="{html.escape(text)}" '
+                       f'aria-describedby="h-{name}">')
+            fields.append(f"""<div class="field" data-field="{name}"{
+                ' data-filled="yes"' if source else ''}>
+<label for="f-{name}">{_bi(en, tc)}</label>
+{control}
+<p class="hint" id="h-{name}">{hint}</p>
+</div>""")
+        csrf = html.escape(exchange.csrf)
+        return "".join(notes) + f"""
+<p>{_bi("Check the details iAM Smart filled in, complete the rest and submit.",
+        "請核對「智方便」填寫的資料，填妥其餘欄位後提交。")}</p>
+<form method="post" action="/apply/submit" id="application-form">
+<input type="hidden" name="csrf" value="{csrf}">
+{''.join(fields)}
+<p><button class="button" id="submit" type="submit">{
+    _bi("Submit application", "提交申請")}</button></p>
+</form>
+<form method="post" action="/apply/fetch">
+<input type="hidden" name="csrf" value="{csrf}">
+<p><button class="button secondary" id="refetch" type="submit">{
+    _bi("Fetch my details again", "重新取得我的資料")}</button></p>
+</form>
+<p class="note" id="consent-ref">{_bi(f"Consent receipt: {exchange.receipt_id}",
+                                      f"同意收據：{exchange.receipt_id}")}</p>
+"""
+
     # -- pages
     def _home(self, browser: str, cookie: str | None) -> None:
         signed = self.svc.signed_in(browser)
@@ -635,6 +1038,8 @@ class _Handler(BaseHTTPRequestHandler):
         "請先登入以提出申請。我們會向「智方便」索取你的姓名、電郵地址及電話號碼。")}</p>
 <p><a class="button" id="login" href="/login">{
     _bi("Login with iAM Smart", "以「智方便」登入")}</a></p>
+<p><a href="/apply" id="apply">{_bi("Apply, with your details filled in by iAM Smart",
+                                   "申請，由「智方便」代填你的資料")}</a></p>
 <p class="note">{_bi("This is a sandbox service for testing. It is not a real government service.",
                      "這是供測試用的沙盒服務，並非真正的政府服務。")}</p>
 """, cookie)
