@@ -128,6 +128,12 @@ def decide(application_id: str, decision: Literal["approve", "reject"], reason: 
         # Put the token back: the decision did not reach the workflow.
         applications.update(application_id, {"review_token": token}, remove=("review_decision",))
         raise errors.Unavailable(operation="send_task") from None
+    if item.get("review_sk"):  # off the reviewers' list now, not when the workflow ends
+        from iamsmart.identity import store
+        from iamsmart.settings import settings
+
+        store.delete(settings().applications_table,
+                     {"pk": applications.REVIEW_PK, "sk": item["review_sk"]})
     count("RegistrationReviewed", decision=decision)
     logger().info("registration reviewed", extra={"application_id": application_id,
                                                   "decision": decision, "staff": staff})

@@ -452,6 +452,8 @@ def public_status(item: dict[str, Any]) -> dict[str, Any]:
     status = PUBLIC_STATUS.get(str(item.get("status")), "in_progress")
     done = set((item.get("steps") or {}).keys())
     steps = [s for s in applications.STEPS if s != "review" or "review" in done]
+    if status == "in_review":  # the review step is recorded when it opens: it is current
+        done.discard("review")
     if status in ("completed", "not_completed"):
         if status == "not_completed":
             done = set(applications.STEPS[:7])  # identical for every rejection
