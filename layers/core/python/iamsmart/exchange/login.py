@@ -18,13 +18,29 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from iamsmart.exchange import consents, details
+from iamsmart.exchange import consents, details, vocabulary
 
 if TYPE_CHECKING:  # pragma: no cover
     from iamsmart.oidc.clients import Client
 
 
+def is_exchange(raw: str | None) -> bool:
+    """Whether ``authorization_details`` carries a data-exchange entry (other types, such as
+    face step-up transactions, are other modules' to check)."""
+    if not raw:
+        return False
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return False
+    return isinstance(value, list) and any(
+        isinstance(d, dict) and d.get("type") == vocabulary.DETAIL_TYPE for d in value)
+
+
 def validate_at_par(client: Client, raw: str | None) -> str | None:
+    """The normalised data-exchange detail, None when the request has none."""
+    if not is_exchange(raw):
+        return None
     return details.validate(client, raw)
 
 

@@ -171,6 +171,14 @@ def validate_request(client: Client, form: Mapping[str, str],
             claimset.IDENTITY_CLAIMS):
         raise InvalidRequest(en="A requested claim is not allowed for this client.",
                              tc="所要求的某項資料不獲准提供予此用戶端。")
+    # Data exchange (iamsmart.exchange): a data-exchange authorization detail is checked
+    # against the consumer's registration (THREATS 18); other types are left to others.
+    from iamsmart.exchange import login as exchange_login
+
+    exchange_details = exchange_login.validate_at_par(
+        client, form.get("authorization_details"))
+    if exchange_details is not None:
+        form = {k: v for k, v in form.items() if k != "authorization_details"}
     jkt = form.get("dpop_jkt")
     if jkt is not None and not _B64URL43.match(jkt):
         raise InvalidRequest(en="dpop_jkt is not valid.", tc="dpop_jkt 無效。")
@@ -190,7 +198,8 @@ def validate_request(client: Client, form: Mapping[str, str],
     return grants.Request(redirect_uri=redirect_uri, scopes=scopes, claims=extra, state=state,
                           nonce=nonce, code_challenge=challenge, prompt=prompt,
                           max_age=max_age, acr_values=acr_values, login_hint=login_hint,
-                          dpop_jkt=jkt, authorization_details=details)
+                          dpop_jkt=jkt,
+                          exchange_details=exchange_details, authorization_details=details)
 
 
 def push(form: Mapping[str, str], authorization: str | None,
@@ -243,7 +252,18 @@ def _needs_login(request: grants.Request, session: Session | None, at: int) -> b
 
 def _needs_consent(request: grants.Request, consent: consents.Consent | None) -> bool:
     return (consent is None or "consent" in request.prompt
-            or not consent.covers(request.scopes, request.claims))
+            or not consent.covers(request.scopes, request.claims)
+            # Data exchange: asked unless a standing consent covers it (THREATS 17).
+            or _exchange_needs_consent(request, consent))
+
+
+def _exchange_needs_consent(request: grants.Request, consent: consents.Consent) -> bool:
+    if not request.exchange_details:
+        return False
+    from iamsmart.exchange import login as exchange_login
+
+    return exchange_login.needs_consent(request.exchange_details, consent.account_id,
+                                        consent.client_id, grants.now())
 
 
 def _grant_id(request_uri: str | None) -> str:
@@ -387,11 +407,26 @@ def issue_code(client: Client, grant: grants.Grant, auth: Auth,
     condition = "st = :from AND client_id = :cid AND attribute_not_exists(revoked) AND "
     condition += {grants.REQUESTED: "req_exp > :now", grants.LOGIN: "ix_exp > :now",
                   grants.CONSENT: "ix_exp > :now AND account_id = :a"}[from_state]
+    # Data exchange: the consent (new with its signed receipt, or the covering standing
+    # one) is written in this same transaction; the grant keeps its id for the fetch.
+    from iamsmart.exchange import login as exchange_login
+
+    try:
+        xhook = exchange_login.at_code(
+            client_id=client.client_id, grant_id=grant.id,
+            stored=request.exchange_details, account_id=auth.account_id, sub=sub,
+            at=at, agreed=widen)
+    except exchange_login.Missing:
+        raise InvalidRequestUri() from None
+    xset = ""
+    if xhook is not None:
+        values.update({":xc": xhook.consent_id, ":xad": xhook.echo})
+        xset = ", xc = :xc, xad = :xad"
     update = grants.update_spec(
         grant.id,
         "SET st = :to, code_hash = :h, code_exp = :ce, id_token = :idt, account_id = :a, "
         "sid = :sid, auth_time = :at, acr = :acr, amr = :amr, #sub = :sub, #scope = :scope, "
-        "family_exp = :fam, expires_at = :ce",
+        "family_exp = :fam, expires_at = :ce" + xset,
         condition, values, names={"#sub": "sub", "#scope": "scope"})
     # What stays remembered: what was agreed before and what is granted now.
     kept_scopes = set(scopes) | set(consent.scopes if consent else ())
@@ -400,7 +435,7 @@ def issue_code(client: Client, grant: grants.Grant, auth: Auth,
         account_id=auth.account_id, client_id=client.client_id, scopes=kept_scopes,
         claims=kept_claims, sub=sub, sector=sector, grant_ref=f"{grant.id}:{family_exp}",
         must_exist=consent is not None and not widen, at=at)
-    if not grants.transact([update, remember]):
+    if not grants.transact([update, remember, *(xhook.items if xhook else [])]):
         raise InvalidRequestUri()
     if consent is not None:
         consents.prune(consent, at)
@@ -571,7 +606,15 @@ def consent_view(handle: str, http_request: Any) -> dict[str, Any]:
     return {"client": {"client_id": client.client_id, "name_en": client.name_en,
                        "name_tc": client.name_tc},
             **claimset.labels(grant.request.scopes, grant.request.claims),
-            "expires_in": max(0, grant.ix_exp - grants.now())}
+            "expires_in": max(0, grant.ix_exp - grants.now()),
+            # Data exchange: who, which fields, from whom, why, how long (or null).
+            "data_exchange": _exchange_page(grant)}
+
+
+def _exchange_page(grant: grants.Grant) -> dict[str, Any] | None:
+    from iamsmart.exchange import login as exchange_login
+
+    return exchange_login.consent_page(grant.client_id, grant.request.exchange_details)
 
 
 def consent_decide(handle: str, decision: str, http_request: Any) -> dict[str, str]:

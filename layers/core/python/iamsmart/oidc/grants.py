@@ -133,6 +133,8 @@ class Request:
     acr_values: tuple[str, ...] = ()
     login_hint: str | None = None
     dpop_jkt: str | None = None
+    # Data exchange: the RFC 9396 data-exchange detail (iamsmart.exchange), JSON.
+    exchange_details: str | None = None
     # RFC 9396, canonical JSON (oidc.authorization_details); face step-ups only.
     authorization_details: str | None = None
 
@@ -142,6 +144,7 @@ class Request:
                 "code_challenge": self.code_challenge, "prompt": list(self.prompt),
                 "max_age": self.max_age, "acr_values": list(self.acr_values),
                 "login_hint": self.login_hint, "dpop_jkt": self.dpop_jkt,
+                "exchange_details": self.exchange_details,
                 "authorization_details": self.authorization_details}
         return {k: v for k, v in full.items() if v is not None}
 
@@ -153,7 +156,7 @@ class Request:
                    prompt=tuple(raw.get("prompt", ())),
                    max_age=(int(raw["max_age"]) if raw.get("max_age") is not None else None),
                    acr_values=tuple(raw.get("acr_values", ())), login_hint=raw.get("login_hint"),
-                   dpop_jkt=raw.get("dpop_jkt"),
+                   dpop_jkt=raw.get("dpop_jkt"), exchange_details=raw.get("exchange_details"),
                    authorization_details=raw.get("authorization_details"))
 
 
@@ -184,6 +187,10 @@ class Grant:
     jkt: str | None = None
     revoked: bool = False
     id_token: str | None = None
+    # Data exchange: the consent this login granted or reused (``xc``) and the token
+    # response's authorization_details (``xad``, JSON), set with the code.
+    exchange_consent: str | None = None
+    exchange_details: str | None = None
     face: dict[str, Any] | None = None  # a passed face step-up's facts (waiting for consent)
 
     @classmethod
@@ -202,6 +209,7 @@ class Grant:
             rt_hash=raw.get("rt_hash"), rt_exp=int(raw.get("rt_exp", 0)),
             rt_used=frozenset(raw.get("rt_used", ())), jkt=raw.get("jkt"),
             revoked=bool(raw.get("revoked", False)), id_token=raw.get("id_token"),
+            exchange_consent=raw.get("xc"), exchange_details=raw.get("xad"),
             face=raw.get("face"))
 
 

@@ -130,6 +130,10 @@ def _redeem_code(client_id: str, form: Mapping[str, str], jkt: str | None) -> di
     answer = _answer(gid, access, refresh, jkt, old.scope or "")
     if old.id_token:
         answer["id_token"] = old.id_token
+    if old.exchange_details:  # RFC 9396 §7: the granted details, with consent id and receipt
+        import json
+
+        answer["authorization_details"] = json.loads(old.exchange_details)
     return answer
 
 
