@@ -324,3 +324,30 @@ def Browser_unauth(http: KeyedHttp) -> int:  # noqa: N802
     from oidc_helpers import Browser
 
     return Browser(http).json("GET", "/v1/me/data")[0]
+
+
+def test_random_requests_never_get_more_than_consented(http: KeyedHttp,
+                                                       consumer: Consumer) -> None:
+    """Through the real gateway: random consents and requests; what is delivered is always
+    within both, and anything beyond the consent is refused outright."""
+    import random
+
+    from exchange_helpers import PURPOSES
+
+    universe = PURPOSES["licence_application"]["fields"]
+    rng = random.Random(5)
+    browser = citizen(http)
+    for _ in range(8):
+        consented = sorted(rng.sample(universe, rng.randint(1, 4)))
+        tokens = consumer.login(browser, consented, mode="standing", days=1)
+        for _ in range(3):
+            requested = sorted(rng.sample(universe, rng.randint(1, 4)))
+            status, answer = consumer.fetch(tokens["access_token"],
+                                            {"purpose": "licence_application",
+                                             "fields": requested})
+            if not set(requested) <= set(consented):
+                assert status == 403 and answer["error"] == "outside_consent"
+                continue
+            assert status == 200, answer
+            data = consumer.open(answer["jwe"])
+            assert set(data["fields"]) == set(requested)
