@@ -542,6 +542,10 @@ th { width: 40%; }
 """
 
 
+FAVICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
+           '<rect width="16" height="16" rx="3" fill="#7a1f00"/></svg>')
+
+
 def _bi(en: str, tc: str) -> str:
     """One text in both languages (English first, then Traditional Chinese)."""
     return (f'<span lang="en">{html.escape(en)}</span> '
@@ -810,6 +814,7 @@ class _Handler(BaseHTTPRequestHandler):
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title[0])} | {html.escape(title[1])} - {html.escape(NAME_EN)}</title>
 <link rel="stylesheet" href="/style.css">
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 </head>
 <body>
 <header><p>{_bi(NAME_EN, NAME_TC)}</p></header>
@@ -842,6 +847,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if parts.path == "/style.css":
                 self._send(200, STYLE.encode(), "text/css; charset=utf-8")
+            elif parts.path in ("/favicon.svg", "/favicon.ico"):
+                self._send(200, FAVICON.encode(), "image/svg+xml")
             elif parts.path == "/":
                 self._home(browser, cookie)
             elif parts.path == "/login":

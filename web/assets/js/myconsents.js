@@ -120,16 +120,16 @@ function receiptNode(consent, lang) {
   const noteKey = { checking: 'x.receipt.checking', ok: 'x.receipt.ok', bad: 'x.receipt.bad' }[result.state]
     || 'x.receipt.unsupported';
   return el('div', { class: 'x-receipt', 'data-verified': result.state },
-    el('h4', { text: tx(lang, 'x.receipt.title') }),
+    el('h3', { text: tx(lang, 'x.receipt.title') }),
     el('p', {}, el('span', { class: 'label', text: `${tx(lang, 'x.receipt.id')}: ` }),
       el('code', { class: 'x-receipt-id', text: consent.receipt_id || (decoded && decoded.claims.jti) || '' })),
     el('p', { class: `x-verify x-verify-${result.state}`, text: tx(lang, noteKey, { kid: result.kid || '' }) }),
     decoded ? el('details', { class: 'x-receipt-details' },
       el('summary', { text: tx(lang, 'x.receipt.show') }),
       el('p', { class: 'meta', text: tx(lang, 'x.receipt.how') }),
-      el('h5', { text: tx(lang, 'x.receipt.header') }),
+      el('h4', { text: tx(lang, 'x.receipt.header') }),
       el('pre', { class: 'x-json', text: JSON.stringify(decoded.header, null, 2) }),
-      el('h5', { text: tx(lang, 'x.receipt.claims') }),
+      el('h4', { text: tx(lang, 'x.receipt.claims') }),
       el('pre', { class: 'x-json x-receipt-claims', text: JSON.stringify(decoded.claims, null, 2) })) : null);
 }
 
