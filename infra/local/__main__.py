@@ -66,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
           flush=True)
     if platform.department is not None:
         print(f"Sandbox department service: {platform.department.url}", flush=True)
+    if getattr(platform, "providers", None) is not None:
+        print(f"Sandbox data providers: {platform.providers.url} (/immd /td /rvd /edb)",
+              flush=True)
     print(f"Ready: {platform.url} (in {time.monotonic() - started:.1f} s)", flush=True)
 
     next_refresh = time.monotonic() + args.refresh_minutes * 60
