@@ -65,7 +65,8 @@ def _finish(browser: Browser, rp: Any, next_path: str) -> dict[str, Any]:
 
 
 def test_same_person_passes_and_the_token_says_face_with_the_transaction(
-        http: Http, tmp_path: Path) -> None:
+        http: Http, tmp_path: Path, capfd: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
     enrol(name="obama.jpg")
     rp, browser = bank(http), Browser(http)
     txn = face_login(browser, rp, device_for(http, tmp_path))
@@ -101,6 +102,15 @@ def test_same_person_passes_and_the_token_says_face_with_the_transaction(
                                                                "face_enrolled"]
     status, me = browser.json("GET", "/v1/me")
     assert me["session"]["acr"] == "urn:iamsmart:acr:plus" and "face" not in me["session"]["amr"]
+    # No image and no template in any log line (THREATS: personal data never logged).
+    kept = templates.get(CITIZEN)
+    assert kept is not None
+    out = capfd.readouterr()
+    logged = out.out + out.err + caplog.text
+    assert "face step-up task done" in logged  # the tasks did log
+    for secret in (b64(photo("obama2.jpg"))[:40], b64(photo("obama.jpg"))[:40],
+                   kept.stored["ciphertext"][:40], kept.stored["encrypted_key"][:40]):
+        assert secret not in logged
 
 
 def test_another_person_is_refused_and_the_token_never_says_face(

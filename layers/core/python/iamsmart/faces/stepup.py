@@ -210,7 +210,7 @@ def run_workflow(payload: dict[str, Any], cfg: Settings) -> dict[str, Any]:
                                stateMachineArn=machine_arn(cfg), input=json.dumps(payload)))
     sfn = aws.client("stepfunctions")
     arn = aws.call("stepfunctions", "start_execution", stateMachineArn=machine_arn(cfg),
-                   input=json.dumps(payload))["executionArn"]
+                   name=secrets.token_hex(16), input=json.dumps(payload))["executionArn"]
     deadline = time.monotonic() + 60
     while True:
         described = aws.guarded("stepfunctions", "describe_execution",
@@ -264,7 +264,25 @@ def submit(txn_id: str, cookie_header: str | None, body: dict[str, Any]) -> dict
 
             error = LivenessFailed
     left = int(output.get("attempts_left", 0))
-    raise error(remaining=left, declined=bool(output.get("declined")))
+    texts = _face_texts().get(str(output.get("message"))) if error is errors.FaceNotUsable \
+        else None
+    en, tc = texts if texts else (None, None)
+    raise error(en, tc, remaining=left, declined=bool(output.get("declined")))
+
+
+@functools.cache
+def _face_texts() -> dict[str, tuple[str, str]]:
+    """The engine's own wording for each unusable selfie (no face, cut off, several), so the
+    API repeats it in both languages after the workflow reported it by class name."""
+    from iamsmart.faces.engine import require_one_face
+
+    texts = {}
+    for count, cut_off in ((0, 0), (1, 1), (2, 0)):
+        try:
+            require_one_face(count, "selfie", cut_off)
+        except errors.FaceNotUsable as exc:
+            texts[exc.en] = (exc.en, exc.tc)
+    return texts
 
 
 def cancel(txn_id: str, cookie_header: str | None) -> dict[str, Any]:
@@ -384,7 +402,14 @@ def task_failed(event: dict[str, Any]) -> dict[str, Any]:
     name = str(failure.get("Error") or "DomainError")
     if name not in _reported():
         name = "DomainError"
-    return refused(event, name, error=name)
+    out = refused(event, name, error=name)
+    try:  # Lambda's Cause: {"errorMessage": <the error's English text>, "errorType": ...}
+        message = json.loads(str(failure.get("Cause") or "{}")).get("errorMessage")
+    except (json.JSONDecodeError, AttributeError):
+        message = None
+    if isinstance(message, str):
+        out["message"] = message[:300]
+    return out
 
 
 def task_audit(event: dict[str, Any]) -> dict[str, Any]:
