@@ -1,0 +1,154 @@
+"""Data-exchange figures for `make bench` (issue 5): consumer fetches per second and their
+latency (p50/p99) with two providers, and the AWS calls each fetch makes.
+
+Runs in one process on in-process moto (as the integration tests do): the real Chalice app
+behind the local platform's gateway (API keys enforced), the real fetch state machine
+executed by moto with the real task handler, and two providers (Immigration, Transport) on a
+loopback HTTP server checking every gateway signature against the JWKS. One standing
+consent; each fetch asks both providers. AWS calls are counted on every botocore client in
+the process (the API's and the task's), so KMS signatures of provider calls are included.
+On the local stage the gateway polls DescribeExecution (moto has no StartSyncExecution),
+which adds calls that AWS (StartSyncExecution: one call) would not make; both are shown.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
+sys.path.insert(0, str(ROOT / "functions" / "api"))
+
+FETCHES = 60
+CONCURRENCY = 4
+
+
+def main() -> None:
+    import exchange_helpers as xh
+    from moto import mock_aws
+    from oidc_helpers import PUBLIC_URL, reset_caches
+
+    from infra.local import lambdas, provision
+    from infra.local.api import chalice_app
+    from infra.local.platform import apply_environment, local_environment
+    from infra.names import STATE_MACHINES
+
+    env = local_environment(None, {}, public_url=PUBLIC_URL)
+    env["POWERTOOLS_METRICS_DISABLED"] = "true"
+    env["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+    os.environ.update(env)
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    apply_environment(env)
+    reset_caches()
+    lambdas.install()
+    with mock_aws(config=xh.CONFIG):
+        from iamsmart import aws
+        from iamsmart.exchange import registry
+        from iamsmart.identity import accounts
+
+        provision.create_tables()
+        provision.create_keys()
+        accounts.seed_sandbox_citizens()
+        role = provision._role(provision.LAMBDA_ROLE, "lambda.amazonaws.com")
+        spec = provision.FUNCTIONS["exchange-call"]
+        arn = aws.client("lambda").create_function(
+            FunctionName=spec.name, Runtime="python3.12", Role=role, Handler=spec.handler,
+            Code={"ZipFile": provision._zip(spec.source)}, Timeout=15,
+            Environment={"Variables": env})["FunctionArn"]
+        machine = STATE_MACHINES["exchange-fetch"]
+        aws.client("stepfunctions").create_state_machine(
+            name=machine.name, roleArn=provision._role(provision.STATES_ROLE,
+                                                       "states.amazonaws.com"),
+            definition=provision.definition(machine, {"exchange-call": arn}, fast=True),
+            type="EXPRESS")
+        keys = provision.create_department_keys()
+        # A generous usage plan for the bench key (the sandbox plan throttles at 10/s).
+        apigw = aws.client("apigateway")
+        plan = apigw.create_usage_plan(name="bench", throttle={"rateLimit": 10000,
+                                                               "burstLimit": 10000})
+        key = apigw.create_api_key(name="bench-td", enabled=True, value="bench-td-key-0123456",
+                                   tags={"department": "TD"})
+        apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+        keys["BENCH"] = "bench-td-key-0123456"
+        served = xh.Providers()
+        served.start()
+        for model in xh.provider_models(served.base):
+            registry.put_provider(model)
+        http = xh.KeyedHttp(chalice_app())
+        consumer = xh.Consumer(http, keys)
+        browser = xh.citizen(http)
+        tokens = consumer.login(browser, ["IMMD.particulars.address",
+                                          "TD.driving_licence.licence_number"],
+                                mode="standing", days=30)
+        body = {"purpose": "licence_application"}
+
+        def one() -> float:
+            start = time.perf_counter()
+            status, answer = consumer.fetch(tokens["access_token"], body, key="BENCH")
+            assert status == 200 and answer["status"] == "complete", answer
+            return time.perf_counter() - start
+
+        for _ in range(3):  # warm: caches (clients, registry, signing key, department key)
+            one()
+        calls: collections.Counter[str] = collections.Counter()
+        lock = threading.Lock()
+
+        from botocore.client import BaseClient
+
+        original = BaseClient._make_api_call
+
+        def counting(self: BaseClient, name: str, params: object) -> object:
+            with lock:
+                calls[f"{self.meta.service_model.service_name}:{name}"] += 1
+            return original(self, name, params)
+
+        BaseClient._make_api_call = counting  # type: ignore[method-assign]
+        try:
+            samples = [one() for _ in range(20)]
+        finally:
+            BaseClient._make_api_call = original  # type: ignore[method-assign]
+        per_fetch = {k: v / 20 for k, v in sorted(calls.items())}
+        polls = per_fetch.get("stepfunctions:DescribeExecution", 0.0)
+
+        latencies: list[float] = []
+
+        def worker() -> None:
+            for _ in range(FETCHES // CONCURRENCY):
+                took = one()
+                with lock:
+                    latencies.append(took)
+
+        start = time.perf_counter()
+        threads = [threading.Thread(target=worker) for _ in range(CONCURRENCY)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - start
+        served.stop()
+    latencies.sort()
+    p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
+    total = sum(per_fetch.values())
+    print(f"  sequential fetch latency p50 {statistics.median(samples) * 1000:.0f} ms")
+    print(f"  {CONCURRENCY} concurrent: {len(latencies) / elapsed:.1f} fetches/s, "
+          f"p50 {p(0.50):.0f} ms, p99 {p(0.99):.0f} ms (two providers per fetch)")
+    print(f"  AWS calls per fetch: {total:.1f} locally, of which {polls:.1f} DescribeExecution "
+          f"polls (AWS: StartSyncExecution instead of StartExecution + polls: "
+          f"{total - polls:.1f})")
+    print("  " + json.dumps(per_fetch))
+    print("  (lambda:Invoke is moto's Step Functions calling the task through botocore; in AWS "
+          "the service invokes it, not our code)")
+    reset_caches()
+    apply_environment({})
+
+
+if __name__ == "__main__":
+    main()
