@@ -56,7 +56,7 @@ def _paths(paths: list[str]) -> list[str]:
 def _consumer_call() -> dict[str, Any]:
     request = bp.current_request
     identity = (request.context or {}).get("identity") or {}
-    headers = request.headers or {}
+    headers: Any = request.headers or {}
     return {"api_key_id": identity.get("apiKeyId"),
             "authorization": headers.get("authorization"), "dpop_proof": headers.get("dpop")}
 
