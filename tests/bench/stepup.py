@@ -1,0 +1,84 @@
+"""Face step-up figures: step-ups per second with the local engine (dlib) and the AWS calls
+one step-up costs (``/face/liveness`` + ``/face/check``: the Express workflow's tasks
+included), in-process on moto with the real handlers. Usage: ``python tests/bench/stepup.py
+[runs]``. The login before each step-up (PAR, device approval) is not counted.
+
+AWS calls are counted the way tests/bench/login.py does (botocore's ``_make_api_call``).
+Locally the Express machine is started with StartExecution and polled (moto 5.2.5 has no
+StartSyncExecution): the polls are reported apart; in AWS they are one StartSyncExecution.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+for extra in (ROOT, ROOT / "tests" / "integration", ROOT / "layers" / "core" / "python",
+              ROOT / "functions" / "api"):
+    sys.path.insert(0, str(extra))
+
+
+def main(runs: int = 5) -> None:
+    import os
+
+    from moto import mock_aws
+
+    from infra.local import lambdas, provision
+    from infra.local.platform import apply_environment, local_environment
+
+    env = local_environment(None, {}, public_url="http://localhost:8000")
+    os.environ.update(env)
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    apply_environment(env)
+    lambdas.install()
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True},
+                          "core": {"reset_boto3_session": False}}):
+        provision.provision(env, fast=True)
+        from face_helpers import b64, bank, device_for, enrol, face_login, photo
+        from oidc_helpers import Browser, Http, aws_calls, reset_caches
+
+        from infra.local.api import chalice_app
+
+        reset_caches()
+        http = Http(chalice_app())
+        enrol(name="obama.jpg")
+        selfie = b64(photo("obama2.jpg"))
+        tmp = Path(tempfile.mkdtemp())
+        device = device_for(http, tmp)
+        rp = bank(http)
+        elapsed: list[float] = []
+        per_run: list[Counter[str]] = []
+        for i in range(runs + 1):  # the first run warms the models and caches
+            browser = Browser(http)
+            txn = face_login(browser, rp, device)
+            with aws_calls() as calls:
+                started = time.perf_counter()
+                _, live = browser.json("POST", f"/v1/login/{txn}/face/liveness", {})
+                status, answer = browser.json("POST", f"/v1/login/{txn}/face/check", {
+                    "selfie": selfie, "liveness_session": live["liveness_session"]})
+                took = time.perf_counter() - started
+            assert status == 200 and answer["status"] == "passed", answer
+            if i:
+                elapsed.append(took)
+                per_run.append(Counter(calls))
+        polls = sum(c["stepfunctions.DescribeExecution"] for c in per_run) / runs
+        total = sum(sum(c.values()) for c in per_run) / runs
+        mean = sum(elapsed) / runs
+        last = per_run[-1]
+        print(f"face step-up (local engine, in-process moto): {1 / mean:.2f} step-ups/s "
+              f"(mean {mean * 1000:.0f} ms over {runs})")
+        print(f"AWS calls per step-up: {total - polls:.0f} (+{polls:.0f} local "
+              f"DescribeExecution polls; in AWS one StartSyncExecution replaces StartExecution "
+              f"and the polls)")
+        print("  " + ", ".join(f"{k} x{v}" for k, v in sorted(last.items())
+                               if k != "stepfunctions.DescribeExecution"))
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5)
