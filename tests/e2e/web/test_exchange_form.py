@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 import pytest
+import requests
 from login_helpers import DeviceSimulator, department_url
 from playwright.sync_api import Page, expect
 from test_login_browser import approve_on_login_page
@@ -160,3 +161,40 @@ def test_my_data_shows_every_department_with_provenance(
     expect(mine.first).to_be_visible()
     expect(mine.first).to_contain_text("你自己")
     assert page.problems.unexpected() == []  # type: ignore[attr-defined]
+
+
+def providers_url(local_platform: dict[str, Any]) -> str:
+    for line in list(local_platform["output"]):
+        match = re.match(r"Sandbox data providers: (http://\S+)", line)
+        if match:
+            return match.group(1)
+    raise AssertionError("the local platform did not print the sandbox data providers")
+
+
+def test_a_slow_department_is_labelled_not_silently_missing(
+        web_page: Page, local_platform: dict[str, Any], platform_url: str,
+        device: DeviceSimulator) -> None:
+    """Transport told to answer after its timeout: "My data" says Transport did not answer in
+    time (the other departments still show), and the read is logged as partial."""
+    control = providers_url(local_platform) + "/_sandbox/delay"
+    page = web_page
+    page.goto(platform_url + "/v1/me/login")
+    approve_on_login_page(page, device)
+    expect(page).to_have_url(re.compile(re.escape(platform_url) + r"/account\.html"),
+                             timeout=15_000)
+    answer = requests.put(control, json={"provider": "TD", "seconds": 4}, timeout=5)
+    assert answer.status_code == 200, answer.text
+    try:
+        page.goto(platform_url + "/my-data.html")
+        expect(page.locator("body")).to_have_attribute("data-state", "ready", timeout=20_000)
+    finally:
+        requests.put(control, json={"provider": "TD", "seconds": 0}, timeout=5)
+    transport = page.locator('.x-provider[data-provider="TD"]')
+    expect(transport).to_have_attribute("data-status", "timeout")
+    expect(transport.locator(".x-missing")).to_contain_text("未有及時回覆")
+    expect(page.locator('.x-provider[data-provider="IMMD"]')).to_have_attribute("data-status",
+                                                                             "ok")
+    page.goto(platform_url + "/access-log.html")
+    latest = page.locator('.x-event[data-kind="self"]').first
+    expect(latest).to_have_attribute("data-outcome", "partial")
+    expect(latest).to_contain_text("TD: 逾時")
