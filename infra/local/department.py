@@ -337,13 +337,13 @@ class RelyingParty:
                               f"userinfo {response.status_code}")
         return dict(response.json())
 
-    def exchange_form(self, access_token: str, api_key: str,
-                      form: dict[str, str], purpose: str) -> tuple[int, dict[str, Any]]:
+    def exchange_form(self, access_token: str, api_key: str, form: dict[str, str],
+                      purpose: str, consent_id: str) -> tuple[int, dict[str, Any]]:
         """``POST /v1/exchange/form`` with the API key and the DPoP-bound token: (status, JSON)."""
         import requests
 
         url = f"{self.issuer}/v1/exchange/form"
-        body: dict[str, Any] = {"purpose": purpose, "form": form}
+        body: dict[str, Any] = {"purpose": purpose, "form": form, "consent_id": consent_id}
         for _ in range(2):
             response = requests.post(url, json=body, timeout=HTTP_TIMEOUT * 2, headers={
                 "Authorization": f"DPoP {access_token}", "Accept": "application/json",
@@ -490,6 +490,7 @@ class Exchange:
     refused: tuple[str, str, str] | None = None  # (code, en, tc) of the last refusal
     notice_at: float | None = None  # when the gateway told us the consent was revoked
     submitted: str | None = None  # the application's reference
+    problem: tuple[str, str] | None = None  # what the citizen must correct (en, tc)
 
 
 CLAIM_LABELS = {
@@ -697,6 +698,12 @@ class DepartmentService:
                                        receipt_id=str(receipt.get("jti") or ""),
                                        csrf=secrets.token_urlsafe(24))
         with self._lock:
+            earlier = self._sessions.get(browser)
+            if (signed.exchange is None and earlier is not None and earlier.exchange is not None
+                    and earlier.id_claims.get("sub") == signed.id_claims.get("sub")):
+                # A later login without a data request: the form keeps its consent (the
+                # gateway decides whether it still holds).
+                signed.exchange = earlier.exchange
             self._sessions[browser] = signed
         return pending.target
 
@@ -712,7 +719,7 @@ class DepartmentService:
                                 "本服務沒有數據交換的 API 密鑰。")
             return exchange
         status, answer = self.rp.exchange_form(signed.access_token, self.api_key, dict(FORM),
-                                               PURPOSE)
+                                               PURPOSE, exchange.consent_id)
         if status != 200 or not isinstance(answer.get("jwe"), str):
             raw = answer.get("message")
             message: dict[str, Any] = raw if isinstance(raw, dict) else {}
@@ -741,7 +748,11 @@ class DepartmentService:
         with self._lock:
             for signed in self._sessions.values():
                 if signed.exchange is not None and signed.exchange.consent_id == consent_id:
+                    # Withdrawn: stop fetching, and delete what was fetched under it.
                     signed.exchange.notice_at = time.time()
+                    signed.exchange.filled = {}
+                    signed.exchange.provenance = {}
+                    signed.exchange.missing = {}
         return True
 
     def signed_in(self, browser: str) -> Signed | None:
@@ -881,7 +892,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._notify(raw)
             return
         browser, new = self._browser()
-        if path in ("/apply/fetch", "/apply/submit") and not new:
+        if path in ("/apply/fetch", "/apply/submit", "/apply/new") and not new:
             try:
                 self._apply_post(browser, path, raw)
             except LoginFailed as exc:
@@ -929,14 +940,18 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if path == "/apply/fetch":
             self.svc.fill(browser)
+        elif path == "/apply/new":
+            exchange.submitted, exchange.filled, exchange.refused = None, {}, None
+            exchange.problem = None
+            exchange.provenance, exchange.missing = {}, {}
         else:
             fields = {name: form.get(name, "").strip()[:300] for name in FORM_LABELS}
+            exchange.filled = {**exchange.filled, **{k: v for k, v in fields.items() if v}}
             if all(fields.values()):
                 exchange.submitted = f"SBX-{time.strftime('%Y%m%d')}-{secrets.randbelow(10**6):06d}"
-                exchange.filled = {**exchange.filled, **fields}
+                exchange.problem = None
             else:
-                exchange.refused = ("incomplete", "Please fill in every field.",
-                                    "請填寫所有欄位。")
+                exchange.problem = ("Please fill in every field.", "請填寫所有欄位。")
         self._redirect("/apply")
 
     def _apply(self, browser: str, cookie: str | None) -> None:
@@ -973,6 +988,13 @@ class _Handler(BaseHTTPRequestHandler):
             words = _bi("Your details were not filled in: " + en, "未能填寫你的資料：" + tc)
             notes.append(f'<p class="error" id="refused" role="alert" '
                          f'data-code="{html.escape(code)}">{words}</p>')
+            if code == "invalid_token":  # the login ended (a revocation ends it too)
+                again = _bi("Log in again", "重新登入")
+                notes.append(f'<p><a class="button secondary" id="login-again" '
+                             f'href="/login?target_link_uri=%2Fapply">{again}</a></p>')
+        if exchange.problem is not None and not exchange.submitted:
+            notes.append(f'<p class="error" id="problem" role="alert">{_bi(*exchange.problem)}'
+                         "</p>")
         if exchange.submitted:
             rows = "".join(
                 f'<tr data-field="{k}"><th scope="row">{_bi(*FORM_LABELS[k])}</th>'
@@ -982,6 +1004,11 @@ class _Handler(BaseHTTPRequestHandler):
     f"Application received. Your reference: {exchange.submitted}",
     f"已收到申請。參考編號：{exchange.submitted}")}</p>
 <table id="application">{rows}</table>
+<form method="post" action="/apply/new">
+<input type="hidden" name="csrf" value="{html.escape(exchange.csrf)}">
+<p><button class="button secondary" id="new" type="submit">{
+    _bi("Start another application", "開始另一份申請")}</button></p>
+</form>
 """
         fields = []
         for name, (en, tc) in FORM_LABELS.items():

@@ -75,7 +75,20 @@ def test_consent_fill_receipt_read_revoke_refused(
     receipt_note = page.locator("#consent-ref").inner_text()
     expect(page.locator("#refused")).to_have_count(0)
 
-    # A standing consent: fetching again works until it is revoked.
+    # The citizen completes the rest, reviews and submits.
+    page.locator("#submit").click()
+    expect(page.locator("#problem")).to_contain_text("Please fill in every field")
+    page.locator("#f-registration_mark").fill("LS 88")
+    page.locator("#submit").click()
+    expect(page.locator("#submitted")).to_contain_text("SBX-")
+    expect(page.locator('#application tr[data-field="address"] td')).to_have_text(
+        particulars["address"])
+    expect(page.locator('#application tr[data-field="registration_mark"] td')).to_have_text(
+        "LS 88")
+
+    # A standing consent: the next application fetches again, until it is revoked.
+    page.locator("#new").click()
+    expect(page.locator("#f-licence_number")).to_have_value("")
     page.locator("#refetch").click()
     expect(page.locator("#f-licence_number")).to_have_value(licence["licence_number"])
     expect(page.locator("#refused")).to_have_count(0)
@@ -115,12 +128,23 @@ def test_consent_fill_receipt_read_revoke_refused(
     expect(page.locator(f'.x-consent[data-consent-id="{consent_id}"]')).to_have_attribute(
         "data-status", "revoked")
 
-    # 7. The department was told (back-channel), and its next fetch is refused, shown as such.
+    # 7. The department was told (back-channel), and its next fetch is refused, shown as such:
+    # the revocation also ended the login that carried the consent (401).
     page.goto(department + "/apply")
     expect(page.locator("#notice")).to_contain_text("withdrew your consent")
+    expect(page.locator("#f-address")).to_have_value("")  # what was fetched is deleted
     page.locator("#refetch").click()
-    expect(page.locator("#refused")).to_be_visible()
+    expect(page.locator("#refused")).to_have_attribute("data-code", "invalid_token")
     expect(page.locator("#refused")).to_contain_text("not filled in")
+
+    # A later login (single sign-on, no data asked) naming the revoked consent: refused too,
+    # and this attempt reaches the consent check.
+    page.locator("#login-again").click()
+    expect(page).to_have_url(f"{department}/apply", timeout=15_000)
+    page.locator("#refetch").click()
+    expect(page.locator("#refused")).to_have_attribute("data-code", "consent_revoked")
+    expect(page.locator("#refused")).to_contain_text("not filled in")
+    expect(page.locator("#f-licence_number")).to_have_value("")
 
     # 8. ... and the refused attempt is in the citizen's access log (THREATS 19).
     page.goto(platform_url + "/access-log.html")
