@@ -95,7 +95,8 @@ class Providers:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02},
+                         daemon=True).start()
         self.jwks: dict[str, Any] = {}
 
     def start(self) -> None:
@@ -238,7 +239,7 @@ class Consumer:
     """The RP, registered as a consumer of the Transport Department, with its JWE key."""
 
     def __init__(self, http: Http, keys: dict[str, str], client_id: str = "sandbox-rp",
-                 department: str = "TD") -> None:
+                 department: str = "TD", notification_uri: str | None = None) -> None:
         from iamsmart.exchange import registry
         from iamsmart.exchange.models import Consumer as Registration
 
@@ -248,7 +249,7 @@ class Consumer:
             "client_id": client_id, "department": department, "name_en": "Sandbox service",
             "name_tc": "沙盒服務",
             "encryption_jwk": dict(self.key.as_dict(private=False)),
-            "purposes": PURPOSES}))
+            "notification_uri": notification_uri, "purposes": PURPOSES}))
         self.http = http
         self.keys = keys
 
@@ -303,3 +304,31 @@ def citizen(http: Http, account_id: str = CITIZENS[0]) -> Browser:
     browser = Browser(http)
     sso_session(browser, account_id)
     return browser
+
+
+class Inbox:
+    """The consumer's back-channel endpoint on loopback: keeps what was POSTed."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, bytes]] = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                owner.received.append((self.headers.get("Content-Type") or "", body))
+                self.send_response(202)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/exchange/notify"
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02},
+                         daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

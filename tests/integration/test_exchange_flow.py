@@ -351,3 +351,66 @@ def test_random_requests_never_get_more_than_consented(http: KeyedHttp,
             assert status == 200, answer
             data = consumer.open(answer["jwe"])
             assert set(data["fields"]) == set(requested)
+
+
+def test_consent_is_in_the_log_and_revocation_reaches_the_consumer(
+        http: KeyedHttp, keys: dict[str, str]) -> None:
+    from exchange_helpers import Inbox
+
+    inbox = Inbox()
+    try:
+        consumer = Consumer(http, keys, notification_uri=inbox.url)
+        browser = citizen(http)
+        tokens = consumer.login(browser, [ADDRESS], mode="standing", days=5)
+        consent_id = tokens["authorization_details"][0]["consent_id"]
+        event = _log(browser)[0]
+        assert event["kind"] == "consent" and event["consent_id"] == consent_id
+        assert browser.json("DELETE", f"/v1/me/consents/exchange/{consent_id}")[0] == 200
+        assert len(inbox.received) == 1
+        content_type, body = inbox.received[0]
+        assert content_type == "application/secevent+jwt"
+        status, _, raw = http.request("GET", "/v1/oidc/jwks")
+        token = jwt.decode(body.decode(), KeySet.import_key_set(json.loads(raw)),
+                           algorithms=["ES256"])
+        assert token.header["typ"] == "secevent+jwt"
+        assert token.claims["aud"] == "sandbox-rp"
+        revoked = token.claims["events"]["urn:iamsmart:event:consent-revoked"]
+        assert revoked["consent_id"] == consent_id
+        # Withdrawing again: same answer, no second notice.
+        assert browser.json("DELETE", f"/v1/me/consents/exchange/{consent_id}")[1][
+            "status"] == "revoked"
+        assert len(inbox.received) == 1
+    finally:
+        inbox.stop()
+
+
+def test_signing_outage_labels_every_provider_unavailable(http: KeyedHttp,
+                                                          consumer: Consumer,
+                                                          providers: Providers) -> None:  # noqa: F811
+    """KMS cannot sign the provider calls: no unsigned call goes out (fail closed); the
+    workflow labels each provider unavailable and the fetch says so."""
+    from iamsmart import aws
+    from iamsmart.oidc import signing
+
+    browser = citizen(http)
+    tokens = consumer.login(browser, [ADDRESS, LICENCE])
+    signing.current_key()  # resolved and cached before the outage
+
+    def throttled(**_: Any) -> Any:  # what KMS answers when throttled (moto cannot)
+        return (type("R", (), {"status_code": 400})(),
+                {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"},
+                 "ResponseMetadata": {"HTTPStatusCode": 400}})
+
+    events = aws.client("kms").meta.events
+    events.register("before-call.kms.Sign", throttled, unique_id="outage")
+    try:
+        status, answer = consumer.fetch(tokens["access_token"],
+                                        {"purpose": "licence_application"})
+    finally:
+        events.unregister("before-call.kms.Sign", unique_id="outage")
+    assert status == 200 and answer["status"] == "partial", answer
+    data = consumer.open(answer["jwe"])
+    assert data["fields"] == {} and data["missing"] == {ADDRESS: "unavailable",
+                                                         LICENCE: "unavailable"}
+    assert providers.calls == []
+    assert _log(browser)[0]["outcome"] == "partial"

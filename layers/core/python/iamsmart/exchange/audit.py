@@ -41,13 +41,11 @@ def _iso(ms: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms / 1000)) + f".{ms % 1000:03d}Z"
 
 
-def record(account_id: str, *, kind: str, outcome: str, consumer: dict[str, str] | None,
+def _event(account_id: str, *, kind: str, outcome: str, consumer: dict[str, str] | None,
            purpose: str, fields: list[str], delivered: list[str] | None = None,
            providers: list[dict[str, str]] | None = None, reason: str | None = None,
            consent_id: str | None = None, receipt_id: str | None = None,
-           event_id: str | None = None) -> dict[str, Any]:
-    """Append one event (a conditional put); the event as the citizen will read it.
-    Fails closed: if the event cannot be written, ``Unavailable`` (nothing is delivered)."""
+           event_id: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     ms = int(time.time() * 1000)
     eid = event_id or uuid.uuid4().hex
     event = {"event_id": eid, "at": _iso(ms), "kind": kind, "outcome": outcome,
@@ -58,10 +56,24 @@ def record(account_id: str, *, kind: str, outcome: str, consumer: dict[str, str]
     item = {"account_id": {"S": account_id}, "sk": {"S": f"{ms:013d}#{eid}"},
             "doc": {"S": json.dumps(event, ensure_ascii=False, separators=(",", ":"))},
             "expires_at": {"N": str(ms // 1000 + RETENTION_DAYS * 86400)}}
+    return event, item
+
+
+def record(account_id: str, **what: Any) -> dict[str, Any]:
+    """Append one event (a conditional put); the event as the citizen will read it.
+    Fails closed: if the event cannot be written, ``Unavailable`` (nothing is delivered)."""
+    event, item = _event(account_id, **what)
     with translated("accesslog.record"):
         _ddb().put_item(TableName=table(), Item=item,
                         ConditionExpression="attribute_not_exists(account_id)")
     return event
+
+
+def put_spec(account_id: str, **what: Any) -> dict[str, Any]:
+    """The same event as a ``TransactWriteItems`` element (written with what it records)."""
+    _, item = _event(account_id, **what)
+    return {"Put": {"TableName": table(), "Item": item,
+                    "ConditionExpression": "attribute_not_exists(account_id)"}}
 
 
 def _cursor_out(key: dict[str, Any] | None) -> str | None:

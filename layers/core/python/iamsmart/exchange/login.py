@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from iamsmart.exchange import consents, details, vocabulary
+from iamsmart.exchange import audit, consents, details, registry, vocabulary
 
 if TYPE_CHECKING:  # pragma: no cover
     from iamsmart.oidc.clients import Client
@@ -73,14 +73,21 @@ def at_code(*, client_id: str, grant_id: str, stored: str | None, account_id: st
     if agreed:
         consent, item = consents.new(account_id=account_id, client_id=client_id,
                                      detail=detail, sub=sub, grant_id=grant_id, at=at)
+        # The consent is in the citizen's access log, written with the consent itself.
+        consumer = registry.get_consumer(client_id)
+        items = [item, audit.put_spec(account_id, kind="consent", outcome="delivered",
+                                      consumer=consumer.consumer_view(),
+                                      purpose=consent.purpose, fields=list(consent.fields),
+                                      consent_id=consent.consent_id,
+                                      receipt_id=consent.receipt_id)]
     else:
         found = consents.covering(account_id, client_id, detail, at)
         if found is None:
             raise Missing()
-        consent, item = found, consents.reuse_spec(found, grant_id, at)
+        consent, items = found, [consents.reuse_spec(found, grant_id, at)]
     echo = [{**detail.as_wire(), "consent_id": consent.consent_id,
              "receipt": consent.receipt}]
-    return AtCode(items=[item], consent_id=consent.consent_id,
+    return AtCode(items=items, consent_id=consent.consent_id,
                   echo=json.dumps(echo, separators=(",", ":")))
 
 
