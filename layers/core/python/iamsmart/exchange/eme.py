@@ -1,0 +1,207 @@
+"""The citizen's own e-ME profile (填表通): address, phone and e-mail, entered and kept by the
+citizen, and offered to consumers through the gateway like any department's data.
+
+EME is a provider like the others (contract (a)): the platform's own API serves it at
+``<public url>/v1/providers/eme`` and checks the gateway's signature exactly as a department
+would (``provider_auth.verify`` against the published keys, replays refused). Profiles are in
+the ``exchange`` table under ``pk = "eme#<EME pairwise sub>"``, ``sk = "profile"``: keyed by
+the subject the gateway sends, so the provider side never needs the account id; the citizen's
+own routes derive that subject from the session's account (one KMS GenerateMac).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from iamsmart.dynamo import translated
+
+PROVIDER_ID = "EME"
+DATASET = "profile"
+PATH = "/v1/providers/eme"
+MAX_RETENTION_DAYS = 365
+NAME = ("Your e-ME profile", "你的「填表通」個人資料")
+FIELDS: dict[str, dict[str, str]] = {
+    "address": {"type": "address", "label_en": "Correspondence address (English)",
+                "label_tc": "通訊地址（英文）"},
+    "address_tc": {"type": "address", "label_en": "Correspondence address (Chinese)",
+                   "label_tc": "通訊地址（中文）"},
+    "phone": {"type": "string", "label_en": "Contact phone number", "label_tc": "聯絡電話號碼"},
+    "email": {"type": "string", "label_en": "Contact e-mail address", "label_tc": "聯絡電郵地址"},
+}
+_PHONE = re.compile(r"^\+?[0-9][0-9 -]{6,18}[0-9]$")
+_EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$")
+_jti: Any = None
+
+
+class Profile(BaseModel):
+    """What the citizen may keep (every field optional; blank means "not kept")."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    address: str = Field(default="", max_length=200)
+    address_tc: str = Field(default="", max_length=200)
+    phone: str = Field(default="", max_length=24)
+    email: str = Field(default="", max_length=254)
+
+    @field_validator("address", "address_tc")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        if any(ord(c) < 32 for c in value):
+            raise ValueError("no control characters")
+        return value
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        if value and not _PHONE.match(value):
+            raise ValueError("not a phone number")
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if value and not _EMAIL.match(value):
+            raise ValueError("not an e-mail address")
+        return value
+
+    def kept(self) -> dict[str, str]:
+        return {k: v for k, v in self.model_dump().items() if v}
+
+
+def base_url() -> str:
+    from iamsmart.oidc import discovery
+
+    return discovery.issuer() + PATH
+
+
+def provider() -> Any:
+    """EME's registration (every purpose a consumer may register; never ``citizen_access``)."""
+    from iamsmart.exchange.models import Provider
+    from iamsmart.exchange.vocabulary import CITIZEN_ACCESS, PURPOSES
+
+    return Provider.model_validate({
+        "id": PROVIDER_ID, "name_en": NAME[0], "name_tc": NAME[1], "base_url": base_url(),
+        "timeout_seconds": 3.0,
+        "datasets": {DATASET: {
+            "name_en": "Contact details you keep", "name_tc": "你自行保存的聯絡資料",
+            "fields": FIELDS, "purposes": [p for p in PURPOSES if p != CITIZEN_ACCESS],
+            "max_retention_days": MAX_RETENTION_DAYS}}})
+
+
+def register() -> None:
+    """Put EME in the provider registry (the local platform does it at start; in AWS a seed)."""
+    from iamsmart.exchange import registry
+
+    registry.put_provider(provider())
+
+
+def _ddb() -> Any:
+    from iamsmart import aws
+
+    return aws.client("dynamodb")
+
+
+def _table() -> str:
+    from iamsmart.exchange import registry
+
+    return registry.table()
+
+
+def _key(sub: str) -> dict[str, Any]:
+    return {"pk": {"S": f"eme#{sub}"}, "sk": {"S": "profile"}}
+
+
+def _sub(account_id: str) -> str:
+    from iamsmart.exchange.subjects import provider_sub
+
+    return provider_sub(PROVIDER_ID, account_id)
+
+
+def _iso(ts: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+def _item(sub: str) -> dict[str, Any] | None:
+    with translated("exchange.eme"):
+        item = _ddb().get_item(TableName=_table(), Key=_key(sub),
+                               ConsistentRead=True).get("Item")
+    return dict(item) if item else None
+
+
+def read(account_id: str) -> dict[str, Any]:
+    """``{"profile": {...kept fields}, "updated_at": ISO | None}`` for the citizen."""
+    item = _item(_sub(account_id))
+    if item is None:
+        return {"profile": {}, "updated_at": None}
+    return {"profile": json.loads(item["doc"]["S"]),
+            "updated_at": _iso(int(item["updated_at"]["N"]))}
+
+
+def write(account_id: str, profile: Profile) -> dict[str, Any]:
+    """Keep the citizen's profile (an empty one deletes it)."""
+    kept = profile.kept()
+    if not kept:
+        delete(account_id)
+        return {"profile": {}, "updated_at": None}
+    at = int(time.time())
+    with translated("exchange.eme"):
+        _ddb().put_item(TableName=_table(), Item={
+            **_key(_sub(account_id)), "doc": {"S": json.dumps(kept, ensure_ascii=False)},
+            "updated_at": {"N": str(at)}})
+    return {"profile": kept, "updated_at": _iso(at)}
+
+
+def delete(account_id: str) -> None:
+    with translated("exchange.eme"):
+        _ddb().delete_item(TableName=_table(), Key=_key(_sub(account_id)))
+
+
+# --- the provider side (what the gateway calls) -----------------------------------------
+
+def _seen() -> Any:
+    global _jti
+    if _jti is None:
+        from iamsmart.exchange.provider_auth import JtiCache
+
+        _jti = JtiCache()  # per warm instance; a fleet would share one (a conditional put)
+    return _jti
+
+
+def answer(dataset: str, *, authorization: str | None, body: bytes) -> tuple[int, dict[str, Any]]:
+    """Contract (a): verify the gateway's call, answer only the asked fields."""
+    from iamsmart.exchange import provider_auth
+    from iamsmart.oidc import discovery, signing
+
+    url = f"{base_url()}/v1/datasets/{dataset}"
+    try:
+        provider_auth.verify(authorization, method="POST", url=url, body=body,
+                             audience=base_url(), issuer=discovery.issuer(),
+                             jwks=signing.jwks(), seen=_seen())
+    except provider_auth.Refused:
+        return 401, {"error": "invalid_request_signature"}
+    try:
+        request = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return 400, {"error": "bad_request"}
+    if (not isinstance(request, dict)
+            or set(request) != {"sub", "fields", "purpose", "consent_id", "request_id"}
+            or not isinstance(request["sub"], str) or not isinstance(request["fields"], list)
+            or not request["fields"] or not all(isinstance(f, str) for f in request["fields"])):
+        return 400, {"error": "bad_request"}
+    if dataset != DATASET:
+        return 400, {"error": "unknown_dataset"}
+    if any(name not in FIELDS for name in request["fields"]):
+        return 400, {"error": "unknown_field"}
+    if len(request["sub"]) > 64:
+        return 404, {"error": "unknown_subject"}
+    item = _item(request["sub"])
+    if item is None:
+        return 404, {"error": "unknown_subject"}
+    kept = json.loads(item["doc"]["S"])
+    return 200, {"fields": {f: kept[f] for f in request["fields"] if f in kept},
+                 "as_of": _iso(int(item["updated_at"]["N"]))}
