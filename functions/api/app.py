@@ -36,3 +36,6 @@ app.register_blueprint(faces.bp)
 from chalicelib.routes import exchange  # noqa: E402 - data exchange (issue 5)
 
 app.register_blueprint(exchange.bp)
+from chalicelib.routes import profile  # noqa: E402 - the citizen's e-ME profile (issue 5)
+
+app.register_blueprint(profile.bp)
