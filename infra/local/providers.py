@@ -190,6 +190,10 @@ class ProvidersService:
         for provider, spec in PROVIDERS.items():
             registry.put_provider(Provider(id=provider, base_url=self.base_url(provider),
                                            **spec))
+        # The citizen's own e-ME profile: served by the platform's API itself.
+        from iamsmart.exchange import eme
+
+        eme.register()
 
     def serve(self) -> None:
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.1,),
