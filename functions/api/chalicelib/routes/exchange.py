@@ -130,7 +130,7 @@ def revoke_consent(consent_id: str) -> dict[str, Any]:
     if consent is None:
         raise errors.NotFound()
     consumer = registry.find_consumer(consent.client_id)
-    audit.record(account_id, kind="revoke", outcome="delivered",
+    audit.record(account_id, kind="revoke", outcome="recorded",
                  consumer=consumer.consumer_view() if consumer else None,
                  purpose=consent.purpose, fields=list(consent.fields),
                  consent_id=consent.consent_id, receipt_id=consent.receipt_id,

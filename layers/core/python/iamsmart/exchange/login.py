@@ -75,7 +75,7 @@ def at_code(*, client_id: str, grant_id: str, stored: str | None, account_id: st
                                      detail=detail, sub=sub, grant_id=grant_id, at=at)
         # The consent is in the citizen's access log, written with the consent itself.
         consumer = registry.get_consumer(client_id)
-        items = [item, audit.put_spec(account_id, kind="consent", outcome="delivered",
+        items = [item, audit.put_spec(account_id, kind="consent", outcome="recorded",
                                       consumer=consumer.consumer_view(),
                                       purpose=consent.purpose, fields=list(consent.fields),
                                       consent_id=consent.consent_id,
