@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from login_caches import reset_login_caches
 from moto import mock_aws
 
 from infra.local import lambdas, provision, upstream
@@ -60,3 +61,27 @@ def aws(monkeypatch: pytest.MonkeyPatch, feed_urls: dict[str, str]) -> Iterator[
 def platform(aws: dict[str, str]) -> provision.Platform:
     """Everything provisioned and seeded, as the local platform has it (fast waits)."""
     return provision.provision(aws, fast=True)
+
+
+
+
+
+@pytest.fixture
+def login_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """moto in-process for the login contexts: every table and key of infra.names and the
+    sandbox citizens (like ``platform`` without the feed functions and state machines, so a
+    test sets up in a fraction of a second)."""
+    env = local_environment(None, {}, public_url="http://localhost:8000")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    reset_login_caches()
+    with mock_aws(config={"core": {"reset_boto3_session": False}}):
+        provision.create_tables()
+        provision.create_keys()
+        from iamsmart.identity import accounts
+
+        accounts.seed_sandbox_citizens()
+        yield env
+    reset_login_caches()
+    apply_environment({})

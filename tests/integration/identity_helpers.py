@@ -5,46 +5,26 @@ API Gateway would see, a browser with a cookie jar, and device simulators wired 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
 import pytest
-from moto import mock_aws
+from login_caches import reset_login_caches
 
 from infra.cli.device import Device
-from infra.local.platform import apply_environment, local_environment
 
 PUBLIC_URL = "http://localhost:8000"
 
 
 def reset_caches() -> None:
-    from iamsmart import aws
-    from iamsmart.settings import settings
-
-    settings.cache_clear()
-    aws.reset()
+    reset_login_caches()
 
 
 @pytest.fixture
-def identity_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    """moto in-process: every table of infra.names, the sandbox citizens seeded."""
-    from infra.local import provision
-
-    env = local_environment(None, {}, public_url=PUBLIC_URL)
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    reset_caches()
-    with mock_aws(config={"core": {"reset_boto3_session": False}}):
-        provision.create_tables()
-        from iamsmart.identity import accounts
-
-        accounts.seed_sandbox_citizens()
-        yield env
-    reset_caches()
-    apply_environment({})
+def identity_aws(login_aws: dict[str, str]) -> dict[str, str]:
+    """moto with every table and key and the sandbox citizens (``conftest.login_aws``)."""
+    return login_aws
 
 
 def sandbox_client() -> Any:

@@ -21,9 +21,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey
-from moto import mock_aws
-
-from infra.local.platform import apply_environment, local_environment
+from login_caches import reset_login_caches
 
 PUBLIC_URL = "http://localhost:8000"
 REDIRECT = "http://127.0.0.1:8001/callback"
@@ -33,37 +31,13 @@ CITIZEN = "sandbox-chan-tai-man"
 
 
 def reset_caches() -> None:
-    from iamsmart import aws
-    from iamsmart.oidc import client_auth, clients, dpop, signing
-    from iamsmart.settings import settings
-
-    settings.cache_clear()
-    aws.reset()
-    signing.reset()
-    clients.reset_cache()
-    client_auth.reset()
-    dpop.reset()
+    reset_login_caches()
 
 
 @pytest.fixture
-def op_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    """moto in-process: every table and key of infra.names, the sandbox citizens seeded."""
-    from infra.local import provision
-
-    env = local_environment(None, {}, public_url=PUBLIC_URL)
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    reset_caches()
-    with mock_aws(config={"core": {"reset_boto3_session": False}}):
-        provision.create_tables()
-        provision.create_keys()
-        from iamsmart.identity import accounts
-
-        accounts.seed_sandbox_citizens()
-        yield env
-    reset_caches()
-    apply_environment({})
+def op_aws(login_aws: dict[str, str]) -> dict[str, str]:
+    """moto with every table and key and the sandbox citizens (``conftest.login_aws``)."""
+    return login_aws
 
 
 def b64(data: bytes) -> str:
