@@ -8,6 +8,8 @@
   [SSO login ≤ 8 AWS calls]
 - registration (tests/bench/registration.py): intake acceptances/s, workflow completions/s,
   AWS calls per application
+- face step-ups (tests/bench/stepup.py): step-ups/s with the local engine, AWS calls per
+  step-up
 """
 
 from __future__ import annotations
@@ -133,6 +135,9 @@ def main() -> None:
                    check=True)
     print("Registration (tests/bench/registration.py)")
     subprocess.run([sys.executable, str(ROOT / "tests/bench/registration.py")],  # noqa: S603
+                   cwd=ROOT, check=True)
+    print("Face step-ups (tests/bench/stepup.py)")
+    subprocess.run([sys.executable, str(ROOT / "tests/bench/stepup.py")],  # noqa: S603
                    cwd=ROOT, check=True)
 
 
