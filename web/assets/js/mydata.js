@@ -1,10 +1,11 @@
 // "My data": what each department holds about me, read live with my session, with provenance.
-import { ApiError, errorText, getJson } from './api.js';
+import { ApiError, errorText, getJson, sendJson } from './api.js';
 import { el } from './dom.js';
 import { applyTexts, isLoggedOut, keyLabel, tx, valueText, when, words } from './exchange.js';
 import { initPrefs, state, whenReady } from './prefs.js';
 
 const $ = (id) => document.getElementById(id);
+const EME_FIELDS = ['address', 'address_tc', 'phone', 'email'];
 
 let providers = null;
 let lastStatus = null; // [key, vars] or {text}
@@ -33,7 +34,8 @@ function recordNode(record, lang) {
     el('div', {}, el('dt', { text: keyLabel(key, lang) }), el('dd', { text: valueText(v, lang) }))));
 }
 
-function statusText(status, lang) {
+function statusText(status, lang, provider) {
+  if (provider === 'EME' && status === 'not_held') return tx(lang, 'x.eme.none');
   const known = ['ok', 'timeout', 'unavailable', 'not_held'];
   return tx(lang, `x.data.status.${known.includes(status) ? status : 'other'}`);
 }
@@ -51,7 +53,7 @@ function providerNode(provider, lang) {
   el('h2', { id: headingId, text: name }),
   el('p', { class: 'meta x-provenance' },
     asOf ? tx(lang, 'x.data.from', { provider: name, when: asOf }) : tx(lang, 'x.data.from.unknown', { provider: name })),
-  ok ? null : el('p', { class: 'x-missing', text: statusText(provider.status, lang) }),
+  ok ? null : el('p', { class: 'x-missing', text: statusText(provider.status, lang, provider.id) }),
   ...datasets.map((dataset) => el('div', { class: 'x-dataset', 'data-dataset': dataset.dataset },
     el('h3', { text: words(dataset, lang) || dataset.dataset }),
     el('dl', { class: 'x-fields' }, ...(Array.isArray(dataset.fields) ? dataset.fields : []).map((field) =>
@@ -102,15 +104,59 @@ async function load() {
   }
 }
 
+// ---------------------------------------------------------------- my e-ME profile
+
+let emeUpdated = null;
+
+function renderEme() {
+  $('eme-updated').textContent = emeUpdated ? tx(state.lang, 'x.eme.updated', { when: when(emeUpdated, state.lang) }) : '';
+}
+
+function showEme(answer) {
+  const profile = answer && answer.profile && typeof answer.profile === 'object' ? answer.profile : {};
+  for (const name of EME_FIELDS) $(`eme-${name}`).value = typeof profile[name] === 'string' ? profile[name] : '';
+  emeUpdated = answer ? answer.updated_at : null;
+  renderEme();
+}
+
+async function loadEme() {
+  try {
+    showEme(await getJson('/v1/me/profile'));
+  } catch (err) {
+    if (!(err instanceof ApiError && isLoggedOut(err))) sayError(err);
+  }
+}
+
+async function saveEme(method) {
+  const buttons = [$('eme-save'), $('eme-delete')];
+  for (const b of buttons) b.disabled = true;
+  try {
+    const body = {};
+    if (method === 'PUT') for (const name of EME_FIELDS) body[name] = $(`eme-${name}`).value.trim();
+    showEme(await sendJson(method, '/v1/me/profile', body));
+    await load();
+    say(method === 'PUT' ? 'x.eme.saved' : 'x.eme.deleted');
+  } catch (err) {
+    if (err instanceof ApiError && isLoggedOut(err)) showLoggedOut();
+    else sayError(err);
+  } finally {
+    for (const b of buttons) b.disabled = false;
+  }
+}
+
 function start() {
   initPrefs((lang) => {
     applyTexts(lang);
     render();
+    renderEme();
     if (Array.isArray(lastStatus)) say(...lastStatus);
   });
   applyTexts(state.lang);
   $('data-refresh').addEventListener('click', load);
+  $('eme-save').addEventListener('click', () => saveEme('PUT'));
+  $('eme-delete').addEventListener('click', () => saveEme('DELETE'));
   load();
+  loadEme();
 }
 
 whenReady(start);
