@@ -140,12 +140,12 @@ def main() -> None:
     print(f"  sequential fetch latency p50 {statistics.median(samples) * 1000:.0f} ms")
     print(f"  {CONCURRENCY} concurrent: {len(latencies) / elapsed:.1f} fetches/s, "
           f"p50 {p(0.50):.0f} ms, p99 {p(0.99):.0f} ms (two providers per fetch)")
+    invokes = per_fetch.get("lambda:Invoke", 0.0)
     print(f"  AWS calls per fetch: {total:.1f} locally, of which {polls:.1f} DescribeExecution "
-          f"polls (AWS: StartSyncExecution instead of StartExecution + polls: "
-          f"{total - polls:.1f})")
+          f"polls and {invokes:.1f} Lambda invokes made by moto's Step Functions; in AWS "
+          f"(StartSyncExecution, the service invoking the tasks): {total - polls - invokes:.1f}"
+          f", of which {per_fetch.get('kms:Sign', 0.0):.1f} KMS Sign (one per provider)")
     print("  " + json.dumps(per_fetch))
-    print("  (lambda:Invoke is moto's Step Functions calling the task through botocore; in AWS "
-          "the service invokes it, not our code)")
     reset_caches()
     apply_environment({})
 
