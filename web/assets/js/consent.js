@@ -65,6 +65,9 @@ function renderExchange(lang) {
       el('ul', { class: 'consent-items' }, ...fields.map((field) => el('li', { 'data-path': field.path },
         xwords(field, lang, 'label') || field.path,
         field.sensitivity === 'sensitive' ? el('strong', { text: tx(lang, 'x.consents.sensitive') }) : null))))));
+  const sensitive = (Array.isArray(ask.fields) ? ask.fields : []).some((f) => f.sensitivity === 'sensitive');
+  $('consent-exchange-sensitive').hidden = !sensitive;
+  $('consent-exchange-sensitive').textContent = sensitive ? tx(lang, 'x.ask.sensitive') : '';
   const fact = (key, value) => (value ? el('div', {}, el('dt', { text: tx(lang, key) }), el('dd', { text: value })) : null);
   $('consent-exchange-facts').replaceChildren(...[
     fact('x.consents.purpose', xwords(ask.purpose, lang)),
