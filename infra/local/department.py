@@ -101,12 +101,14 @@ class LoginFailed(Exception):
 class RelyingParty:
     """The protocol side: discovery, PAR, token, ID token, userinfo, revocation, logout URL."""
 
-    def __init__(self, issuer: str, client_id: str, redirect_uri: str) -> None:
+    def __init__(self, issuer: str, client_id: str, redirect_uri: str,
+                 scopes: tuple[str, ...] = SCOPES) -> None:
         from joserfc.jwk import ECKey
 
         self.issuer = issuer.rstrip("/")
         self.client_id = client_id
         self.redirect_uri = redirect_uri
+        self.scopes = scopes  # what this relying party asks for (the sandbox bank asks less)
         # One key signs client assertions, another DPoP proofs (the DPoP key could rotate per
         # session; one per service start is enough here).
         self.client_key = ECKey.generate_key("P-256", parameters={"use": "sig", "alg": "ES256"})
@@ -181,7 +183,7 @@ class RelyingParty:
             client_id=self.client_id, client_secret=self.client_key,
             token_endpoint_auth_method="private_key_jwt",  # noqa: S106 - a method name
             revocation_endpoint_auth_method="private_key_jwt",
-            redirect_uri=self.redirect_uri, scope=" ".join(SCOPES),
+            redirect_uri=self.redirect_uri, scope=" ".join(self.scopes),
             code_challenge_method="S256", token=token,
             token_endpoint=meta["token_endpoint"])
         client.register_client_auth_method(Assertion(issuer))
@@ -227,7 +229,8 @@ class RelyingParty:
     # -- the login
     def start(self, *, state: str, nonce: str, code_verifier: str,
               prompt: str | None = None,
-              authorization_details: list[dict[str, Any]] | None = None) -> str:
+              authorization_details: list[dict[str, Any]] | None = None,
+              acr_values: str | None = None) -> str:
         """Push the authorization request; the browser goes to the returned URL."""
         from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
@@ -235,13 +238,15 @@ class RelyingParty:
         client = self.session()
         params = {
             "client_id": self.client_id, "response_type": "code",
-            "redirect_uri": self.redirect_uri, "scope": " ".join(SCOPES),
+            "redirect_uri": self.redirect_uri, "scope": " ".join(self.scopes),
             "state": state, "nonce": nonce,
             "code_challenge": create_s256_code_challenge(code_verifier),
             "code_challenge_method": "S256",
         }
         if prompt:
             params["prompt"] = prompt
+        if acr_values:
+            params["acr_values"] = acr_values
         if authorization_details:
             params["authorization_details"] = json.dumps(authorization_details)
         response = client.post(meta["pushed_authorization_request_endpoint"], data=params,
