@@ -69,6 +69,7 @@ class LocalPlatform:
         # The sandbox department service (a relying party) on 127.0.0.1: another site.
         self.department_port = department_port
         self.department: Any = None
+        self.bank: Any = None  # the sandbox bank (infra/local/bank.py), port + 2
         self.department_keys: dict[str, str] = {}
         self.registration_keys: dict[str, str] = {}
         self._moto: Any = None
@@ -132,6 +133,11 @@ class LocalPlatform:
         except Exception as exc:  # noqa: BLE001 - the platform is still useful without it
             print(f"Sandbox department service not started: {type(exc).__name__}: {exc}",
                   file=sys.stderr, flush=True)
+        try:
+            self.start_bank()
+        except Exception as exc:  # noqa: BLE001 - the platform is still useful without it
+            print(f"Sandbox bank service not started: {type(exc).__name__}: {exc}",
+                  file=sys.stderr, flush=True)
 
     def start_department(self) -> None:
         """The sandbox department service: registers itself as a client and links a
@@ -149,6 +155,18 @@ class LocalPlatform:
         service.start()
         self.department = service
 
+    def start_bank(self) -> None:
+        """The sandbox bank (a relying party asking for the face level): port + 2, or any
+        free port if that is taken."""
+        from infra.local.bank import BankService
+
+        try:
+            service = BankService(self.url, port=self.port + 2 if self.port else 0)
+        except OSError:
+            service = BankService(self.url, port=0)
+        service.start()
+        self.bank = service
+
     def refresh_feeds(self) -> dict[str, Any]:
         """One run of the refresh workflow (EventBridge Scheduler starts it in AWS)."""
         with self._refresh_lock:
@@ -160,6 +178,8 @@ class LocalPlatform:
             self.providers.stop()
         if self.department is not None:
             self.department.stop()
+        if self.bank is not None:
+            self.bank.stop()
         for srv in (self._front, self._upstream):
             if srv is not None:
                 srv.shutdown()
