@@ -66,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
           flush=True)
     if platform.department is not None:
         print(f"Sandbox department service: {platform.department.url}", flush=True)
+    if platform.bank is not None:
+        print(f"Sandbox bank service: {platform.bank.url}", flush=True)
     if getattr(platform, "providers", None) is not None:
         print(f"Sandbox data providers: {platform.providers.url} (/immd /td /rvd /edb)",
               flush=True)
