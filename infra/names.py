@@ -13,6 +13,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 APP = "iamsmart"
 REGION = "ap-east-1"  # Hong Kong
+# Amazon Rekognition is not offered in Hong Kong: the face collection lives here (the face
+# engine is a port, so an in-region engine can replace it; see README "Seams").
+FACES_REGION = "ap-southeast-1"
+FACE_COLLECTION_ID = "iamsmart-face-templates"
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ from infra.layers import RUNTIME, Layers
 from infra.names import API_MAC_KEYS, API_TABLES_READ, API_TABLES_WRITE, APP, REGION, ROOT
 from infra.stacks.config import DeployConfig
 from infra.stacks.environment import function_environment
-from infra.stacks.workflows import RegistrationResources
+from infra.stacks.faces import rekognition_grants
+from infra.stacks.workflows import WorkflowResources
 
 API_SOURCE = ROOT / "functions" / "api"
 API_NAME = f"{APP}-api"
@@ -47,7 +48,7 @@ class ApiStack(Stack):
         *,
         tables: Mapping[str, EncryptedTable],
         keys: Mapping[str, kms.IKey],
-        registration: RegistrationResources,
+        workflows: WorkflowResources,
         alarm_topic: sns.ITopic,
         **kwargs: Any,
     ) -> None:
@@ -63,7 +64,8 @@ class ApiStack(Stack):
         grant_tables(self.role, tables, read=API_TABLES_READ, write=API_TABLES_WRITE)
         grant_signing(self.role)
         grant_mac(self.role, keys, API_MAC_KEYS)
-        self._registration(registration)
+        self._registration(workflows)
+        self._faces(workflows)
         # The calling department is resolved from its API key id (value not needed).
         self.role.add_to_policy(
             iam.PolicyStatement(
@@ -83,8 +85,9 @@ class ApiStack(Stack):
         )
 
         environment = {**function_environment(config),
-                       "EVIDENCE_BUCKET": registration.evidence_bucket.bucket_name,
-                       "REGISTRATION_QUEUE": registration.queue.queue_name}
+                       "EVIDENCE_BUCKET": workflows.evidence_bucket.bucket_name,
+                       "REGISTRATION_QUEUE": workflows.queue.queue_name,
+                       "FACE_STEPUP_STATE_MACHINE_ARN": workflows.face_stepup.state_machine_arn}
         stage_config = {
             "api_gateway_endpoint_type": "REGIONAL",  # CloudFront (web stack) is the edge
             "manage_iam_role": False,
@@ -136,7 +139,23 @@ class ApiStack(Stack):
         )
 
 
-    def _registration(self, registration: RegistrationResources) -> None:
+    def _faces(self, workflows: WorkflowResources) -> None:
+        """Step-up: stage the selfie, run the Express workflow synchronously; templates
+        (enrol, withdraw) and liveness sessions in Rekognition's region."""
+        self.role.add_to_policy(iam.PolicyStatement(
+            actions=["s3:PutObject", "s3:DeleteObject"],
+            resources=[workflows.evidence_bucket.arn_for_objects("stepup/*")]))
+        self.role.add_to_policy(iam.PolicyStatement(
+            actions=["states:StartSyncExecution"],
+            resources=[workflows.face_stepup.state_machine_arn]))
+        rekognition_grants(self.role, templates=True, liveness=True, compare=True)
+        acknowledge(self.role, {
+            "AwsSolutions-IAM5[Resource::iamsmart-workflows:ExportsOutputFnGetAttEvidence"
+            "4CC26D68Arn9E0A376E/stepup/*]": "Step-up selfies only, one object per attempt, "
+            "named at run time.",
+        })
+
+    def _registration(self, registration: WorkflowResources) -> None:
         """Intake stores evidence and queues applications; staff review answers the
         workflow's task tokens and reads the evidence of applications in review."""
         bucket = registration.evidence_bucket
@@ -152,7 +171,8 @@ class ApiStack(Stack):
         acknowledge(self.role, {
             "AwsSolutions-IAM5[Resource::*]": "Actions with no resource scope: kms:ListKeys "
             "(finding the OIDC signing keys), states:SendTaskSuccess/SendTaskFailure (the "
-            "task token of an application in review is the capability).",
+            "task token of an application in review is the capability), Rekognition's "
+            "CompareFaces, DetectFaces and Face Liveness sessions.",
             "AwsSolutions-IAM5[Resource::iamsmart-workflows:ExportsOutputFnGetAttEvidence"
             "4CC26D68Arn9E0A376E/applications/*]": "Evidence objects of registration "
             "applications only: one prefix per application, named at run time.",

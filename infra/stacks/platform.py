@@ -7,11 +7,12 @@ import os
 from aws_cdk import App, Environment, Tags, Validations
 from cdk_nag import AwsSolutionsChecks
 
-from infra.names import APP, REGION
+from infra.names import APP, FACES_REGION, REGION
 from infra.stacks.api import ApiStack
 from infra.stacks.config import DeployConfig
 from infra.stacks.data import DataStack
 from infra.stacks.edge import EDGE_REGION, EdgeLogsStack
+from infra.stacks.faces import FacesStack
 from infra.stacks.ops import OpsStack
 from infra.stacks.web import WebStack
 from infra.stacks.workflows import WorkflowsStack
@@ -49,7 +50,7 @@ def build(app: App) -> dict[str, object]:
         env=env,
         tables=data.tables,
         keys=data.keys,
-        registration=workflows.registration_resources,
+        workflows=workflows.resources,
         alarm_topic=ops.topic,
         description=f"{APP}: HTTP API (Chalice) behind API Gateway",
     )
@@ -68,6 +69,13 @@ def build(app: App) -> dict[str, object]:
         description=f"{APP}: portal (S3 + CloudFront) in front of the API",
     )
     web.add_stack_dependency(edge, reason="CloudFront logs to the edge bucket")
+    faces = FacesStack(
+        app,
+        f"{APP}-faces",
+        env=environment(FACES_REGION),
+        description=f"{APP}: Rekognition collection of consented face templates "
+                    f"({FACES_REGION}: no Rekognition in Hong Kong)",
+    )
 
     stacks = {
         "ops": ops,
@@ -76,6 +84,7 @@ def build(app: App) -> dict[str, object]:
         "workflows": workflows,
         "edge": edge,
         "web": web,
+        "faces": faces,
     }
     for stack in stacks.values():
         Tags.of(stack).add("app", APP)

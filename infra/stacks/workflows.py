@@ -36,13 +36,18 @@ from infra.names import (
 from infra.stacks.config import DeployConfig
 from infra.stacks.data import construct_id
 from infra.stacks.environment import function_environment
+from infra.stacks.faces import rekognition_grants
 
 
 @dataclass(frozen=True)
-class RegistrationResources:
+class WorkflowResources:
+    """What the API uses of this stack: registration's evidence bucket (also holding step-up
+    selfies until the decision), its intake queue and workflow, and the face step-up."""
+
     evidence_bucket: s3.IBucket
     queue: sqs.IQueue
     state_machine: sfn.IStateMachine
+    face_stepup: sfn.IStateMachine
 
 
 class WorkflowsStack(Stack):
@@ -100,6 +105,7 @@ class WorkflowsStack(Stack):
             alarms.state_machine(sm_spec.id, machine.state_machine)
 
         self._registration(keys)
+        self._faces()
 
         refresh = self.state_machines["refresh-feeds"].state_machine
         self.refresh_schedule = scheduler.Schedule(
@@ -109,6 +115,28 @@ class WorkflowsStack(Stack):
             schedule=scheduler.ScheduleExpression.rate(Duration.minutes(FEEDS_REFRESH_MINUTES)),
             target=targets.StepFunctionsStartExecution(refresh),
         )
+
+    def _faces(self) -> None:
+        """Step-up tasks read and discard the selfie the API staged, and call Rekognition
+        (in its own region) for what each step does."""
+        selfies = self.evidence_bucket.arn_for_objects("stepup/*")
+        rekognition = {"face-validate": dict(templates=False, liveness=False, compare=True),
+                       "face-liveness": dict(templates=False, liveness=True, compare=False),
+                       "face-match": dict(templates=True, liveness=False, compare=True),
+                       "registration-face": dict(templates=False, liveness=False,
+                                                 compare=True)}
+        for fid, fn in self.functions.items():
+            if fid.startswith("face-"):
+                fn.role.add_to_policy(iam.PolicyStatement(
+                    actions=["s3:GetObject", "s3:DeleteObject"], resources=[selfies]))
+                acknowledge(fn.role, {"AwsSolutions-IAM5[Resource::<Evidence4CC26D68.Arn>/"
+                                      "stepup/*]": "Step-up selfies only, one object per "
+                                      "attempt, named at run time."})
+            if fid in rekognition:
+                rekognition_grants(fn.role, **rekognition[fid])
+                acknowledge(fn.role, {"AwsSolutions-IAM5[Resource::*]": "Rekognition's "
+                                      "CompareFaces, DetectFaces and liveness results take "
+                                      "no resource scope."})
 
     def _registration(self, keys: Mapping[str, kms.IKey] | None) -> None:
         """The intake queue (with its dead-letter queue) drained into the registration state
@@ -149,9 +177,10 @@ class WorkflowsStack(Stack):
         drain.role.add_to_policy(iam.PolicyStatement(
             actions=["states:StartExecution"], resources=[machine.state_machine_arn]))
         #: what the API's intake and staff routes use (queue, evidence, the machine's tokens)
-        self.registration_resources = RegistrationResources(
+        self.resources = WorkflowResources(
             evidence_bucket=self.evidence_bucket, queue=self.queues["registrations"],
-            state_machine=machine)
+            state_machine=machine,
+            face_stepup=self.state_machines["face-stepup"].state_machine)
         if keys is not None and "hkid-hmac" in keys:
             keys["hkid-hmac"].grant(self.functions["registration-duplicate-check"].role,
                                     "kms:GenerateMac")

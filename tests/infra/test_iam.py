@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from infra_synth import Synth, as_list
 
@@ -92,9 +94,28 @@ def test_api_may_read_api_keys_and_nothing_else_of_api_gateway(synth: Synth) -> 
 def test_api_queues_applications_and_answers_reviews_but_never_starts_workflows(
         synth: Synth) -> None:
     """Rushes go through the queue: the API may send to it and answer a review's task token,
-    never start an execution itself (the drainer does, at the rate the quota allows)."""
+    never start a Standard execution itself (the drainer does, at the rate the quota allows);
+    the one workflow it runs is the face step-up's Express machine, synchronously."""
     statements = synth.role_statements("api", role_of(synth, "api", f"{APP}-api"))
     actions = {a for s in statements for a in as_list(s["Action"])}
     assert "sqs:SendMessage" in actions
     assert {"states:SendTaskSuccess", "states:SendTaskFailure"} <= actions
-    assert not {a for a in actions if a.startswith("states:Start")}
+    assert {a for a in actions if a.startswith("states:Start")} == {"states:StartSyncExecution"}
+    sync = [s for s in statements if "states:StartSyncExecution" in as_list(s["Action"])]
+    assert "FaceStepup" in json.dumps(sync[0]["Resource"])
+
+
+def test_face_collection_lives_where_rekognition_does(synth: Synth) -> None:
+    """No Rekognition in Hong Kong: the collection is in its own stack and region, and the
+    functions that keep or match templates are granted on it alone."""
+    from infra.names import FACE_COLLECTION_ID, FACES_REGION
+
+    collections = list(synth.resources("AWS::Rekognition::Collection"))
+    assert [(stack, r["Properties"]["CollectionId"]) for stack, _, r in collections] == [
+        (f"{APP}-faces", FACE_COLLECTION_ID)]
+    assert synth.templates[f"{APP}-faces"] is not None
+    for fid in ("face-match",):
+        statements = synth.role_statements("workflows", role_of(synth, "workflows",
+                                                                FUNCTIONS[fid].name))
+        scoped = [s for s in statements if "rekognition:SearchFacesByImage" in as_list(s["Action"])]
+        assert FACES_REGION in json.dumps(scoped[0]["Resource"])

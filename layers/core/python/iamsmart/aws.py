@@ -21,9 +21,11 @@ def client(service: str) -> Any:
     import boto3
     from botocore.config import Config
 
+    cfg = settings()
     return boto3.session.Session().client(
         service,
-        region_name=settings().region,
+        # Rekognition is not offered in ap-east-1 (Hong Kong): its calls cross to its region.
+        region_name=cfg.rekognition_region if service == "rekognition" else cfg.region,
         config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3,
                       read_timeout=10),
     )

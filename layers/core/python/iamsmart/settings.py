@@ -101,6 +101,9 @@ class Settings(BaseModel):
     face_template_key_alias: str = "alias/iamsmart-face-template"
     # AWS templates: the Rekognition collection holding one face per consenting citizen.
     face_collection_id: str = "iamsmart-face-templates"
+    # Rekognition has no Hong Kong region: face calls go to this one (infra.names.FACES_REGION);
+    # an in-region engine can replace Rekognition behind the face port (iamsmart.faces.engine).
+    rekognition_region: str = "ap-southeast-1"
     # Seconds a liveness session may be used (once), and Rekognition's liveness confidence
     # (0..1) at or above which it passes.
     face_liveness_seconds: int = Field(default=180, gt=0, le=900)
