@@ -20,6 +20,7 @@ A provider can be told to be slow (to see the gateway's per-provider timeout):
 
 from __future__ import annotations
 
+import collections
 import json
 import threading
 import time
@@ -167,7 +168,7 @@ class ProvidersService:
         self._seen = {p: provider_auth.JtiCache() for p in PROVIDERS}
         self._delays: dict[str, float] = {}
         self._lock = threading.Lock()
-        self.received: list[Received] = []
+        self.received: collections.deque[Received] = collections.deque(maxlen=1000)
         self._thread: threading.Thread | None = None
 
     # -- lifecycle
