@@ -101,6 +101,12 @@ TABLES: dict[str, TableSpec] = {
         # keys, intake counters, the manual-review queue (pk "review") and the local
         # notification outbox (pk "outbox"). Transient: every item expires (TTL).
         TableSpec("applications", partition_key="pk", sort_key="sk", ttl_attribute="expires_at"),
+        # Data exchange: provider registry ("provider"/<id>), consumer registrations
+        # ("consumer"/<client id>) and consents ("consent#<account id>"/<consent id>).
+        TableSpec("exchange", partition_key="pk", sort_key="sk", ttl_attribute="ttl"),
+        # The citizen's append-only access log (sk "<ms>#<event id>"): PutItem and Query only.
+        TableSpec("accesslog", partition_key="account_id", sort_key="sk",
+                  ttl_attribute="expires_at"),
     )
 }
 
@@ -149,6 +155,10 @@ FUNCTIONS: dict[str, FunctionSpec] = {
         FunctionSpec("face-audit", asset="faces", handler="handler.audit",
                      tables_write=("sessions",)),
         FunctionSpec("face-discard", asset="faces", handler="handler.discard"),
+        # One signed call to one data provider (statemachines/exchange_fetch.asl.json): signs
+        # with the OIDC signing key (kms:Sign), reads and writes no table.
+        FunctionSpec("exchange-call", asset="exchange", handler="handler.call",
+                     timeout_seconds=15),
     )
 }
 
@@ -164,6 +174,9 @@ STATE_MACHINES: dict[str, StateMachineSpec] = {
         StateMachineSpec("face-stepup", file="face_stepup.asl.json",
                          functions=tuple(f for f in FUNCTIONS if f.startswith("face-")),
                          express=True),
+        # Express in AWS (StartSyncExecution by the API); moto runs it through StartExecution.
+        StateMachineSpec("exchange-fetch", file="exchange_fetch.asl.json",
+                         functions=("exchange-call",), express=True),
     )
 }
 
@@ -180,9 +193,11 @@ FEEDS_REFRESH_MINUTES = 10
 
 # Tables the HTTP API reads and writes.
 API_TABLES_READ = ("feeds", "services", "accounts", "authenticators", "sessions", "clients",
-                   "grants", "consents", "applications")
+                   "grants", "consents", "applications", "exchange", "accesslog")
 API_TABLES_WRITE = ("services", "accounts", "authenticators", "sessions", "grants", "consents",
-                    "applications")
+                    "applications", "exchange")
+# Tables the API may only add items to (PutItem), never change or delete: the access log.
+API_TABLES_APPEND = ("accesslog",)
 # KMS keys the HTTP API uses directly: every key tagged OIDC_SIGNING_TAG (signing, JWKS) and
 # these HMAC keys (GenerateMac).
 API_MAC_KEYS = ("token-hmac",)
@@ -293,26 +308,3 @@ QUEUES: dict[str, QueueSpec] = {
 # decision; the bucket's lifecycle deletes whatever is left after this many days.
 EVIDENCE_BUCKET_ID = "evidence"
 EVIDENCE_LIFECYCLE_DAYS = 3
-
-# --- data exchange (issue 5) ------------------------------------------------------------
-TABLES.update({t.id: t for t in (
-    # Provider registry ("provider"/<id>), consumer registrations ("consumer"/<client id>)
-    # and data-exchange consents ("consent#<account id>"/<consent id>); ended consents expire.
-    TableSpec("exchange", partition_key="pk", sort_key="sk", ttl_attribute="ttl"),
-    # The citizen's append-only access log (sk "<ms>#<event id>"): PutItem and Query only.
-    TableSpec("accesslog", partition_key="account_id", sort_key="sk",
-              ttl_attribute="expires_at"),
-)})
-FUNCTIONS.update({f.id: f for f in (
-    # One signed call to one data provider (statemachines/exchange_fetch.asl.json): signs
-    # with the OIDC signing key (kms:Sign), reads and writes no table.
-    FunctionSpec("exchange-call", asset="exchange", handler="handler.call",
-                 timeout_seconds=15),
-)})
-STATE_MACHINES.update({s.id: s for s in (
-    # Express in AWS (StartSyncExecution by the API); moto runs it through StartExecution.
-    StateMachineSpec("exchange-fetch", file="exchange_fetch.asl.json",
-                     functions=("exchange-call",), express=True),
-)})
-API_TABLES_READ += ("exchange", "accesslog")
-API_TABLES_WRITE += ("exchange", "accesslog")

@@ -70,17 +70,26 @@ def grant_tables(
     *,
     read: Sequence[str],
     write: Sequence[str],
+    append: Sequence[str] = (),
 ) -> None:
-    """Read/write data grants (with the tables' keys) for the table ids listed, no others."""
-    for table_id in sorted(set(read) | set(write)):
+    """Data grants (with the tables' keys) for the table ids listed, no others: ``write``
+    read/write, ``read`` read only, ``append`` read and PutItem only (append-only logs: the
+    code writes with ``attribute_not_exists``; no UpdateItem, DeleteItem or batch writes)."""
+    for table_id in sorted(set(read) | set(write) | set(append)):
         if table_id not in tables:
             raise KeyError(f"unknown table {table_id!r} (see infra.names.TABLES)")
+        if table_id in write and table_id in append:
+            raise ValueError(f"table {table_id!r} is both written and append-only")
         table = tables[table_id].table
         if table_id in write:
             table.grant_read_write_data(role)
         else:
             table.grant_read_data(role)
-    if write:
+        if table_id in append:
+            table.grant(role, "dynamodb:PutItem")
+            if table.encryption_key is not None:
+                table.encryption_key.grant_encrypt(role)
+    if write or append:
         acknowledge(role, TABLE_GRANT_REASONS)
 
 

@@ -23,7 +23,15 @@ from infra.constructs.keys import grant_mac, grant_signing
 from infra.constructs.nag import acknowledge
 from infra.constructs.tables import EncryptedTable
 from infra.layers import RUNTIME, Layers
-from infra.names import API_MAC_KEYS, API_TABLES_READ, API_TABLES_WRITE, APP, REGION, ROOT
+from infra.names import (
+    API_MAC_KEYS,
+    API_TABLES_APPEND,
+    API_TABLES_READ,
+    API_TABLES_WRITE,
+    APP,
+    REGION,
+    ROOT,
+)
 from infra.stacks.config import DeployConfig
 from infra.stacks.environment import function_environment
 from infra.stacks.faces import rekognition_grants
@@ -61,7 +69,8 @@ class ApiStack(Stack):
             description=f"Runs the {API_NAME} Chalice app",
             log_id="HandlerLogs", role_id="HandlerRole",
         )
-        grant_tables(self.role, tables, read=API_TABLES_READ, write=API_TABLES_WRITE)
+        grant_tables(self.role, tables, read=API_TABLES_READ, write=API_TABLES_WRITE,
+                     append=API_TABLES_APPEND)
         grant_signing(self.role)
         grant_mac(self.role, keys, API_MAC_KEYS)
         self._registration(workflows)
@@ -87,7 +96,9 @@ class ApiStack(Stack):
         environment = {**function_environment(config),
                        "EVIDENCE_BUCKET": workflows.evidence_bucket.bucket_name,
                        "REGISTRATION_QUEUE": workflows.queue.queue_name,
-                       "FACE_STEPUP_STATE_MACHINE_ARN": workflows.face_stepup.state_machine_arn}
+                       "FACE_STEPUP_STATE_MACHINE_ARN": workflows.face_stepup.state_machine_arn,
+                       "EXCHANGE_STATE_MACHINE_ARN":
+                           workflows.exchange_fetch.state_machine_arn}
         stage_config = {
             "api_gateway_endpoint_type": "REGIONAL",  # CloudFront (web stack) is the edge
             "manage_iam_role": False,
@@ -147,7 +158,8 @@ class ApiStack(Stack):
             resources=[workflows.evidence_bucket.arn_for_objects("stepup/*")]))
         self.role.add_to_policy(iam.PolicyStatement(
             actions=["states:StartSyncExecution"],
-            resources=[workflows.face_stepup.state_machine_arn]))
+            resources=[workflows.face_stepup.state_machine_arn,
+                       workflows.exchange_fetch.state_machine_arn]))
         rekognition_grants(self.role, templates=True, liveness=True, compare=True)
         acknowledge(self.role, {
             "AwsSolutions-IAM5[Resource::iamsmart-workflows:ExportsOutputFnGetAttEvidence"

@@ -21,6 +21,7 @@ from constructs import Construct
 from infra.constructs.alarms import Alarms
 from infra.constructs.buckets import log_bucket, private_bucket
 from infra.constructs.functions import PythonFunction
+from infra.constructs.keys import grant_signing
 from infra.constructs.nag import acknowledge
 from infra.constructs.tables import EncryptedTable
 from infra.constructs.workflow import AslStateMachine
@@ -48,6 +49,7 @@ class WorkflowResources:
     queue: sqs.IQueue
     state_machine: sfn.IStateMachine
     face_stepup: sfn.IStateMachine
+    exchange_fetch: sfn.IStateMachine
 
 
 class WorkflowsStack(Stack):
@@ -106,6 +108,8 @@ class WorkflowsStack(Stack):
 
         self._registration(keys)
         self._faces()
+        # Provider calls are signed with the OIDC signing keys (the gateway's signature).
+        grant_signing(self.functions["exchange-call"].role)
 
         refresh = self.state_machines["refresh-feeds"].state_machine
         self.refresh_schedule = scheduler.Schedule(
@@ -180,7 +184,8 @@ class WorkflowsStack(Stack):
         self.resources = WorkflowResources(
             evidence_bucket=self.evidence_bucket, queue=self.queues["registrations"],
             state_machine=machine,
-            face_stepup=self.state_machines["face-stepup"].state_machine)
+            face_stepup=self.state_machines["face-stepup"].state_machine,
+            exchange_fetch=self.state_machines["exchange-fetch"].state_machine)
         if keys is not None and "hkid-hmac" in keys:
             keys["hkid-hmac"].grant(self.functions["registration-duplicate-check"].role,
                                     "kms:GenerateMac")

@@ -7,7 +7,7 @@ import json
 import pytest
 from infra_synth import Synth, as_list
 
-from infra.names import API_TABLES_READ, API_TABLES_WRITE, APP, FUNCTIONS
+from infra.names import API_TABLES_APPEND, API_TABLES_READ, API_TABLES_WRITE, APP, FUNCTIONS
 
 # Wildcard-suffixed actions that CDK's DynamoDB grants add for the table's own key.
 KMS_SUFFIX_WILDCARDS = {"kms:ReEncrypt*", "kms:GenerateDataKey*"}
@@ -69,7 +69,18 @@ def test_table_grants_are_exactly_the_listed_tables(
         if actions & DYNAMODB_WRITES:
             written |= tables
     assert touched == read | write
-    assert written == write
+    append = set(API_TABLES_APPEND) if stack == "api" else set()
+    assert written == write | append
+
+
+def test_the_access_log_is_append_only_for_the_api(synth: Synth) -> None:
+    """The API adds to the citizen's access log (PutItem) and never changes or deletes it."""
+    statements = synth.role_statements("api", role_of(synth, "api", f"{APP}-api"))
+    for table in API_TABLES_APPEND:
+        actions = {a for st in statements
+                   if table in synth.tables_referenced(st["Resource"], f"{APP}-api")
+                   for a in as_list(st["Action"]) if a.startswith("dynamodb:")}
+        assert actions & DYNAMODB_WRITES == {"dynamodb:PutItem"}, (table, actions)
 
 
 @pytest.mark.parametrize(("stack", "name", "read", "write"), FUNCTION_GRANTS, ids=GRANT_IDS)

@@ -56,16 +56,19 @@ def _actions(statement: dict) -> set[str]:
     return {actions} if isinstance(actions, str) else set(actions)
 
 
-def test_only_the_api_signs_and_only_with_tagged_keys(synth: Synth) -> None:
-    """kms:Sign is allowed to the API role alone, and only on keys carrying the OIDC signing
+def test_only_the_api_and_the_provider_call_sign_and_only_with_tagged_keys(
+        synth: Synth) -> None:
+    """kms:Sign is allowed to the API role (tokens, receipts) and the data-exchange provider
+    call (the gateway's signed requests) alone, and only on keys carrying the OIDC signing
     tag (attribute-based: rotation adds keys the template never names)."""
-    signing = [(stack, st) for stack, _, st in _statements(synth)
+    signing = [(stack, logical, st) for stack, logical, st in _statements(synth)
                if {"kms:Sign", "kms:*"} & _actions(st)]
-    assert [stack for stack, _ in signing] == ["iamsmart-api"]
-    statement = signing[0][1]
-    assert statement["Condition"] == {"StringEquals": {
-        f"aws:ResourceTag/{OIDC_SIGNING_TAG[0]}": OIDC_SIGNING_TAG[1]}}
-    assert _actions(statement) == {"kms:Sign", "kms:GetPublicKey"}
+    assert sorted(stack for stack, _, _ in signing) == ["iamsmart-api", "iamsmart-workflows"]
+    assert "ExchangeCall" in next(lg for stack, lg, _ in signing if stack == "iamsmart-workflows")
+    for _, _, statement in signing:
+        assert statement["Condition"] == {"StringEquals": {
+            f"aws:ResourceTag/{OIDC_SIGNING_TAG[0]}": OIDC_SIGNING_TAG[1]}}
+        assert _actions(statement) == {"kms:Sign", "kms:GetPublicKey"}
 
 
 def test_each_hmac_key_is_used_by_its_one_purpose(synth: Synth) -> None:
