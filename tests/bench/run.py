@@ -136,6 +136,9 @@ def main() -> None:
     print("Registration (tests/bench/registration.py)")
     subprocess.run([sys.executable, str(ROOT / "tests/bench/registration.py")],  # noqa: S603
                    cwd=ROOT, check=True)
+    print("Data exchange (tests/bench/exchange.py)")
+    subprocess.run([sys.executable, str(ROOT / "tests/bench/exchange.py")],  # noqa: S603
+                   cwd=ROOT, check=True)
     print("Face step-ups (tests/bench/stepup.py)")
     subprocess.run([sys.executable, str(ROOT / "tests/bench/stepup.py")],  # noqa: S603
                    cwd=ROOT, check=True)
