@@ -161,13 +161,15 @@ function fieldError(id, key) {
   node.textContent = key ? tr(key) : '';
 }
 
-function choose(blob) {
+async function choose(blob) {
   photo = blob;
   const preview = $('face-preview');
-  if (preview.src) URL.revokeObjectURL(preview.src);
-  preview.src = URL.createObjectURL(blob);
-  preview.hidden = false;
-  fieldError('face-photo-error', blob.size > MAX_BYTES ? 'face.photo.large' : null);
+  const tooLarge = blob.size > MAX_BYTES;
+  fieldError('face-photo-error', tooLarge ? 'face.photo.large' : null);
+  preview.hidden = true;
+  if (tooLarge) return;
+  // A data: URL (the site's CSP allows images from 'self' and data: only).
+  try { preview.src = await dataUrl(blob); preview.hidden = photo !== blob; } catch { /* no preview */ }
 }
 
 async function startCamera() {
