@@ -31,6 +31,7 @@ CITIZEN_CODE = "SANDBOX-LEE-SIU-MEI"  # level "plus"
 BASIC_CODE = "SANDBOX-CHAN-TAI-MAN"  # level "basic"
 FACES = ROOT / "tests" / "fixtures" / "faces"
 FACE = "urn:iamsmart:acr:face"
+BANK_NAME = re.compile("沙盒銀行|Sandbox Bank")  # in the page's language
 
 
 def bank_url(local_platform: dict[str, Any]) -> str:
@@ -111,10 +112,10 @@ def open_account(page: Page, bank: str, device: DeviceSimulator, deposit: str = 
     page.goto(bank + "/")
     page.locator("#deposit").fill(deposit)
     page.locator("#open").click()
-    expect(page.locator("#login-service")).to_contain_text("沙盒銀行")
+    expect(page.locator("#login-service")).to_contain_text(BANK_NAME)
     approve_on_login_page(page, device)
     expect(page).to_have_url(re.compile(r"/stepup\.html\?txn="), timeout=15_000)
-    expect(page.locator("#stepup-service")).to_contain_text("沙盒銀行")
+    expect(page.locator("#stepup-service")).to_contain_text(BANK_NAME)
     reference = page.locator("#txn-details dd").nth(3)
     expect(reference).to_have_text(re.compile(r"^ACC-\d{8}-\d{6}$"))
     return reference.inner_text()
