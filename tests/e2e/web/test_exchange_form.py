@@ -152,6 +152,10 @@ def test_consent_fill_receipt_read_revoke_refused(
     expect(refused.first).to_be_visible()
     expect(refused.first).to_have_attribute("data-reason", "consent_revoked")
     expect(refused.first.locator(".x-reason")).to_be_visible()
+    for kind in ("consent", "revoke"):  # giving and withdrawing the consent are logged too
+        event = page.locator(f'.x-event[data-consent-id="{consent_id}"][data-kind="{kind}"]')
+        expect(event).to_have_attribute("data-outcome", "recorded")
+        expect(event.locator(".x-badge")).to_have_text("已記錄")
     assert page.problems.unexpected(allow_http_errors=True) == []  # type: ignore[attr-defined]
 
 

@@ -7,7 +7,7 @@ import { initPrefs, state, whenReady } from './prefs.js';
 
 const $ = (id) => document.getElementById(id);
 const KINDS = ['fetch', 'form', 'self', 'consent', 'revoke'];
-const OUTCOMES = ['delivered', 'partial', 'refused'];
+const OUTCOMES = ['delivered', 'partial', 'refused', 'recorded'];
 const PROVIDER_STATES = ['ok', 'timeout', 'unavailable', 'not_held'];
 
 let events = null;
