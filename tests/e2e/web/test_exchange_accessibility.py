@@ -59,6 +59,7 @@ def test_exchange_pages_pass_axe(web_page: Page, local_platform: dict[str, Any],
     page.locator("#consent-allow").click()
     expect(page).to_have_url(f"{department}/apply", timeout=15_000)
     expect(page.locator('[data-field="address"]')).to_have_attribute("data-filled", "yes")
+    check(page, axe, phone)  # the department's form (its own site, bilingual side by side)
 
     page.goto(platform_url + "/my-consents.html")
     consent = page.locator('.x-consent[data-status="active"]').first
