@@ -39,13 +39,9 @@ from iamsmart.settings import Settings, settings
 
 STATE_MACHINE_NAME = "iamsmart-face-stepup"
 STEPUP_PAGE = "/stepup.html"
-MAX_ATTEMPTS_PER_TXN = 3
-# Attempt limits (identity.limits counters): failed step-ups per citizen and per transaction.
-POLICIES = {
-    "face-account": limits.Policy(limit=10, window_seconds=3600),
-    "face-txn": limits.Policy(limit=MAX_ATTEMPTS_PER_TXN, window_seconds=900),
-}
-limits.POLICIES.update(POLICIES)  # registered once, where the only callers live
+# Attempt limits: identity.limits' "face-account" and "face-txn" policies (failed step-ups
+# per citizen and per transaction).
+MAX_ATTEMPTS_PER_TXN = limits.POLICIES["face-txn"].limit
 AMR_FACE = "face"
 AMR_LIVENESS = "liveness"  # only when liveness was evaluated and passed
 OBJECT_PREFIX = "stepup/"

@@ -33,6 +33,9 @@ POLICIES: dict[str, Policy] = {
     "passkey-account": Policy(limit=10, window_seconds=900),
     "passkey-source": Policy(limit=30, window_seconds=900),
     "enrol-source": Policy(limit=10, window_seconds=900),
+    # Face step-up (iamsmart.faces.stepup): failed attempts per citizen and per transaction.
+    "face-account": Policy(limit=10, window_seconds=3600),
+    "face-txn": Policy(limit=3, window_seconds=900),
 }
 
 
