@@ -154,7 +154,7 @@ def test_enrol_step_up_at_the_bank_refuse_another_face_and_withdraw(
     assert face_data(page)["body"]["template"]["enrolled"] is False
     enrol_on_face_page(page, platform_url)
     expect(page.locator("#face-status")).to_contain_text("已保存你的面孔模板")
-    expect(page.locator('#face-events-list li[data-event="face_enrolled"]')).to_be_visible()
+    expect(page.locator('#face-events-list li[data-event="face_enrolled"]').first).to_be_visible()
     assert stored_template(local_platform, "sandbox-lee-siu-mei") is not None
 
     # 2. The bank asks for the face level; another person's selfie is refused on the step-up
@@ -194,8 +194,8 @@ def test_enrol_step_up_at_the_bank_refuse_another_face_and_withdraw(
     # 4. Withdraw on the Face data page: a signed receipt, checked here; the template is gone
     #    from the accounts table.
     page.goto(platform_url + "/face.html")
-    expect(page.locator('#face-events-list li[data-event="face_stepup_passed"]')).to_be_visible()
-    expect(page.locator('#face-events-list li[data-event="face_stepup_refused"]')).to_be_visible()
+    for event in ("face_stepup_passed", "face_stepup_refused"):
+        expect(page.locator(f'#face-events-list li[data-event="{event}"]').first).to_be_visible()
     page.locator("#face-withdraw-btn").click()
     expect(page.locator("#face-withdraw-yes")).to_be_focused()
     page.locator("#face-withdraw-yes").click()
