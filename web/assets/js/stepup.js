@@ -78,7 +78,18 @@ async function send(blob) {
     if (next) location.assign(next);
   } catch (err) {
     say(err instanceof ApiError && err.apiMessage ? err.apiMessage[state.lang] : txt('error'));
+    await backIfClosed();
   }
+}
+
+/** After a refusal: when the login is no longer waiting (the last attempt declined it),
+ *  take the citizen back to the service, which learns the outcome from its redirect. */
+async function backIfClosed() {
+  try {
+    const login = await getJson(`/v1/login/${encodeURIComponent(txn)}`);
+    const next = login.status === 'denied' && login.next ? sameOrigin(login.next) : null;
+    if (next) setTimeout(() => location.assign(next), 2500);
+  } catch { /* the message already shown is the best we can do */ }
 }
 
 async function startCamera() {
@@ -106,7 +117,7 @@ whenReady(async () => {
   $('upload').addEventListener('change', (e) => { const f = e.target.files && e.target.files[0]; if (f) send(f); });
   $('stepup-cancel').addEventListener('click', async () => {
     try { const a = await sendJson('POST', `/v1/login/${encodeURIComponent(txn)}/face/cancel`, {}); const n = sameOrigin(a.next); if (n) location.assign(n); }
-    catch (err) { say(err instanceof ApiError && err.apiMessage ? err.apiMessage[state.lang] : txt('error')); }
+    catch (err) { say(err instanceof ApiError && err.apiMessage ? err.apiMessage[state.lang] : txt('error')); await backIfClosed(); }
   });
   try { view = await getJson(`/v1/login/${encodeURIComponent(txn)}/face`); }
   catch (err) { say(err instanceof ApiError && err.apiMessage ? err.apiMessage[state.lang] : txt('error')); }
