@@ -26,9 +26,11 @@ def record(account_id: str, event: str, **details: Any) -> dict[str, Any]:
 
     if event not in EVENTS:
         raise ValueError(f"unknown access-log event {event!r}")
-    now = int(time.time())
+    now_ns = time.time_ns()
+    now = now_ns // 1_000_000_000
     kept = {k: v for k, v in details.items() if k in _ALLOWED and isinstance(v, str | int)}
-    item = {"pk": f"log#{account_id}", "sk": f"{now:011d}#{secrets.token_hex(4)}",
+    # Time order to the nanosecond: two events of the same second keep their order.
+    item = {"pk": f"log#{account_id}", "sk": f"{now_ns:020d}#{secrets.token_hex(4)}",
             "kind": "access_log", "event": event, "at": now, "details": kept or None,
             "expires_at": now + LOG_DAYS * 86400}
     store.put(settings().sessions_table, item)
