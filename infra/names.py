@@ -44,6 +44,7 @@ class FunctionSpec:
     handler: str  # "module.function" inside that directory
     tables_read: tuple[str, ...] = ()
     tables_write: tuple[str, ...] = ()
+    tables_append: tuple[str, ...] = ()  # read and PutItem only (append-only logs)
     timeout_seconds: int = 30
     memory_mb: int = 512
     environment: dict[str, str] = field(default_factory=dict)
