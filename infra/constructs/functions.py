@@ -151,7 +151,8 @@ class PythonFunction(Construct):
             log_group=self.log_group,
             role=self.role,
         )
-        grant_tables(self.role, tables, read=spec.tables_read, write=spec.tables_write)
+        grant_tables(self.role, tables, read=spec.tables_read, write=spec.tables_write,
+                     append=spec.tables_append)
         acknowledge(
             self.function,
             {
