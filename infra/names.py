@@ -154,7 +154,7 @@ FUNCTIONS: dict[str, FunctionSpec] = {
         FunctionSpec("face-failed", asset="faces", handler="handler.failed",
                      tables_write=("sessions",)),
         FunctionSpec("face-audit", asset="faces", handler="handler.audit",
-                     tables_write=("sessions",)),
+                     tables_append=("accesslog",)),
         FunctionSpec("face-discard", asset="faces", handler="handler.discard"),
         # One signed call to one data provider (statemachines/exchange_fetch.asl.json): signs
         # with the OIDC signing key (kms:Sign), reads and writes no table.
