@@ -18,12 +18,14 @@ DYNAMODB_WRITES = {
     "dynamodb:BatchWriteItem",
 }
 
-# (stack, function name, tables read, tables written)
+# (stack, function name, tables read, tables written, tables appended to)
 FUNCTION_GRANTS = [
-    ("workflows", spec.name, set(spec.tables_read), set(spec.tables_write))
+    ("workflows", spec.name, set(spec.tables_read), set(spec.tables_write),
+     set(spec.tables_append))
     for spec in FUNCTIONS.values()
-] + [("api", f"{APP}-api", set(API_TABLES_READ), set(API_TABLES_WRITE))]
-GRANT_IDS = [name for _, name, _, _ in FUNCTION_GRANTS]
+] + [("api", f"{APP}-api", set(API_TABLES_READ), set(API_TABLES_WRITE), set(API_TABLES_APPEND))]
+GRANT_IDS = [name for _, name, _, _, _ in FUNCTION_GRANTS]
+APPENDERS = [(stack, name, append) for stack, name, _, _, append in FUNCTION_GRANTS if append]
 
 
 def role_of(synth: Synth, stack: str, function_name: str) -> str:
@@ -54,9 +56,10 @@ def test_no_lambda_role_has_a_wildcard_action(synth: Synth) -> None:
                     assert action in KMS_SUFFIX_WILDCARDS, (stack, role, action)
 
 
-@pytest.mark.parametrize(("stack", "name", "read", "write"), FUNCTION_GRANTS, ids=GRANT_IDS)
+@pytest.mark.parametrize(("stack", "name", "read", "write", "append"), FUNCTION_GRANTS,
+                         ids=GRANT_IDS)
 def test_table_grants_are_exactly_the_listed_tables(
-    synth: Synth, stack: str, name: str, read: set[str], write: set[str]
+    synth: Synth, stack: str, name: str, read: set[str], write: set[str], append: set[str]
 ) -> None:
     statements = synth.role_statements(stack, role_of(synth, stack, name))
     touched: set[str] = set()
@@ -68,24 +71,29 @@ def test_table_grants_are_exactly_the_listed_tables(
             touched |= tables
         if actions & DYNAMODB_WRITES:
             written |= tables
-    assert touched == read | write
-    append = set(API_TABLES_APPEND) if stack == "api" else set()
+    assert touched == read | write | append
     assert written == write | append
 
 
-def test_the_access_log_is_append_only_for_the_api(synth: Synth) -> None:
-    """The API adds to the citizen's access log (PutItem) and never changes or deletes it."""
-    statements = synth.role_statements("api", role_of(synth, "api", f"{APP}-api"))
-    for table in API_TABLES_APPEND:
+@pytest.mark.parametrize(("stack", "name", "append"), APPENDERS,
+                         ids=[name for _, name, _ in APPENDERS])
+def test_the_access_log_is_append_only(
+        synth: Synth, stack: str, name: str, append: set[str]) -> None:
+    """The API and the face step-up's audit task add to the citizen's access log (PutItem)
+    and never change or delete it."""
+    assert "accesslog" in append
+    statements = synth.role_statements(stack, role_of(synth, stack, name))
+    for table in append:
         actions = {a for st in statements
-                   if table in synth.tables_referenced(st["Resource"], f"{APP}-api")
+                   if table in synth.tables_referenced(st["Resource"], f"{APP}-{stack}")
                    for a in as_list(st["Action"]) if a.startswith("dynamodb:")}
         assert actions & DYNAMODB_WRITES == {"dynamodb:PutItem"}, (table, actions)
 
 
-@pytest.mark.parametrize(("stack", "name", "read", "write"), FUNCTION_GRANTS, ids=GRANT_IDS)
+@pytest.mark.parametrize(("stack", "name", "read", "write", "append"), FUNCTION_GRANTS,
+                         ids=GRANT_IDS)
 def test_roles_use_no_managed_policies(
-    synth: Synth, stack: str, name: str, read: set[str], write: set[str]
+    synth: Synth, stack: str, name: str, read: set[str], write: set[str], append: set[str]
 ) -> None:
     role = synth.template(stack)["Resources"][role_of(synth, stack, name)]
     assert not role["Properties"].get("ManagedPolicyArns")

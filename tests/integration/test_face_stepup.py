@@ -100,6 +100,19 @@ def test_same_person_passes_and_the_token_says_face_with_the_transaction(
     assert listed.get("KeyCount", 0) == 0
     assert [e["event"] for e in audit.recent(CITIZEN)][:2] == ["face_stepup_passed",
                                                                "face_enrolled"]
+    # One access log: the face events are the citizen's access-log events (kind "face"),
+    # the step-up names its service, with no score, band or image; none in the sessions table.
+    from iamsmart.exchange import audit as accesslog
+
+    logged_events, _ = accesslog.events(CITIZEN)
+    face = [e for e in logged_events if e["kind"] == "face"]
+    assert [e["outcome"] for e in face][:2] == ["face_stepup_passed", "face_enrolled"]
+    assert face[0]["consumer"] == {"client_id": rp.client_id, "name_en": "Sandbox Bank",
+                                 "name_tc": "沙盒銀行"}
+    assert face[0]["details"] == {"liveness": "not_evaluated"}
+    assert "band" not in json.dumps(face) and "similarity" not in json.dumps(face)
+    scanned = aws.client("dynamodb").scan(TableName=settings().sessions_table)["Items"]
+    assert not [i for i in scanned if i["pk"]["S"].startswith("log#")]
     status, me = browser.json("GET", "/v1/me")
     assert me["session"]["acr"] == "urn:iamsmart:acr:plus" and "face" not in me["session"]["amr"]
     # No image and no template in any log line (THREATS: personal data never logged).

@@ -1,12 +1,15 @@
 """The append-only access log: every data-exchange read (delivered, partial or refused),
-consent and withdrawal, per citizen, in the ``accesslog`` table.
+consent and withdrawal, and every face event (enrolment, withdrawal, each step-up: kind
+``face``, see ``iamsmart.faces.audit``), per citizen, in the ``accesslog`` table.
 
 Key: ``account_id`` (partition: the citizen, so "who read my data" is one Query, newest
 first) and ``sk`` = ``<milliseconds, 13 digits>#<event id>`` (time order). Items are only
 ever *put*, with ``attribute_not_exists`` (never overwritten, never updated); the API's
 role should hold PutItem and Query on this table and nothing else. Items expire (TTL) after
 ``RETENTION_DAYS``. The event holds what the citizen needs to read it later (the consumer's
-names as they were), no data values.
+names as they were), no data values. A face event has ``purpose`` null and no fields, its
+event name as ``outcome`` and a few fixed words as ``details``: never an image, a template
+or a score.
 """
 
 from __future__ import annotations
@@ -41,18 +44,23 @@ def _iso(ms: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms / 1000)) + f".{ms % 1000:03d}Z"
 
 
-def _event(account_id: str, *, kind: str, outcome: str, consumer: dict[str, str] | None,
-           purpose: str, fields: list[str], delivered: list[str] | None = None,
+def _event(account_id: str, *, kind: str, outcome: str, consumer: dict[str, str] | None = None,
+           purpose: str | None = None, fields: list[str] | None = None,
+           delivered: list[str] | None = None,
            providers: list[dict[str, str]] | None = None, reason: str | None = None,
            consent_id: str | None = None, receipt_id: str | None = None,
-           event_id: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+           event_id: str | None = None, details: dict[str, str] | None = None,
+           ) -> tuple[dict[str, Any], dict[str, Any]]:
     ms = int(time.time() * 1000)
     eid = event_id or uuid.uuid4().hex
-    event = {"event_id": eid, "at": _iso(ms), "kind": kind, "outcome": outcome,
-             **vocabulary.reason_label(reason), "consumer": consumer,
-             "purpose": vocabulary.purpose_label(purpose), "fields": sorted(fields),
-             "delivered": sorted(delivered or []), "providers": providers or [],
-             "consent_id": consent_id, "receipt_id": receipt_id}
+    event: dict[str, Any] = {
+        "event_id": eid, "at": _iso(ms), "kind": kind, "outcome": outcome,
+        **vocabulary.reason_label(reason), "consumer": consumer,
+        "purpose": vocabulary.purpose_label(purpose) if purpose is not None else None,
+        "fields": sorted(fields or []), "delivered": sorted(delivered or []),
+        "providers": providers or [], "consent_id": consent_id, "receipt_id": receipt_id}
+    if details:
+        event["details"] = details
     item = {"account_id": {"S": account_id}, "sk": {"S": f"{ms:013d}#{eid}"},
             "doc": {"S": json.dumps(event, ensure_ascii=False, separators=(",", ":"))},
             "expires_at": {"N": str(ms // 1000 + RETENTION_DAYS * 86400)}}

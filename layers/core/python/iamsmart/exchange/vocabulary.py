@@ -37,6 +37,23 @@ REASONS: dict[str, tuple[str, str]] = {
                              "該服務使用了其他部門的密鑰。"),
 }
 
+# Why a face step-up did not pass (the access log's words for a ``face`` event's reason):
+# the decision's reasons and the names of the errors the step-up reports.
+FACE_REASONS: dict[str, tuple[str, str]] = {
+    "no_match": ("The face did not match your enrolled face.", "面孔與你登記的面孔不符。"),
+    "borderline": ("The match was not certain enough.", "配對結果不夠肯定。"),
+    "liveness_failed": ("The live check did not pass.", "活體檢測未能通過。"),
+    "LivenessFailed": ("The live check did not pass.", "活體檢測未能通過。"),
+    "LivenessRefused": ("The live check was not completed.", "活體檢測未有完成。"),
+    "InvalidImage": ("The photo could not be used.", "相片無法使用。"),
+    "FaceNotUsable": ("The photo could not be used.", "相片無法使用。"),
+    "PayloadTooLarge": ("The photo was too large.", "相片過大。"),
+    "NotEnrolled": ("No face template was kept.", "沒有保存面孔模板。"),
+    "StepUpClosed": ("The login had already ended.", "登入已經結束。"),
+    "Unavailable": ("The check could not be completed at the time.", "當時未能完成檢查。"),
+    "DomainError": ("The check could not be completed.", "未能完成檢查。"),
+}
+
 # How each provider answered (labels for partial results: never a silent gap).
 PROVIDER_STATUS = ("ok", "not_held", "timeout", "unavailable")
 
@@ -49,5 +66,5 @@ def purpose_label(purpose: str) -> dict[str, str]:
 def reason_label(reason: str | None) -> dict[str, str | None]:
     if reason is None:
         return {"reason": None, "reason_en": None, "reason_tc": None}
-    en, tc = REASONS.get(reason, ("Refused.", "已拒絕。"))
+    en, tc = REASONS.get(reason) or FACE_REASONS.get(reason, ("Refused.", "已拒絕。"))
     return {"reason": reason, "reason_en": en, "reason_tc": tc}

@@ -216,6 +216,17 @@ def run_workflow(payload: dict[str, Any], cfg: Settings) -> dict[str, Any]:
         time.sleep(0.01)
 
 
+def _service_names(client_id: str) -> dict[str, str]:
+    """The service's names as the citizen's access log will show them (empty if unknown)."""
+    from iamsmart.oidc import clients
+
+    try:
+        client = clients.get(client_id)
+    except errors.DomainError:
+        return {}
+    return {"name_en": client.name_en, "name_tc": client.name_tc}
+
+
 def submit(txn_id: str, cookie_header: str | None, body: dict[str, Any]) -> dict[str, Any]:
     """Run the step-up workflow for this transaction; the outcome (or the refusal)."""
     from iamsmart import aws
@@ -241,6 +252,7 @@ def submit(txn_id: str, cookie_header: str | None, body: dict[str, Any]) -> dict
     elif cfg.face_engine == "local":
         raise BadSelfie()
     payload = {"txn_id": txn_id, "account_id": account_id, "client_id": item["client_id"],
+               "service": _service_names(str(item["client_id"])),
                "liveness_session": session if isinstance(session, str) else "",
                "object_key": object_key}
     answer = run_workflow(payload, cfg)
@@ -416,11 +428,12 @@ def task_audit(event: dict[str, Any]) -> dict[str, Any]:
     claim = result.get("claim") or {}
     name = {"passed": "face_stepup_passed", "refused": "face_stepup_refused"}.get(
         str(outcome), "face_stepup_error")
+    service = event.get("service")
     audit.record(str(event["account_id"]), name, client_id=str(event.get("client_id") or ""),
+                 service=service if isinstance(service, dict) else None,
                  reason=str(result.get("reason") or ""),
                  liveness=str(claim.get("liveness") or
-                              (event.get("liveness") or {}).get("liveness") or ""),
-                 band=str(claim.get("confidence_band") or ""))
+                              (event.get("liveness") or {}).get("liveness") or ""))
     return {"audited": name}
 
 
