@@ -100,4 +100,10 @@ def test_face_data_and_stepup_pages_pass_axe(web_page: Page, local_platform: dic
     if mode == "elderly-en":
         expect(page.locator("html")).to_have_class("elderly")
         expect(page.locator("#face-receipt-check")).to_contain_text("Signature valid")
+
+    # The one access log shows the face events in plain words.
+    page.goto(platform_url + "/access-log.html")
+    expect(page.locator('.x-event[data-kind="face"][data-outcome="face_withdrawn"]').first
+           ).to_be_visible(timeout=15_000)
+    check(page, axe, phone)
     assert page.problems.unexpected(allow_http_errors=True) == []  # type: ignore[attr-defined]

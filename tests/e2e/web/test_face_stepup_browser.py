@@ -23,6 +23,7 @@ from login_helpers import DeviceSimulator
 from playwright.sync_api import Page, expect
 from test_login_browser import approve_on_login_page
 
+from infra.local.bank import NAME_TC as BANK_NAME_TC
 from infra.names import REGION, ROOT
 
 pytestmark = pytest.mark.e2e
@@ -205,6 +206,18 @@ def test_enrol_step_up_at_the_bank_refuse_another_face_and_withdraw(
     expect(page.locator("#face-kept")).to_have_attribute("data-state", "none")
     assert face_data(page)["body"]["template"] == {"enrolled": False}
     assert stored_template(local_platform, "sandbox-lee-siu-mei") is None
+    # The same events in the citizen's one access log, in plain words (Chinese first).
+    page.goto(platform_url + "/access-log.html")
+    face = page.locator('.x-event[data-kind="face"]')
+    expect(face.first).to_be_visible(timeout=15_000)
+    expect(face.first).to_have_attribute("data-outcome", "face_withdrawn")
+    expect(face.first).to_contain_text("已刪除面孔模板")
+    passed = page.locator('.x-event[data-kind="face"][data-outcome="face_stepup_passed"]')
+    expect(passed.first).to_contain_text(f"為「{BANK_NAME_TC}」進行的面孔核對已通過")
+    expect(page.locator('.x-event[data-outcome="face_stepup_refused"]').first
+           ).to_contain_text(f"為「{BANK_NAME_TC}」進行的面孔核對未能通過")
+    expect(page.locator('.x-event[data-outcome="face_enrolled"]').first
+           ).to_contain_text("已登記面孔模板")
 
     # 5. Step-up is now impossible: the step-up page says so; cancelled, nothing opened.
     open_account(page, bank, device)

@@ -1,14 +1,23 @@
-// "Who read my data": every fetch of my data (delivered, partial or refused), newest first,
-// from the platform's append-only audit trail.
+// "Who read my data": every fetch of my data (delivered, partial or refused), consent, and
+// face enrolment or check, newest first, from the platform's append-only access log.
 import { ApiError, errorText, getJson } from './api.js';
 import { el } from './dom.js';
 import { applyTexts, isLoggedOut, tx, when, words } from './exchange.js';
 import { initPrefs, state, whenReady } from './prefs.js';
 
 const $ = (id) => document.getElementById(id);
-const KINDS = ['fetch', 'form', 'self', 'consent', 'revoke'];
+const KINDS = ['fetch', 'form', 'self', 'consent', 'revoke', 'face'];
 const OUTCOMES = ['delivered', 'partial', 'refused', 'recorded'];
 const PROVIDER_STATES = ['ok', 'timeout', 'unavailable', 'not_held'];
+// Face events (kind "face"): the event name is the outcome; the badge's words and colour.
+const FACE_EVENTS = {
+  face_enrolled: ['recorded', 'recorded'],
+  face_withdrawn: ['recorded', 'recorded'],
+  face_stepup_passed: ['passed', 'delivered'],
+  face_stepup_refused: ['refused', 'refused'],
+  face_stepup_error: ['error', 'partial'],
+};
+const FACE_DETAILS = { liveness: ['evaluated', 'not_evaluated'], source: ['fresh_capture', 'immigration_record'] };
 
 let events = null;
 let next = null;
@@ -35,7 +44,39 @@ function row(labelKey, value, lang, attrs = {}) {
   return el('div', attrs, el('dt', { text: tx(lang, labelKey) }), el('dd', {}, value));
 }
 
+function faceDetail(details, name, lang) {
+  const value = details && typeof details === 'object' ? details[name] : null;
+  if (!FACE_DETAILS[name].includes(value)) return null;
+  return row(`x.log.face.${name}`, tx(lang, `x.log.face.${name}.${value}`), lang, { class: `x-face-${name}` });
+}
+
+function faceNode(event, lang) {
+  // Face enrolment, deletion and step-up checks, in plain words: never a photo or a score.
+  const known = Object.hasOwn(FACE_EVENTS, event.outcome) ? event.outcome : 'face_stepup_error';
+  const [badge, style] = FACE_EVENTS[known];
+  const service = event.consumer
+    ? (words(event.consumer, lang) || event.consumer.client_id || tx(lang, 'x.log.face.service'))
+    : tx(lang, 'x.log.face.service');
+  const reason = event.reason ? (words(event, lang, 'reason') || event.reason) : '';
+  return el('li', {
+    class: `account-item x-event x-event-face x-event-${style}`, 'data-event-id': event.event_id,
+    'data-kind': 'face', 'data-outcome': event.outcome || '', 'data-reason': event.reason || '',
+    'data-consent-id': '',
+  },
+  el('h2', { class: 'account-item-name' }, el('span', { text: tx(lang, `x.log.face.${known}`, { service }) }), ' ',
+    el('span', { class: `x-badge x-badge-${style}`, text: tx(lang, `x.log.face.outcome.${badge}`) })),
+  el('p', { class: 'meta' }, el('time', { datetime: event.at || '', text: when(event.at, lang) }),
+    ' · ', el('span', { text: tx(lang, 'x.log.kind.face') })),
+  el('dl', { class: 'x-facts' },
+    row('x.log.reason', reason, lang, { class: 'x-reason' }),
+    faceDetail(event.details, 'liveness', lang),
+    faceDetail(event.details, 'source', lang),
+    row('x.log.receipt', event.receipt_id ? el('code', { text: event.receipt_id }) : '', lang)),
+  el('p', { class: 'hint', text: tx(lang, 'x.log.face.note') }));
+}
+
 function eventNode(event, lang) {
+  if (event.kind === 'face') return faceNode(event, lang);
   const kind = KINDS.includes(event.kind) ? event.kind : 'fetch';
   const outcome = OUTCOMES.includes(event.outcome) ? event.outcome : null;
   const who = event.consumer ? (words(event.consumer, lang) || event.consumer.client_id) : tx(lang, 'x.log.you');

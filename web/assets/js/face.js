@@ -121,7 +121,9 @@ function renderEvents() {
     const name = known.includes(e.event) ? tr(`face.event.${e.event}`) : String(e.event);
     return el('li', { class: 'account-item', 'data-event': e.event },
       el('strong', { text: name }),
-      e.client_id ? el('span', { text: ` (${e.client_id})` }) : null,
+      (e.service_tc || e.service_en || e.client_id) ? el('span', {
+        text: ` (${(state.lang === 'en' ? e.service_en || e.service_tc : e.service_tc || e.service_en) || e.client_id})`,
+      }) : null,
       el('br'), el('span', { class: 'face-event-time', text: when(e.at) }));
   }));
   $('face-events-none').hidden = events.length > 0;
