@@ -1,7 +1,8 @@
 """Registration: the intake (every channel), the applicant's status page, and the staff API
 (manual review, the notification outbox).
 
-Public (no key): ``POST /v1/registrations`` (web, app), ``GET /v1/registrations/{id}``.
+Public (no key): ``POST /v1/registrations`` (web, app), ``GET /v1/registrations/{id}``,
+``POST /v1/registrations/liveness`` (a liveness session to send with the application).
 Channel devices (API key tagged ``channel``): ``POST /v1/registrations/assisted`` (kiosk,
 counter, mobile team; ``Idempotency-Key`` required; counters and mobile teams name the
 officer in ``X-Officer-Id``). Staff (API key tagged ``role=registration-staff``; the seam
@@ -50,6 +51,17 @@ class Status(BaseModel):
     enrolment_code: str | None = Field(
         default=None, description="Shown once, when the registration is completed")
     device_bound: bool | None = None
+    liveness_note: Message | None = Field(
+        default=None, description="Completed at basic because liveness was not evaluated")
+
+
+class LivenessSession(BaseModel):
+    liveness_session: str
+    liveness_nonce: str = Field(description="Send it with liveness_session in the application")
+    expires_in: int
+    evaluated: bool = Field(description="False where no engine can evaluate liveness (local)")
+    engine_session: str | None = Field(
+        default=None, description="Rekognition's session id for the Face Liveness component")
 
 
 class ReviewQuery(BaseModel):
@@ -111,6 +123,16 @@ def register() -> Accepted:
     caller = intake.Caller(channel="web", source=limits.source_of(request))  # or "app" (body)
     result = intake.submit(request.raw_body, caller, request.headers.get("idempotency-key"))
     return _accepted(result)
+
+
+@http.route(bp, "/v1/registrations/liveness", method="POST", status=201,
+            summary="A liveness session for one application (single use, short-lived)",
+            tag="registration", response=LivenessSession, errors_documented=(429, 503))
+def registration_liveness() -> LivenessSession:
+    from iamsmart.registration import liveness
+
+    return LivenessSession.model_validate(
+        liveness.create(limits.source_of(bp.current_request)))
 
 
 @http.route(bp, "/v1/registrations/assisted", method="POST", status=202,

@@ -17,7 +17,9 @@ Body (JSON, at most ``MAX_BODY_BYTES``)::
      "consent": {"face_processing": true},
      "contact": {"email": "..."} | {"phone": "+852..."},
      "device_key": {P-256 public JWK}      (optional, app: bound with the account),
-     "language": "en" | "tc"}              (optional: the notification's language)
+     "language": "en" | "tc",              (optional: the notification's language)
+     "liveness_session": "...", "liveness_nonce": "..."}  (optional, together: from
+                                           POST /v1/registrations/liveness, used once here)
 
 The answer never depends on whether the HKID number already has an account.
 """
@@ -42,7 +44,8 @@ from iamsmart.settings import settings
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 8
 PUBLIC_CHANNELS = ("web", "app")
-FIELDS = {"channel", "evidence", "selfie", "consent", "contact", "device_key", "language"}
+FIELDS = {"channel", "evidence", "selfie", "consent", "contact", "device_key", "language",
+          "liveness_session", "liveness_nonce"}
 MAX_IDEMPOTENCY_KEY = 128
 _IDEM = re.compile(r"[A-Za-z0-9._:\-]{8,128}")
 _EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9.\-]{1,190}\.[A-Za-z]{2,24}")
@@ -310,6 +313,7 @@ def submit(raw: bytes | None, caller: Caller, idempotency_key: str | None) -> Ac
         if seen is not None:
             return _replayed(seen, digest)
     _limit(caller)
+    live, frame = _liveness(body)
 
     application_id = applications.new_id()
     received = applications.now()
@@ -317,13 +321,18 @@ def submit(raw: bytes | None, caller: Caller, idempotency_key: str | None) -> Ac
     applications.put_object(application_id, "evidence.json",
                             json.dumps(body["evidence"], separators=(",", ":")).encode())
     applications.put_object(application_id, "selfie", selfie)
+    if frame is not None:
+        from iamsmart.registration.liveness import FRAME
+
+        applications.put_object(application_id, FRAME, frame)
     item: dict[str, Any] = {
         "pk": application_id, "sk": applications.APPLICATION, "kind": "application",
         "status": "queued", "channel": caller.channel, "source": caller.source,
         "device": caller.device, "office": caller.office, "officer": caller.officer,
         "evidence_kind": "chip" if type(evidence).__name__ == "ChipEvidence" else "card_photo",
         "consent": consent, "contact": contact, "language": language,
-        "device_key": device_key, "received_at": received, "updated_at": received,
+        "device_key": device_key, "liveness": live, "received_at": received,
+        "updated_at": received,
         "expires_at": expires,
         "steps": {"received": applications.step_record(officer=caller.officer)},
     }
@@ -353,6 +362,16 @@ def submit(raw: bytes | None, caller: Caller, idempotency_key: str | None) -> Ac
     logger().info("registration accepted", extra={"application_id": application_id,
                                                   "channel": caller.channel})
     return Accepted(application_id, status_url(application_id))
+
+
+def _liveness(body: dict[str, Any]) -> tuple[str, bytes | None]:
+    """The liveness session's outcome, used up here (its life is shorter than the queue's)."""
+    from iamsmart.registration import liveness
+
+    session, nonce = body.get("liveness_session"), body.get("liveness_nonce")
+    if session is None and nonce is None:
+        return "not_evaluated", None
+    return liveness.consume(session, nonce)
 
 
 def _replayed(seen: dict[str, Any], digest: str) -> Accepted:

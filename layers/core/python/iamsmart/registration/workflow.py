@@ -201,11 +201,30 @@ def face(application_id: str) -> dict[str, Any]:
         else:
             summary = {"decision": comparison.decision,
                        "similarity": round(float(comparison.similarity), 3)}
+            frame = _live_frame(application_id, reference)
+            if frame is not None:
+                summary["live_frame"] = frame
     from decimal import Decimal
 
     stored = {k: Decimal(str(v)) if isinstance(v, float) else v for k, v in summary.items()}
     _step(application_id, "face", {"face": stored}, decision=summary["decision"])
     return {"decision": summary["decision"]}
+
+
+def _live_frame(application_id: str, reference: bytes) -> str | None:
+    """The frame that passed liveness (AWS) against the same reference: the live face must be
+    the applicant's, not only the selfie. None when there is no frame (not evaluated)."""
+    from iamsmart.registration.evidence import face_match
+    from iamsmart.registration.liveness import FRAME
+
+    frame = applications.get_object(application_id, FRAME)
+    if frame is None:
+        return None
+    try:
+        with _FACE_LOCK:
+            return str(face_match(frame, reference).decision)
+    except (errors.FaceNotUsable, errors.InvalidImage):
+        return "unusable"
 
 
 @dataclass(frozen=True)
@@ -217,7 +236,8 @@ class Facts:
     evidence: str  # chip_verified | card_photo | not_authentic | invalid
     immigration: str  # verified | needs_manual_review | rejected | skipped
     face: str  # match | borderline | no_match | reference_unusable | selfie_unusable | skipped
-    liveness: bool = False  # no liveness engine here: never True yet
+    # evaluated_passed | evaluated_failed | not_evaluated (locally, or no session sent)
+    liveness: str = "not_evaluated"
 
 
 def decide_facts(f: Facts) -> tuple[Decision, str, str]:
@@ -235,8 +255,9 @@ def decide_facts(f: Facts) -> tuple[Decision, str, str]:
     if f.face == "selfie_unusable":
         return "reject", "selfie_unusable", "basic"
     in_person = f.channel in IN_PERSON
+    # "plus" online: chip, face and liveness all verified; liveness not evaluated: "basic".
     level = "plus" if in_person or (f.evidence == "chip_verified" and f.face == "match"
-                                    and f.liveness) else "basic"
+                                    and f.liveness == "evaluated_passed") else "basic"
     # What needs a person's eyes goes to review whether or not the number has an account, so
     # that a card-photo application cannot learn it there (the reviewer sees the flag).
     if f.evidence == "card_photo":
@@ -245,6 +266,8 @@ def decide_facts(f: Facts) -> tuple[Decision, str, str]:
         return "review", f"face_{f.face}", level
     if f.face != "match":
         return "reject", "face_not_checked", "basic"
+    if f.liveness == "evaluated_failed":
+        return "review", "liveness_failed", level
     if f.duplicate:
         return "reject", "duplicate", "basic"
     return "approve", "verified", level
@@ -260,6 +283,7 @@ def decide(application_id: str) -> dict[str, Any]:
         evidence=str(item.get("evidence_outcome", "invalid")),
         immigration=str((item.get("immigration") or {}).get("outcome", "skipped")),
         face=str((item.get("face") or {}).get("decision", "skipped")),
+        liveness=_liveness_fact(item),
     )
     decision, reason, level = decide_facts(facts)
     account_id = item.get("account_id") or _new_account_id()
@@ -269,6 +293,16 @@ def decide(application_id: str) -> dict[str, Any]:
 
     count("RegistrationDecision", decision=decision, channel=facts.channel)
     return {"decision": decision}
+
+
+def _liveness_fact(item: dict[str, Any]) -> str:
+    """The intake's liveness outcome; a pass counts only when the live face matched too."""
+    live = str(item.get("liveness") or "not_evaluated")
+    if live not in ("evaluated_passed", "evaluated_failed"):
+        return "not_evaluated"
+    if live == "evaluated_passed" and (item.get("face") or {}).get("live_frame") != "match":
+        return "evaluated_failed"
+    return live
 
 
 def _new_account_id() -> str:
@@ -445,6 +479,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "我們未能使用你的自拍相片。請以清晰的面部相片重新申請。"),
 }
 
+LIVENESS_NOT_EVALUATED = (
+    "Your account is at the basic level: the live check of your face could not be evaluated "
+    "online. To reach the higher level (plus), visit a registration counter with your "
+    "identity card.",
+    "你的帳戶屬基本級別：未能在網上評估你的面孔活體檢測。如需提升至較高級別（plus），請攜同身份證"
+    "親臨登記櫃位。")
+
 
 def public_status(item: dict[str, Any]) -> dict[str, Any]:
     """The status page: the same for every rejection the applicant cannot fix (a duplicate
@@ -479,6 +520,9 @@ def public_status(item: dict[str, Any]) -> dict[str, Any]:
                               "steps": progress, "message": {"en": en, "tc": tc}}
     if status == "completed":
         answer["level"] = item.get("level", "basic")
+        if answer["level"] == "basic" and item.get("liveness") in (None, "not_evaluated"):
+            en, tc = LIVENESS_NOT_EVALUATED
+            answer["liveness_note"] = {"en": en, "tc": tc}
         answer["enrolment_code"] = item.get("enrolment_code")
         answer["device_bound"] = bool(item.get("device_key"))
     return answer
