@@ -202,10 +202,21 @@ class FrontHandler(BaseHTTPRequestHandler):
         return 200, headers, target.read_bytes()
 
 
+class FrontServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser closing a connection mid-answer is routine, not an error to print;
+        anything else keeps the standard report."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 def make_server(host: str, port: int) -> ThreadingHTTPServer:
     """Bind the port (so a busy port fails at once); ``attach`` the app before serving."""
     handler = type("Front", (FrontHandler,), {})
-    server = ThreadingHTTPServer((host, port), handler)
+    server = FrontServer((host, port), handler)
     server.daemon_threads = True
     return server
 

@@ -54,7 +54,9 @@ def local_platform() -> Iterator[dict[str, object]]:
     for line in lines:
         if line.startswith("Sandbox department API keys"):
             keys = dict(p.split("=", 1) for p in line.split(": ", 1)[1].strip().split(", "))
-    yield {"url": url, "keys": keys, "process": proc, "output": tail}
+    # "startup": what it printed up to Ready (addresses and keys), kept whole; "output": the
+    # latest lines since (a rolling tail: a long run's noise never pushes the addresses out).
+    yield {"url": url, "keys": keys, "process": proc, "output": tail, "startup": list(lines)}
     proc.terminate()
     try:
         proc.wait(timeout=15)

@@ -21,7 +21,7 @@ TIMEOUT = 10
 
 def department_url(local_platform: dict[str, Any]) -> str:
     """The sandbox department service's URL, as the local platform printed it."""
-    for line in list(local_platform["output"]):
+    for line in local_platform["startup"]:
         match = re.match(r"Sandbox department service: (http://\S+)", line)
         if match:
             return match.group(1)

@@ -23,7 +23,7 @@ CAMERA_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
 
 def aws_endpoint(local_platform: dict[str, Any]) -> str:
     """The embedded moto server's address, as the local platform printed it."""
-    for line in list(local_platform["output"]):
+    for line in local_platform["startup"]:
         match = re.search(r"AWS_ENDPOINT_URL=(http://\S+)", line)
         if match:
             return match.group(1)

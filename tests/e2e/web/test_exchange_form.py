@@ -212,7 +212,7 @@ def test_my_data_shows_every_department_with_provenance(
 
 
 def providers_url(local_platform: dict[str, Any]) -> str:
-    for line in list(local_platform["output"]):
+    for line in local_platform["startup"]:
         match = re.match(r"Sandbox data providers: (http://\S+)", line)
         if match:
             return match.group(1)

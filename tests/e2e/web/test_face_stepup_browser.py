@@ -37,7 +37,7 @@ BANK_NAME = re.compile("沙盒銀行|Sandbox Bank")  # in the page's language
 
 def bank_url(local_platform: dict[str, Any]) -> str:
     """The sandbox bank's URL, as the local platform printed it."""
-    for line in list(local_platform["output"]):
+    for line in local_platform["startup"]:
         match = re.match(r"Sandbox bank service: (http://\S+)", line)
         if match:
             return match.group(1)
@@ -45,7 +45,7 @@ def bank_url(local_platform: dict[str, Any]) -> str:
 
 
 def aws_endpoint(local_platform: dict[str, Any]) -> str:
-    for line in list(local_platform["output"]):
+    for line in local_platform["startup"]:
         match = re.search(r"AWS_ENDPOINT_URL=(http://\S+)", line)
         if match:
             return match.group(1)
