@@ -6,11 +6,16 @@ import os
 
 import pytest
 
+from infra.local.dynamodb import serialise as serialise_dynamodb
 from infra.local.platform import local_environment
 
 # Fake credentials and region before anything creates a client.
 for _key, _value in local_environment(None, {}).items():
     os.environ.setdefault(_key, _value)
+
+# Workflows run on moto's threads beside a test's own calls: one DynamoDB request at a time,
+# as on the local platform (moto's transactions are not thread-safe; infra/local/dynamodb.py).
+serialise_dynamodb()
 
 
 @pytest.fixture
