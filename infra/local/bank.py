@@ -37,7 +37,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from infra.local.department import STYLE, LoginFailed, RelyingParty, _bi, _value
+from infra.local.department import STYLE, LoginFailed, RelyingParty, SiteHandler, _bi, _value
 
 CLIENT_ID = "sandbox-bank"
 DEPARTMENT = "BANK"
@@ -279,69 +279,13 @@ def _words(value: Any) -> str:
     return _value(value)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(SiteHandler):
     server_version = "bank-sandbox"
-    sys_version = ""
     svc: BankService
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet (no codes
-        pass  # in logs)
-
-    def _browser(self) -> tuple[str, bool]:
-        for part in (self.headers.get("Cookie") or "").split(";"):
-            name, _, value = part.strip().partition("=")
-            if name == COOKIE and 20 <= len(value) <= 64:
-                return value, False
-        return secrets.token_urlsafe(24), True
-
-    def _send(self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None,
-              cookie: str | None = None) -> None:
-        provider = urlsplit(self.svc.issuer)
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("Content-Security-Policy",
-                         "default-src 'none'; style-src 'self'; img-src 'self'; "
-                         f"form-action 'self' {provider.scheme}://{provider.netloc}; "
-                         "base-uri 'none'; frame-ancestors 'none'")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Referrer-Policy", "no-referrer")
-        if cookie:
-            self.send_header("Set-Cookie", f"{COOKIE}={cookie}; Path=/; HttpOnly; SameSite=Lax")
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def _page(self, status: int, title: tuple[str, str], content: str,
-              cookie: str | None = None) -> None:
-        doc = f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(title[0])} | {html.escape(title[1])} - {NAME_EN}</title>
-<link rel="stylesheet" href="/style.css">
-<link rel="icon" href="/favicon.svg" type="image/svg+xml">
-</head>
-<body>
-<header><p>{_bi(NAME_EN, NAME_TC)}</p></header>
-<main>
-<h1>{_bi(*title)}</h1>
-{content}
-<p class="note">{_bi("This is a sandbox bank for testing. It is not a real bank.",
-                     "這是供測試用的沙盒銀行，並非真正的銀行。")}</p>
-</main>
-</body>
-</html>
-"""
-        self._send(status, doc.encode("utf-8"), "text/html; charset=utf-8", cookie=cookie)
-
-    def _redirect(self, location: str, cookie: str | None = None) -> None:
-        self._send(302, b"", "text/plain; charset=utf-8", {"Location": location}, cookie)
+    cookie_name = COOKIE
+    site_en, site_tc = NAME_EN, NAME_TC
+    page_note = ("This is a sandbox bank for testing. It is not a real bank.",
+                 "這是供測試用的沙盒銀行，並非真正的銀行。")
 
     def _failed(self, exc: LoginFailed, cookie: str | None = None) -> None:
         self._page(400, ("Application not completed", "未能完成申請"),

@@ -779,21 +779,25 @@ def _make_handler(service: DepartmentService) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class _Handler(BaseHTTPRequestHandler):
+class SiteHandler(BaseHTTPRequestHandler):
+    """What every sandbox site on loopback shares (this department, the sandbox bank): its
+    browser cookie, security headers, bilingual page frame and redirects."""
+
     protocol_version = "HTTP/1.1"
-    server_version = "td-sandbox"
     sys_version = ""
-    svc: DepartmentService
+    svc: Any  # the site's service: needs ``issuer``
+    cookie_name = COOKIE
+    site_en, site_tc = NAME_EN, NAME_TC
+    page_note: tuple[str, str] | None = None  # a line under every page's content
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet (no URLs
         pass  # with codes or hints in logs)
 
-    # -- plumbing
     def _browser(self) -> tuple[str, bool]:
         """The browser's session cookie (a new one when it has none)."""
         for part in (self.headers.get("Cookie") or "").split(";"):
             name, _, value = part.strip().partition("=")
-            if name == COOKIE and 20 <= len(value) <= 64:
+            if name == self.cookie_name and 20 <= len(value) <= 64:
                 return value, False
         return secrets.token_urlsafe(24), True
 
@@ -813,7 +817,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
         if cookie:
-            self.send_header("Set-Cookie", f"{COOKIE}={cookie}; Path=/; HttpOnly; "
+            self.send_header("Set-Cookie", f"{self.cookie_name}={cookie}; Path=/; HttpOnly; "
                                            "SameSite=Lax")
         for name, value in (headers or {}).items():
             self.send_header(name, value)
@@ -823,20 +827,21 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _page(self, status: int, title: tuple[str, str], content: str,
               cookie: str | None = None) -> None:
+        note = f'\n<p class="note">{_bi(*self.page_note)}</p>' if self.page_note else ""
         doc = f"""<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(title[0])} | {html.escape(title[1])} - {html.escape(NAME_EN)}</title>
+<title>{html.escape(title[0])} | {html.escape(title[1])} - {html.escape(self.site_en)}</title>
 <link rel="stylesheet" href="/style.css">
 <link rel="icon" href="/favicon.svg" type="image/svg+xml">
 </head>
 <body>
-<header><p>{_bi(NAME_EN, NAME_TC)}</p></header>
+<header><p>{_bi(self.site_en, self.site_tc)}</p></header>
 <main>
 <h1>{_bi(*title)}</h1>
-{content}
+{content}{note}
 </main>
 </body>
 </html>
@@ -845,6 +850,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _redirect(self, location: str, cookie: str | None = None) -> None:
         self._send(302, b"", "text/plain; charset=utf-8", {"Location": location}, cookie)
+
+
+class _Handler(SiteHandler):
+    server_version = "td-sandbox"
+    svc: DepartmentService
 
     def _failed(self, exc: LoginFailed, cookie: str | None = None) -> None:
         self._page(400, ("Login not completed", "未能登入"),
