@@ -378,15 +378,16 @@ class RelyingParty:
             raise ValueError("not an object")
         return data
 
-    def verify_receipt(self, token: str) -> dict[str, Any]:
-        """The consent receipt's claims, verified against the published JWKS (ES256)."""
+    def _platform_jwt(self, token: str, typ: str) -> dict[str, Any]:
+        """Claims of a JWT of ``typ`` the platform signed (ES256, a key of the published
+        JWKS, refetched once for an unknown ``kid``), issued by our provider."""
         from joserfc import jwt
         from joserfc.jwk import KeySet
         from joserfc.jws import extract_compact
 
         header = extract_compact(token.encode("ascii")).protected
-        if header.get("typ") != "receipt+jwt" or header.get("alg") != "ES256":
-            raise ValueError("not a receipt")
+        if header.get("typ") != typ or header.get("alg") != "ES256":
+            raise ValueError(f"not a {typ}")
         jwks = self.jwks()
         if header.get("kid") not in {k.get("kid") for k in jwks["keys"]}:
             jwks = self.jwks(refresh=True)
@@ -394,27 +395,18 @@ class RelyingParty:
                              algorithms=["ES256"])
         claims = dict(decoded.claims)
         if claims.get("iss") != self.issuer:
-            raise ValueError("receipt from another issuer")
+            raise ValueError("from another issuer")
         return claims
+
+    def verify_receipt(self, token: str) -> dict[str, Any]:
+        """The consent receipt's claims, verified against the published JWKS (ES256)."""
+        return self._platform_jwt(token, "receipt+jwt")
 
     def verify_notice(self, token: str) -> dict[str, Any]:
         """The claims of the gateway's signed Security Event Token (RFC 8417) for us."""
-        from joserfc import jwt
-        from joserfc.jwk import KeySet
-        from joserfc.jws import extract_compact
-
-        header = extract_compact(token.encode("ascii")).protected
-        if header.get("typ") != "secevent+jwt" or header.get("alg") != "ES256":
-            raise ValueError("not a security event token")
-        jwks = self.jwks()
-        if header.get("kid") not in {k.get("kid") for k in jwks["keys"]}:
-            jwks = self.jwks(refresh=True)
-        decoded = jwt.decode(token, KeySet.import_key_set(jwks),  # type: ignore[arg-type]
-                             algorithms=["ES256"])
-        claims = dict(decoded.claims)
+        claims = self._platform_jwt(token, "secevent+jwt")
         aud = claims.get("aud")
-        if claims.get("iss") != self.issuer or self.client_id not in (
-                aud if isinstance(aud, list) else [aud]):
+        if self.client_id not in (aud if isinstance(aud, list) else [aud]):
             raise ValueError("not for us")
         if abs(time.time() - float(claims.get("iat", 0))) > 300:
             raise ValueError("stale")
