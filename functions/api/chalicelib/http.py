@@ -65,6 +65,38 @@ class RouteDoc:
 ROUTES: list[RouteDoc] = []
 
 
+# --- the citizen's own routes (session cookie) --------------------------------------------
+
+class NotLoggedIn(errors.Unauthorized):
+    code = "login_required"
+    en = "Please log in first."
+    tc = "請先登入。"
+
+
+class JsonRequired(errors.InvalidInput):
+    code = "json_required"
+    en = "This request must be sent as JSON (Content-Type: application/json)."
+    tc = "此要求必須以 JSON 格式傳送（Content-Type: application/json）。"
+
+
+def citizen_session(request: Any) -> Any:
+    """The logged-in citizen's SSO session (``identity.sessions.Session``), or 401."""
+    from iamsmart.identity import sessions
+
+    session = sessions.current(request)
+    if session is None:
+        raise NotLoggedIn()
+    return session
+
+
+def require_json(request: Any) -> None:
+    """CSRF guard for cookie-authenticated mutations: only JSON requests (which a cross-site
+    form cannot send, and cross-site scripts cannot send without CORS) are accepted."""
+    ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if ctype != "application/json":
+        raise JsonRequired()
+
+
 def status_for(exc: errors.DomainError) -> int:
     for cls, status in STATUS:
         if isinstance(exc, cls):

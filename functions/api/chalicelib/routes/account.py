@@ -17,26 +17,6 @@ from iamsmart import errors
 bp = Blueprint(__name__)
 
 
-class NotLoggedIn(errors.Unauthorized):
-    code = "login_required"
-    en = "Please log in first."
-    tc = "請先登入。"
-
-
-class JsonRequired(errors.InvalidInput):
-    code = "json_required"
-    en = "This request must be sent as JSON (Content-Type: application/json)."
-    tc = "此要求必須以 JSON 格式傳送（Content-Type: application/json）。"
-
-
-def require_json(request: Any) -> None:
-    """CSRF guard for cookie-authenticated mutations: only JSON requests (which a cross-site
-    form cannot send, and cross-site scripts cannot send without CORS) are accepted."""
-    ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if ctype != "application/json":
-        raise JsonRequired()
-
-
 class ResumeQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -78,12 +58,7 @@ def portal_resume(query: ResumeQuery) -> Response:
 
 
 def _session() -> Any:
-    from iamsmart.identity import sessions
-
-    session = sessions.current(bp.current_request)
-    if session is None:
-        raise NotLoggedIn()
-    return session
+    return http.citizen_session(bp.current_request)
 
 
 class PasskeyBody(BaseModel):
@@ -125,7 +100,7 @@ def me() -> dict[str, Any]:
 def passkey_options() -> dict[str, Any]:
     from iamsmart.identity import accounts, passkeys
 
-    require_json(bp.current_request)
+    http.require_json(bp.current_request)
     session = _session()
     return passkeys.registration_options(accounts.get(session.account_id), session.id)
 
@@ -136,7 +111,7 @@ def passkey_options() -> dict[str, Any]:
 def passkey_register(body: PasskeyBody) -> Response:
     from iamsmart.identity import passkeys
 
-    require_json(bp.current_request)
+    http.require_json(bp.current_request)
     session = _session()
     passkey = passkeys.register(session.account_id, session.id, body.credential, body.label)
     return Response(body=_passkey_view(passkey), status_code=201)
@@ -158,7 +133,7 @@ def passkey_list() -> dict[str, Any]:
 def passkey_delete(credential_id: str) -> dict[str, Any]:
     from iamsmart.identity import authenticators
 
-    require_json(bp.current_request)
+    http.require_json(bp.current_request)
     session = _session()
     if not authenticators.delete_passkey(session.account_id, credential_id):
         raise errors.NotFound()
@@ -171,7 +146,7 @@ def passkey_delete(credential_id: str) -> dict[str, Any]:
 def logout_all() -> Response:
     from iamsmart.identity import sessions
 
-    require_json(bp.current_request)
+    http.require_json(bp.current_request)
     session = _session()
     ended = sessions.end_all(session.account_id)
     return Response(body={"ended": ended}, status_code=200,

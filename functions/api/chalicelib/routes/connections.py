@@ -18,12 +18,7 @@ bp = Blueprint(__name__)
 
 
 def _account_id() -> str:
-    from iamsmart.identity import sessions
-
-    session = sessions.current(bp.current_request)
-    if session is None:
-        raise errors.Unauthorized(en="Please log in.", tc="請先登入。")
-    return session.account_id
+    return str(http.citizen_session(bp.current_request).account_id)
 
 
 @http.route(bp, "/v1/me/connections", summary="Services the citizen has connected",

@@ -92,12 +92,7 @@ def form(body: FormBody) -> dict[str, Any]:
 
 
 def _account_id() -> str:
-    from iamsmart.identity import sessions
-
-    session = sessions.current(bp.current_request)
-    if session is None:
-        raise errors.Unauthorized(en="Please log in.", tc="請先登入。")
-    return session.account_id
+    return str(http.citizen_session(bp.current_request).account_id)
 
 
 @http.route(bp, "/v1/me/consents/exchange", summary="My data-exchange consents, with receipts",

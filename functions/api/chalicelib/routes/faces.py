@@ -17,7 +17,6 @@ from chalice import Blueprint
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chalicelib import http
-from chalicelib.routes.account import NotLoggedIn, require_json
 from iamsmart import errors
 
 bp = Blueprint(__name__)
@@ -45,7 +44,7 @@ def _photo_body(model: type[BaseModel]) -> Any:
     from iamsmart.faces.stepup import MAX_BODY_BYTES
 
     request = bp.current_request
-    require_json(request)
+    http.require_json(request)
     raw = request.raw_body or b""
     if len(raw) > MAX_BODY_BYTES:
         raise errors.PayloadTooLarge(en="The photo is too large (at most 5 MB).",
@@ -89,7 +88,7 @@ def stepup_view(txn_id: str) -> dict[str, Any]:
 def stepup_liveness(txn_id: str) -> dict[str, Any]:
     from iamsmart.faces import stepup
 
-    require_json(bp.current_request)
+    http.require_json(bp.current_request)
     return stepup.start_liveness(txn_id, _cookie())
 
 
@@ -109,19 +108,14 @@ def stepup_check(txn_id: str) -> dict[str, Any]:
 def stepup_cancel(txn_id: str) -> dict[str, Any]:
     from iamsmart.faces import stepup
 
-    require_json(bp.current_request)
+    http.require_json(bp.current_request)
     return stepup.cancel(txn_id, _cookie())
 
 
 # --- face data ------------------------------------------------------------------------------
 
 def _session() -> Any:
-    from iamsmart.identity import sessions
-
-    session = sessions.current(bp.current_request)
-    if session is None:
-        raise NotLoggedIn()
-    return session
+    return http.citizen_session(bp.current_request)
 
 
 @http.route(bp, "/v1/me/face", summary="The citizen's face data: template kept or not, "
@@ -187,5 +181,5 @@ def face_withdraw() -> dict[str, Any]:
     from iamsmart.faces import templates
 
     session = _session()
-    require_json(bp.current_request)
+    http.require_json(bp.current_request)
     return templates.withdraw(session.account_id)

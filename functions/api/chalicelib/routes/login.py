@@ -12,7 +12,6 @@ from chalice import Blueprint
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib import http
-from chalicelib.routes.account import require_json
 
 bp = Blueprint(__name__)
 
@@ -40,6 +39,6 @@ def post_passkey(txn_id: str, body: PasskeyAssertion) -> dict[str, Any]:
     from iamsmart.identity import limits, login
 
     request = bp.current_request
-    require_json(request)
+    http.require_json(request)
     return login.passkey(txn_id, request.headers.get("cookie"), body.credential,
                          limits.source_of(request))

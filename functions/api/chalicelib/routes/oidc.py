@@ -158,10 +158,9 @@ def consent_view(txn_id: str) -> dict[str, Any]:
             summary="The citizen's consent decision (allow or deny)", tag="oidc",
             errors_documented=(400, 401, 404))
 def consent_decide(txn_id: str, body: ConsentDecision) -> dict[str, str]:
-    from chalicelib.routes.account import require_json
     from iamsmart.oidc import authorize
 
-    require_json(bp.current_request)
+    http.require_json(bp.current_request)
     return authorize.consent_decide(txn_id, body.decision, bp.current_request)
 
 

@@ -11,20 +11,13 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib import http
-from chalicelib.routes.account import require_json
-from iamsmart import errors
 from iamsmart.exchange.eme import Profile
 
 bp = Blueprint(__name__)
 
 
 def _account_id() -> str:
-    from iamsmart.identity import sessions
-
-    session = sessions.current(bp.current_request)
-    if session is None:
-        raise errors.Unauthorized(en="Please log in.", tc="請先登入。")
-    return session.account_id
+    return str(http.citizen_session(bp.current_request).account_id)
 
 
 @http.route(bp, "/v1/me/profile", summary="My e-ME profile (address, phone, e-mail I keep)",
@@ -41,7 +34,7 @@ def get_profile() -> dict[str, Any]:
 def put_profile(body: Profile) -> dict[str, Any]:
     from iamsmart.exchange import eme
 
-    require_json(bp.current_request)
+    http.require_json(bp.current_request)
     return eme.write(_account_id(), body)
 
 
@@ -50,7 +43,7 @@ def put_profile(body: Profile) -> dict[str, Any]:
 def delete_profile() -> dict[str, Any]:
     from iamsmart.exchange import eme
 
-    require_json(bp.current_request)
+    http.require_json(bp.current_request)
     eme.delete(_account_id())
     return {"profile": {}, "updated_at": None}
 
