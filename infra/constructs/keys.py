@@ -16,7 +16,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from infra.constructs.nag import acknowledge
+from infra.constructs.nag import acknowledge, resource
 from infra.names import KEYS, OIDC_SIGNING_TAG
 from infra.stacks.config import DeployConfig
 
@@ -64,10 +64,9 @@ def grant_signing(role: iam.Role) -> None:
         actions=["kms:DescribeKey", "kms:ListResourceTags"], resources=[any_key]))
     role.add_to_policy(iam.PolicyStatement(actions=["kms:ListKeys"], resources=["*"]))
     acknowledge(role, {
-        f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:{stack.region}:<AWS::AccountId>"
-        ":key/*]": "Signing keys are rotated by creating new tagged keys: Sign/GetPublicKey "
-        "are limited to keys tagged as OIDC signing keys; DescribeKey/ListResourceTags only "
-        "read metadata to find them.",
+        f"AwsSolutions-IAM5[{resource(role, any_key)}]": "Signing keys are rotated by creating "
+        "new tagged keys: Sign/GetPublicKey are limited to keys tagged as OIDC signing keys; "
+        "DescribeKey/ListResourceTags only read metadata to find them.",
     })
 
 

@@ -20,7 +20,7 @@ from infra.constructs.alarms import Alarms
 from infra.constructs.api_protection import ApiProtection
 from infra.constructs.functions import grant_tables, logs_and_role
 from infra.constructs.keys import grant_mac, grant_signing
-from infra.constructs.nag import acknowledge
+from infra.constructs.nag import acknowledge, resource
 from infra.constructs.tables import EncryptedTable
 from infra.layers import RUNTIME, Layers
 from infra.names import (
@@ -76,17 +76,13 @@ class ApiStack(Stack):
         self._registration(workflows)
         self._faces(workflows)
         # The calling department is resolved from its API key id (value not needed).
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["apigateway:GET"],
-                resources=[f"arn:{self.partition}:apigateway:{self.region}::/apikeys/*"],
-            )
-        )
+        api_keys = f"arn:{self.partition}:apigateway:{self.region}::/apikeys/*"
+        self.role.add_to_policy(iam.PolicyStatement(actions=["apigateway:GET"],
+                                                    resources=[api_keys]))
         acknowledge(
             self.role,
             {
-                f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:{self.region}"
-                "::/apikeys/*]": (
+                f"AwsSolutions-IAM5[{resource(self.role, api_keys)}]": (
                     "Department keys are created at run time; reading any key's metadata "
                     "(its name = the department) is the purpose."
                 ),

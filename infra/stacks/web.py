@@ -6,9 +6,10 @@ from typing import Any
 
 from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
-from infra.constructs.nag import acknowledge, logical_id
+from infra.constructs.nag import acknowledge, logical_id, resource
 from infra.constructs.site import StaticSite
 from infra.names import ROOT
 from infra.stacks.config import DeployConfig
@@ -52,7 +53,18 @@ class WebStack(Stack):
     def _acknowledge_deployment_handler(self) -> None:
         """CDK's BucketDeployment adds one singleton Lambda per stack (CDK's own code)."""
         content = logical_id(self.site.bucket)
-        assets = f"cdk-hnb659fds-assets-<AWS::AccountId>-{self.region}"
+        # The handler reads the site's zip from the CDK asset bucket (Asset.grantRead).
+        sources = [asset for asset in self.site.deployment.node.children
+                   if isinstance(asset, s3_assets.Asset)]
+        if not sources:
+            raise RuntimeError("the site's BucketDeployment has no asset source")
+        source_objects = {
+            f"AwsSolutions-IAM5[{resource(self, asset.bucket.arn_for_objects('*'))}]": (
+                "CDK's BucketDeployment handler copies the site from the CDK asset bucket: "
+                "objects of the CDK bootstrap asset bucket."
+            )
+            for asset in sources
+        }
         copy = "CDK's BucketDeployment handler copies the site from the CDK asset bucket"
         for child in self.node.children:
             if not child.node.id.startswith("Custom::CDKBucketDeployment"):
@@ -73,9 +85,7 @@ class WebStack(Stack):
                         f"{copy}; prune deletes files no longer in web/ from the site bucket only."
                     ),
                     "AwsSolutions-IAM5[Action::s3:Abort*]": f"{copy} (multipart uploads).",
-                    f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{assets}/*]": (
-                        f"{copy}: objects of the CDK bootstrap asset bucket."
-                    ),
+                    **source_objects,
                     f"AwsSolutions-IAM5[Resource::<{content}.Arn>/*]": (
                         f"{copy}: objects of this stack's site bucket."
                     ),
