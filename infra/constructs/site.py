@@ -1,7 +1,15 @@
-"""The public web portal: a private bucket behind CloudFront (OAC), same origin as the API."""
+"""The public web portal: a private bucket behind CloudFront (OAC), same origin as the API.
+
+A CloudFront function on the site's (not the API's) requests serves pages as the local server
+does: ``/account`` is ``/account.html``, and a path that is no file of the site gets the styled,
+bilingual ``404.html`` with status 404 (CloudFront's custom error responses would also replace
+the API's own JSON errors, so they are not used). The function knows the site's files from
+``source`` at synth time, the same folder the deployment uploads.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from aws_cdk import Duration
@@ -60,6 +68,40 @@ def security_headers(scope: Construct, construct_id: str) -> cloudfront.Response
     )
 
 
+NOT_FOUND_PAGE = "404.html"
+FUNCTION_CODE_LIMIT = 10_240  # CloudFront Functions' maximum code size, in bytes
+
+
+def router_code(source: Path) -> str:
+    """The viewer-request function (cloudfront-js-2.0) for the site's files in ``source``."""
+    files = sorted("/" + p.relative_to(source).as_posix() for p in source.rglob("*")
+                   if p.is_file() and not p.name.startswith("."))
+    page = (source / NOT_FOUND_PAGE).read_text(encoding="utf-8")
+    headers = {name.lower(): {"value": value} for name, value in WEB_SECURITY_HEADERS.items()}
+    headers["content-type"] = {"value": "text/html; charset=utf-8"}
+    headers["cache-control"] = {"value": "no-cache"}
+    code = (
+        f"var FILES = {json.dumps(dict.fromkeys(files, 1), separators=(',', ':'))};\n"
+        f"var NOT_FOUND = {json.dumps(page, ensure_ascii=False)};\n"
+        f"var HEADERS = {json.dumps(headers, separators=(',', ':'))};\n"
+        "async function handler(event) {\n"
+        "  var request = event.request;\n"
+        "  var uri = request.uri;\n"
+        "  if (uri === '/' || FILES[uri]) return request;\n"
+        "  var last = uri.substring(uri.lastIndexOf('/') + 1);\n"
+        "  if (last !== '' && last.indexOf('.') < 0 && FILES[uri + '.html']) {\n"
+        "    request.uri = uri + '.html';\n"
+        "    return request;\n"
+        "  }\n"
+        "  return {statusCode: 404, statusDescription: 'Not Found', headers: HEADERS,\n"
+        "          body: {encoding: 'text', data: NOT_FOUND}};\n"
+        "}\n"
+    )
+    if len(code.encode("utf-8")) > FUNCTION_CODE_LIMIT:
+        raise ValueError("the site's router function exceeds CloudFront's 10 KB limit")
+    return code
+
+
 class StaticSite(Construct):
     """Bucket + deployment of ``source`` + distribution routing ``API_PATHS`` to the API."""
 
@@ -102,6 +144,13 @@ class StaticSite(Construct):
             origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
             response_headers_policy=headers,
         )
+        router = cloudfront.Function(
+            self,
+            "Router",
+            comment="Pages without .html; the styled 404 page for unknown paths",
+            code=cloudfront.FunctionCode.from_inline(router_code(source)),
+            runtime=cloudfront.FunctionRuntime.JS_2_0,
+        )
         certificate = (
             acm.Certificate.from_certificate_arn(self, "Certificate", certificate_arn)
             if certificate_arn and domain_name
@@ -118,6 +167,8 @@ class StaticSite(Construct):
                 cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
                 response_headers_policy=headers,
                 compress=True,
+                function_associations=[cloudfront.FunctionAssociation(
+                    function=router, event_type=cloudfront.FunctionEventType.VIEWER_REQUEST)],
             ),
             additional_behaviors={path: api_behavior for path in API_PATHS},
             domain_names=[domain_name] if certificate else None,

@@ -2,7 +2,9 @@
 
 ``/v1/*`` and ``/healthz`` go to the Chalice app through chalice's local gateway; department
 API keys are enforced here (neither ``chalice local`` nor moto's API Gateway does), from the
-keys and usage plans stored in (moto's) API Gateway; everything else is served from ``web/``.
+keys and usage plans stored in (moto's) API Gateway; everything else is served from ``web/``,
+as the CloudFront function of ``infra.constructs.site`` serves it: ``/account`` is
+``/account.html``, and an unknown path gets ``web/404.html`` with status 404.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from iamsmart.observability import logger
 from infra.names import API_PATHS, ROOT, WEB_SECURITY_HEADERS
 
 WEB_DIR = ROOT / "web"
+NOT_FOUND_PAGE = "404.html"
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 
 
@@ -190,16 +193,18 @@ class FrontHandler(BaseHTTPRequestHandler):
         target = (WEB_DIR / relative).resolve()
         if target.is_dir():
             target = target / "index.html"
+        if not target.suffix and not target.is_file():
+            target = target.with_name(target.name + ".html")  # /account -> /account.html
         headers = dict(WEB_SECURITY_HEADERS)
+        status = 200
         if WEB_DIR.resolve() not in target.parents or not target.is_file():
-            headers["Content-Type"] = "text/plain; charset=utf-8"
-            return 404, headers, "Not found / 找不到網頁".encode()
+            status, target = 404, WEB_DIR / NOT_FOUND_PAGE
         ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if ctype.startswith("text/") or ctype in ("application/javascript", "application/json"):
             ctype += "; charset=utf-8"
         headers["Content-Type"] = ctype
         headers["Cache-Control"] = "no-cache"
-        return 200, headers, target.read_bytes()
+        return status, headers, target.read_bytes()
 
 
 class FrontServer(ThreadingHTTPServer):

@@ -140,3 +140,52 @@ def test_portal_files_are_deployed_to_the_site_bucket(synth: Synth) -> None:
     config = distribution(synth)
     default = origin(synth, config["DefaultCacheBehavior"]["TargetOriginId"])
     assert default["DomainName"]["Fn::GetAtt"][0] == target
+
+
+def _route(code: str, uris: list[str]) -> list[dict]:
+    """Run the site's CloudFront function (cloudfront-js-2.0 is ECMAScript: node runs it)."""
+    import json
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    assert node, "node is needed (the CDK CLI needs it too)"
+    script = code + (
+        "\n(async () => { const out = [];"
+        f" for (const uri of {json.dumps(uris)}) out.push(await handler({{request: {{uri}}}}));"
+        " console.log(JSON.stringify(out)); })();")
+    done = subprocess.run([node, "-e", script], capture_output=True, text=True,  # noqa: S603
+                          timeout=30, check=True)
+    return list(json.loads(done.stdout))
+
+
+def test_pages_resolve_without_html_and_unknown_paths_get_the_styled_404() -> None:
+    from infra.constructs.site import FUNCTION_CODE_LIMIT, router_code
+    from infra.names import ROOT, WEB_SECURITY_HEADERS
+
+    web = ROOT / "web"
+    code = router_code(web)
+    assert len(code.encode()) <= FUNCTION_CODE_LIMIT
+    account, register, home, css, missing, missing_js, folder = _route(
+        code, ["/account", "/register", "/", "/assets/site.css", "/no-such-page",
+               "/assets/nothing.js", "/assets/"])
+    assert account == {"uri": "/account.html"} and register == {"uri": "/register.html"}
+    assert home == {"uri": "/"} and css == {"uri": "/assets/site.css"}
+    for answer in (missing, missing_js, folder):
+        assert answer["statusCode"] == 404
+        assert answer["body"] == {"encoding": "text",
+                                  "data": (web / "404.html").read_text(encoding="utf-8")}
+        assert answer["headers"]["content-type"] == {"value": "text/html; charset=utf-8"}
+        for name, value in WEB_SECURITY_HEADERS.items():
+            assert answer["headers"][name.lower()] == {"value": value}
+
+
+def test_the_router_runs_on_site_requests_only(synth: Synth) -> None:
+    config = distribution(synth)
+    [association] = config["DefaultCacheBehavior"]["FunctionAssociations"]
+    assert association["EventType"] == "viewer-request"
+    [(_, _, function)] = list(synth.resources("AWS::CloudFront::Function", "web"))
+    assert function["Properties"]["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0"
+    assert "/account.html" in function["Properties"]["FunctionCode"]
+    for behavior in config["CacheBehaviors"]:  # the API keeps its own JSON errors
+        assert "FunctionAssociations" not in behavior, behavior["PathPattern"]

@@ -16,6 +16,8 @@ from iamsmart import aws
 from infra.local import server
 from infra.names import WEB_SECURITY_HEADERS
 
+WEB_DIR = server.WEB_DIR
+
 
 def _app() -> Chalice:
     app = Chalice(app_name="front-test")
@@ -75,6 +77,23 @@ def test_static_site_has_security_headers_and_no_traversal(front):
         assert headers[name] == value
     assert _get(base + "/../pyproject.toml")[0] == 404
     assert _get(base + "/%2e%2e/pyproject.toml")[0] == 404
+
+
+def test_pages_resolve_without_html_and_unknown_pages_get_the_styled_404(front):
+    base, _ = front
+    status, headers, body = _get(base + "/account")
+    assert status == 200 and body == (WEB_DIR / "account.html").read_bytes()
+    assert headers["Content-Type"] == "text/html; charset=utf-8"
+    assert _get(base + "/register")[2] == (WEB_DIR / "register.html").read_bytes()
+    for missing in ("/no-such-page", "/no-such-page.html", "/assets/nothing.js", "/assets"):
+        status, headers, body = _get(base + missing)
+        assert status == 404, missing
+        assert body == (WEB_DIR / "404.html").read_bytes()  # bilingual, with a link home
+        assert headers["Content-Type"] == "text/html; charset=utf-8"
+        for name, value in WEB_SECURITY_HEADERS.items():
+            assert headers[name] == value
+    page = (WEB_DIR / "404.html").read_text(encoding="utf-8")
+    assert 'href="/"' in page and "找不到網頁" in page and "/assets/site.css" in page
 
 
 def test_open_route_needs_no_key_and_unknown_path_is_a_bilingual_404(front):

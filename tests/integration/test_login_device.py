@@ -33,8 +33,11 @@ def test_login_approved_by_number_then_result_once(gateway: Gateway, tmp_path: P
     txn = start_login(browser)
     page = _show(browser, txn)
     assert page["status"] == "pending" and 10 <= page["number"] <= 99
+    # "Back to the service": the origin of its registered redirect URI (it registered no
+    # landing page), never anything the request carried.
     assert page["service"] == {"name_en": "Transport Department (sandbox)",
-                               "name_tc": "運輸署（沙盒）"}
+                               "name_tc": "運輸署（沙盒）", "uri": "http://127.0.0.1:8001/"}
+    assert "wrong_numbers" not in page and "tries_left" not in page
     assert page["qr"]["svg"].startswith("data:image/svg+xml")
     assert page["qr"]["payload"].startswith(f"iamsmart://approve?txn={txn}&k=")
     assert page["app_link"] == page["qr"]["payload"]
@@ -90,7 +93,15 @@ def test_relayed_qr_cannot_be_approved_without_the_victims_number(gateway: Gatew
         assert refused.value.status == 403 and refused.value.code == "wrong_number"
         assert refused.value.answer["details"]["remaining"] == 2 - i
         assert refused.value.message_tc
-    assert _show(attacker, txn)["status"] == "denied"
+        shown = _show(attacker, txn)
+        if i < 2:  # the browser is told that a wrong number came, and the tries left
+            assert shown["status"] == "pending"
+            assert (shown["wrong_numbers"], shown["tries_left"]) == (i + 1, 2 - i)
+    denied = _show(attacker, txn)
+    # Denied for the wrong numbers, not declined by the citizen; the way back is the resume.
+    assert denied["status"] == "denied" and denied["reason"] == "wrong_number"
+    assert denied["next"] == f"/v1/oidc/authorize/resume?txn={txn}"
+    assert "tries_left" not in denied
     with pytest.raises(DeviceError) as closed:  # even the right number is too late now
         victim.approve(page["qr"]["payload"], number=page["number"])
     assert closed.value.status == 409
@@ -120,6 +131,7 @@ def test_device_can_deny(gateway: Gateway, tmp_path: Path):  # noqa: F811
     enrolled_device(gateway, tmp_path).deny(page["qr"]["payload"])
     page = _show(browser, txn)
     assert page["status"] == "denied" and page["next"].endswith(txn)
+    assert "reason" not in page  # the citizen declined: no other reason
 
 
 def test_transaction_is_bound_to_the_browser_that_started_it(gateway: Gateway):  # noqa: F811
@@ -144,7 +156,9 @@ def test_login_cookie_attributes(identity_aws):  # noqa: F811
     _, cookie = login.start(grant_id="g", client=sandbox_client(), login_hint=None,
                             acr_values=[], prompt_login=False)
     assert cookie.startswith("iamsmart_login=")
-    for part in ("HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=300"):
+    # The transaction lasts 300 s; the cookie 10 minutes more, so the page can still learn
+    # that its login expired (and where the service is) instead of "not found".
+    for part in ("HttpOnly", "SameSite=Lax", "Path=/", f"Max-Age={300 + login.END_SECONDS}"):
         assert part in cookie
 
 
@@ -158,7 +172,10 @@ def test_expired_transaction_cannot_be_approved_or_used(gateway: Gateway, tmp_pa
     device = enrolled_device(gateway, tmp_path)
     later = store.now() + 301
     monkeypatch.setattr(store, "now", lambda: later)
-    assert _show(browser, txn)["status"] == "expired"
+    expired = _show(browser, txn)
+    assert expired["status"] == "expired"
+    assert expired["next"] == f"/v1/oidc/authorize/resume?txn={txn}"  # the service hears it
+    assert expired["service"]["uri"] == "http://127.0.0.1:8001/"
     with pytest.raises(DeviceError) as refused:
         device.approve(page["qr"]["payload"], number=page["number"])
     assert refused.value.status == 409
@@ -294,3 +311,15 @@ def test_aws_calls_of_the_usual_path(gateway: Gateway, tmp_path: Path):  # noqa:
     calls.clear()
     start_login(browser, login_hint="chan.tai.man@sandbox.iamsmart.local")
     assert calls == ["GetItem", "BatchWriteItem"]
+
+
+def test_back_to_the_service_is_only_what_the_service_registered(identity_aws):  # noqa: F811
+    from identity_helpers import sandbox_client
+
+    client = sandbox_client()
+    assert login.return_uri(client) == "http://127.0.0.1:8001/"
+    landing = client.model_copy(update={"initiate_login_uri": "https://dept.example/login"})
+    assert login.return_uri(landing) == "https://dept.example/login"
+    landing = landing.model_copy(update={"post_logout_redirect_uris": ("https://dept.example/",)})
+    assert login.return_uri(landing) == "https://dept.example/"
+    assert login.return_uri(login.PORTAL_DISPLAY) == "/account.html"

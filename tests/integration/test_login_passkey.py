@@ -145,3 +145,14 @@ def test_passkey_post_needs_the_login_cookie(gateway: Gateway, with_passkey):  #
     status, _, _ = other.call("POST", f"/v1/login/{txn}/passkey",
                               {"credential": authenticator.get(page["passkey"])})
     assert status == 404
+
+
+def test_a_passkey_name_of_spaces_only_is_refused_and_nothing_is_kept(gateway: Gateway):  # noqa: F811
+    citizen = Browser(gateway)
+    logged_in(citizen)
+    authenticator = SoftAuthenticator()
+    _, options, _ = citizen.call("POST", "/v1/me/passkeys/options", {})
+    status, answer, _ = citizen.call("POST", "/v1/me/passkeys",
+                                     {"credential": authenticator.create(options), "label": "   "})
+    assert status == 400 and answer["message"]["tc"] and answer["message"]["en"]
+    assert citizen.call("GET", "/v1/me/passkeys")[1]["passkeys"] == []

@@ -32,9 +32,11 @@ function list(answer) {
   return [];
 }
 
+/** `{<base>_en, <base>_tc}` (or `{en, tc}` when base is '') in `lang`, else the other. */
 function bilingual(item, lang, base = 'name') {
-  if (!item) return '';
-  const pick = lang === 'en' ? [item[`${base}_en`], item[`${base}_tc`]] : [item[`${base}_tc`], item[`${base}_en`]];
+  if (!item || typeof item !== 'object') return '';
+  const key = (l) => (base ? `${base}_${l}` : l);
+  const pick = lang === 'en' ? [item[key('en')], item[key('tc')]] : [item[key('tc')], item[key('en')]];
   return pick.find((v) => typeof v === 'string' && v !== '') || '';
 }
 
@@ -48,14 +50,17 @@ function serviceName(item, lang) {
   return bilingual(item.client || item, lang) || item.client_id || '';
 }
 
+/** What the service receives, in words: the claims' labels (the consent page's words), else
+ * the scopes' labels; never an object or a raw code. */
 function sharedText(item, lang) {
-  const labels = Array.isArray(item.labels) ? item.labels : Array.isArray(item.items) ? item.items : null;
-  if (labels) {
-    return labels.map((l) => (typeof l === 'string' ? l : bilingual(l, lang, 'label') || (l && l[lang]) || ''))
-      .filter(Boolean).join(lang === 'en' ? '; ' : '；');
+  const sep = lang === 'en' ? '; ' : '、';
+  for (const key of ['claims', 'scopes', 'labels', 'items']) {
+    const labels = (Array.isArray(item[key]) ? item[key] : [])
+      .map((l) => (typeof l === 'string' ? l : bilingual(l, lang, 'label') || bilingual(l, lang, '')))
+      .filter(Boolean);
+    if (labels.length) return labels.join(sep);
   }
-  const scopes = Array.isArray(item.scopes) ? item.scopes : [];
-  return scopes.join(lang === 'en' ? ', ' : '、');
+  return '';
 }
 
 function renderWho() {
@@ -164,13 +169,40 @@ async function removePasskey(item, label, button) {
   }
 }
 
+let labelError = null; // the i18n key of the name field's error, if shown
+
+function showLabelError(key) {
+  labelError = key;
+  const input = $('passkey-label');
+  const node = $('passkey-label-error');
+  node.hidden = !key;
+  node.textContent = key ? t(state.lang, key) : '';
+  if (key) input.setAttribute('aria-invalid', 'true');
+  else input.removeAttribute('aria-invalid');
+}
+
+/** The citizen names each passkey (no silent default): 1 to 60 characters, not only spaces. */
+function labelOk(label) {
+  if (label === '') {
+    showLabelError('account.passkeys.label.missing');
+  } else if ([...label].length > 60) {
+    showLabelError('account.passkeys.label.long');
+  } else {
+    showLabelError(null);
+    return true;
+  }
+  $('passkey-label').focus();
+  return false;
+}
+
 async function addPasskey() {
   if (!passkeysSupported()) {
     say('account.passkeys.unsupported');
     return;
   }
   const button = $('passkey-add');
-  const label = $('passkey-label').value.trim() || t(state.lang, 'account.passkeys.default_label');
+  const label = $('passkey-label').value.trim();
+  if (!labelOk(label)) return;
   button.disabled = true;
   say('account.passkeys.working');
   try {
@@ -211,6 +243,7 @@ async function start() {
   initPrefs(() => {
     renderAll();
     if (Array.isArray(lastStatus)) say(...lastStatus);
+    if (labelError) showLabelError(labelError);
   });
   for (const id of ['connections-title', 'passkeys-title']) $(id).tabIndex = -1;
   $('passkey-add').addEventListener('click', addPasskey);

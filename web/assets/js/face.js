@@ -161,17 +161,43 @@ function fieldError(id, key) {
   const node = $(id);
   node.hidden = !key;
   node.textContent = key ? tr(key) : '';
+  if (key) node.dataset.key = key;
+  else delete node.dataset.key;
+}
+
+const PHOTO_TYPES = ['image/jpeg', 'image/png'];
+
+/** Decode the picture in the browser: a file that is no JPEG or PNG picture gets a clear
+ * message and no preview (never a broken image). */
+function decodes(src) {
+  return new Promise((resolve) => {
+    const probe = new Image();
+    probe.onload = () => resolve(probe.naturalWidth > 0);
+    probe.onerror = () => resolve(false);
+    probe.src = src;
+  });
 }
 
 async function choose(blob) {
-  photo = blob;
+  photo = null;
   const preview = $('face-preview');
-  const tooLarge = blob.size > MAX_BYTES;
-  fieldError('face-photo-error', tooLarge ? 'face.photo.large' : null);
   preview.hidden = true;
-  if (tooLarge) return;
-  // A data: URL (the site's CSP allows images from 'self' and data: only).
-  try { preview.src = await dataUrl(blob); preview.hidden = photo !== blob; } catch { /* no preview */ }
+  preview.removeAttribute('src');
+  let problem = null;
+  if (!PHOTO_TYPES.includes(blob.type)) problem = 'face.photo.type';
+  else if (blob.size > MAX_BYTES) problem = 'face.photo.large';
+  let src = null;
+  if (!problem) {
+    // A data: URL (the site's CSP allows images from 'self' and data: only).
+    try { src = await dataUrl(blob); } catch { src = null; }
+    if (!src || !(await decodes(src))) problem = 'face.photo.unreadable';
+  }
+  fieldError('face-photo-error', problem);
+  $('face-photo').toggleAttribute('aria-invalid', Boolean(problem));
+  if (problem) return;
+  photo = blob;
+  preview.src = src;
+  preview.hidden = false;
 }
 
 async function startCamera() {
@@ -219,9 +245,10 @@ function dataUrl(blob) {
 async function enrol() {
   const agreed = $('face-consent').checked;
   fieldError('face-consent-error', agreed ? null : 'face.consent.required');
-  fieldError('face-photo-error', photo ? (photo.size > MAX_BYTES ? 'face.photo.large' : null) : 'face.photo.required');
+  const shown = $('face-photo-error').hidden ? null : $('face-photo-error').dataset.key;
+  if (!photo) fieldError('face-photo-error', shown || 'face.photo.required');
   if (!agreed) { $('face-consent').focus(); return; }
-  if (!photo || photo.size > MAX_BYTES) { $('face-photo').focus(); return; }
+  if (!photo) { $('face-photo').focus(); return; }
   const button = $('face-enrol-btn');
   button.disabled = true;
   say('face.enrolling');
@@ -276,7 +303,10 @@ async function withdraw() {
 }
 
 whenReady(() => {
-  initPrefs(render);
+  initPrefs(() => {
+    render();
+    for (const node of document.querySelectorAll('.field-error[data-key]')) node.textContent = tr(node.dataset.key);
+  });
   $('face-photo').addEventListener('change', (event) => {
     const file = event.target.files && event.target.files[0];
     if (file) choose(file);

@@ -1,5 +1,10 @@
 // The login page: QR code and number for the iAM Smart app, a passkey button, the same-device
 // app link; polls the login transaction until it is approved, denied or expired.
+// Every end state says what happened and offers "Back to the service": the API's resume path
+// (same origin: the service hears the outcome) or the service's registered address
+// (`service.uri`, from the API, never from this page's URL). The page remembers the service
+// per transaction in sessionStorage, so that a login that has since ended (Back after it
+// finished, a tab left open past its cookie) still knows where to send the citizen.
 import { ApiError, errorText, getJson, sendJson } from './api.js';
 import { t } from './i18n.js';
 import { initPrefs, state, whenReady } from './prefs.js';
@@ -17,6 +22,9 @@ let deadline = 0; // Date.now() when the transaction expires
 let timer = null;
 let statusKey = null; // what the live region says, so it is not re-announced
 let passkeyBusy = false;
+let lastTries = null;
+let endState = null; // [kind, returnHref] once the login has ended
+const MEMORY = 'iamsmart.login.';
 
 /** Only our own origin is a place to go next (never an open redirect). */
 function sameOrigin(next) {
@@ -24,6 +32,36 @@ function sameOrigin(next) {
   try {
     const url = new URL(next, window.location.origin);
     return url.origin === window.location.origin ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The service's registered address, as the API gave it: an absolute http(s) URL only. */
+function serviceUri(value) {
+  if (typeof value !== 'string' || value === '') return null;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+function remember() {
+  if (!txn || !data || !data.service) return;
+  const { name_en: en, name_tc: tc } = data.service;
+  try {
+    window.sessionStorage.setItem(MEMORY + txn, JSON.stringify({ en, tc, uri: serviceUri(data.service.uri), deadline }));
+  } catch {
+    /* storage off: the end state then has the home page only */
+  }
+}
+
+function remembered() {
+  try {
+    const value = JSON.parse(window.sessionStorage.getItem(MEMORY + txn) || 'null');
+    return value && typeof value === 'object' ? value : null;
   } catch {
     return null;
   }
@@ -83,26 +121,51 @@ function renderPending() {
   $('login-end').hidden = true;
 }
 
-function renderEnd(key) {
+const END_KEYS = {
+  denied: 'login.denied',
+  wrong_number: 'login.wrong_number.ended',
+  expired: 'login.expired',
+  ended: 'login.ended',
+  invalid: 'login.invalid',
+};
+
+function renderEnd() {
+  const [kind] = endState;
+  const lang = state.lang;
+  const memory = remembered();
+  const name = serviceName(lang) || (memory && (lang === 'en' ? memory.en || memory.tc : memory.tc || memory.en)) || '';
   $('login-methods').hidden = true;
   $('login-end').hidden = false;
-  $('login-end-text').textContent = t(state.lang, key);
-  $('login-end').dataset.key = key;
-  $('login-back').hidden = window.history.length <= 1;
+  $('login-end-text').textContent = t(lang, END_KEYS[kind]);
+  $('login-end').dataset.key = END_KEYS[kind];
+  $('login-service').textContent = name ? t(lang, 'login.to', { service: name }) : '';
+  $('login-back').hidden = window.history.length <= 1 || Boolean(endState[1]);
 }
 
-/** The login ended without success; `next` (when denied) tells the service so. */
+/** The login ended without success. Back to the service: `next` (the resume path, so the
+ * service hears of it), else the service's registered address. */
 function finish(kind, next = null) {
   clearTimeout(timer);
   timer = null;
-  setState(kind);
-  const key = { denied: 'login.denied', expired: 'login.expired', invalid: 'login.invalid' }[kind];
+  setState(kind === 'wrong_number' ? 'denied' : kind);
+  const memory = remembered();
+  const target = next || serviceUri(data && data.service && data.service.uri) || (memory && serviceUri(memory.uri));
+  endState = [kind, target || null];
   say(null);
-  renderEnd(key);
+  renderEnd();
   const back = $('login-return');
-  back.hidden = !next;
-  if (next) back.href = next;
+  back.hidden = !target;
+  if (target) back.href = target;
   $('login-end-text').focus();
+}
+
+/** 404 from the status API: unknown, or this browser's login has ended (finished and
+ * consumed, or its cookie expired). What the page saw before tells which. */
+function gone() {
+  const memory = remembered();
+  const until = deadline || (memory && memory.deadline) || 0;
+  if (!data && !memory) finish('invalid');
+  else finish(Date.now() >= until ? 'expired' : 'ended');
 }
 
 function go(next) {
@@ -121,24 +184,27 @@ function go(next) {
 function apply(answer) {
   data = answer;
   if (typeof answer.expires_in === 'number') deadline = Date.now() + answer.expires_in * 1000;
+  remember();
   switch (answer.status) {
     case 'authenticated':
       go(answer.next);
       return;
     case 'denied':
-      finish('denied', sameOrigin(answer.next));
+      finish(answer.reason === 'wrong_number' ? 'wrong_number' : 'denied', sameOrigin(answer.next));
       return;
     case 'expired':
-      finish('expired');
+      finish('expired', sameOrigin(answer.next));
       return;
     default:
-      if (Date.now() >= deadline) {
-        finish('expired');
-        return;
-      }
+      // Still pending by the server's clock (it says "expired" in time, with the way back).
       setState('pending');
       renderPending();
-      if (!passkeyBusy && statusKey !== 'login.waiting' && statusKey !== 'login.passkey.cancelled') {
+      if (answer.wrong_numbers > 0 && !passkeyBusy) {
+        // The app sent a number that is not the one shown here: say so, and the tries left.
+        const vars = { left: Number(answer.tries_left) || 0 };
+        if (statusKey !== 'login.wrong_number' || lastTries !== vars.left) say('login.wrong_number', vars);
+        lastTries = vars.left;
+      } else if (!passkeyBusy && statusKey !== 'login.waiting' && statusKey !== 'login.passkey.cancelled') {
         say('login.waiting');
       }
   }
@@ -149,7 +215,11 @@ async function poll() {
   try {
     apply(await getJson(`/v1/login/${encodeURIComponent(txn)}`));
   } catch (err) {
-    if (err instanceof ApiError && [401, 403, 404, 410].includes(err.status)) {
+    if (err instanceof ApiError && err.status === 404) {
+      gone();
+      return;
+    }
+    if (err instanceof ApiError && [401, 403, 410].includes(err.status)) {
       finish(err.status === 410 ? 'expired' : 'invalid');
       return;
     }
@@ -204,9 +274,9 @@ function rerender() {
   const current = $('login').dataset.state;
   if (current === 'pending' && data) renderPending();
   if (current === 'authenticated') say('login.approved');
+  else if (statusKey === 'login.wrong_number') say(statusKey, { left: lastTries });
   else if (statusKey && statusKey !== 'api') say(statusKey);
-  const end = $('login-end');
-  if (!end.hidden && end.dataset.key) $('login-end-text').textContent = t(state.lang, end.dataset.key);
+  if (endState) renderEnd();
 }
 
 function start() {
@@ -224,6 +294,10 @@ function start() {
     finish('invalid');
     return;
   }
+  // Back (or forward) to a page kept in the browser's memory: ask again what became of it.
+  window.addEventListener('pageshow', (event) => {
+    if (event.persisted && $('login').dataset.state === 'authenticated') poll();
+  });
   poll();
 }
 

@@ -65,7 +65,8 @@ class PasskeyBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     credential: dict[str, Any]
-    label: str = Field(default="Passkey", min_length=1, max_length=60)
+    # The citizen's name for it (the account page requires one); spaces alone are no name.
+    label: str = Field(default="Passkey", min_length=1, max_length=60, pattern=r"\S")
 
 
 def _passkey_view(p: Any) -> dict[str, Any]:

@@ -12,7 +12,16 @@ browser's answer is the same either way.
 
 Number matching: the device must send the number shown in the browser that started the
 transaction; a relayed QR code is useless without it. Three wrong numbers deny the
-transaction; failures also count per account and per source (``limits``).
+transaction (``denied_reason`` "wrong_number": the page says so, never "declined"); failures
+also count per account and per source (``limits``). The browser's own view shows how many
+wrong numbers were sent and how many tries are left (that browser shows the number anyway).
+
+Every end state names its way back: ``service.uri`` is the service's own registered address
+(``return_uri``: its first post-logout redirect URI, else its initiate-login URI, else the
+origin of its first redirect URI; never anything from a request), and an expired or denied
+login also gets ``next`` (the resume path: the service hears ``access_denied``). The login
+cookie outlives the transaction by ``END_SECONDS`` so that a page left open can still be told
+that its login expired.
 """
 
 from __future__ import annotations
@@ -31,6 +40,8 @@ from iamsmart.settings import settings
 
 COOKIE = "iamsmart_login"
 MAX_WRONG_NUMBERS = 3
+END_SECONDS = 600  # the end state stays readable (by this browser) this long after expiry
+WRONG_NUMBER = "wrong_number"  # denied_reason: the device sent a wrong number three times
 RESUME_PATH = "/v1/oidc/authorize/resume"
 # The portal's own login (the account page): a login transaction with no authorization
 # request behind it; it resumes here and ends with a session only.
@@ -48,6 +59,23 @@ class Display:
 
 
 PORTAL_DISPLAY = Display(PORTAL, "iAM Smart portal: my account", "「智方便」網站：我的帳戶")
+PORTAL_RETURN = "/account.html"
+
+
+def return_uri(client: Any) -> str:
+    """Where "Back to the service" goes: only what the service registered (validated https,
+    or http on loopback, by ``clients.validate_registration``)."""
+    from urllib.parse import urlsplit
+
+    if isinstance(client, Display):
+        return PORTAL_RETURN
+    landing = tuple(getattr(client, "post_logout_redirect_uris", ()) or ())
+    if landing:
+        return str(landing[0])
+    if getattr(client, "initiate_login_uri", None):
+        return str(client.initiate_login_uri)
+    parts = urlsplit(str(client.redirect_uris[0]))
+    return f"{parts.scheme}://{parts.netloc}/"
 
 Status = Literal["pending", "authenticated", "denied", "expired"]
 
@@ -154,6 +182,7 @@ def start(*, grant_id: str, client: Any, login_hint: str | None, acr_values: lis
     item = {
         **_key(txn_id), "kind": "login", "cookie_hash": _hash(secret), "grant_id": grant_id,
         "client_id": client.client_id, "name_en": client.name_en, "name_tc": client.name_tc,
+        "return_uri": return_uri(client),
         "number": number, "choices": choices, "k": secrets.token_urlsafe(16),
         "challenge": base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode(),
         "status": "pending", "attempts": 0, "acr_values": list(acr_values) or None,
@@ -165,7 +194,8 @@ def start(*, grant_id: str, client: Any, login_hint: str | None, acr_values: lis
         writes.append({"pk": f"push#{hinted}", "sk": txn_id, "kind": "push",
                        "expires_at": expires_at})
     store.batch_put(_table(), writes)  # one call whether or not the hint resolved
-    cookie = sessions.cookie_header(COOKIE, f"{txn_id}.{secret}", settings().login_seconds)
+    cookie = sessions.cookie_header(COOKIE, f"{txn_id}.{secret}",
+                                    settings().login_seconds + END_SECONDS)
     return txn_id, cookie
 
 
@@ -212,11 +242,18 @@ def view(txn_id: str, cookie_header: str | None) -> dict[str, Any]:
     item = _bound(txn_id, cookie_header)
     now = store.now()
     status = _status(item, now)
+    service = {"name_en": item["name_en"], "name_tc": item["name_tc"]}
+    if item.get("return_uri"):
+        service["uri"] = item["return_uri"]
     answer: dict[str, Any] = {
-        "status": status,
-        "service": {"name_en": item["name_en"], "name_tc": item["name_tc"]},
+        "status": status, "service": service,
         "expires_in": max(0, int(item["expires_at"]) - now),
     }
+    if status == "pending" and int(item.get("attempts", 0)):
+        answer["wrong_numbers"] = int(item["attempts"])
+        answer["tries_left"] = max(0, MAX_WRONG_NUMBERS - int(item["attempts"]))
+    if status == "denied" and item.get("denied_reason"):
+        answer["reason"] = item["denied_reason"]
     if status == "pending":
         payload = qr_payload(txn_id, str(item["k"]))
         answer["number"] = int(item["number"])
@@ -226,7 +263,7 @@ def view(txn_id: str, cookie_header: str | None) -> dict[str, Any]:
         answer["passkey"] = passkeys.authentication_options(
             base64.urlsafe_b64decode(item["challenge"] + "=" * (-len(item["challenge"]) % 4)),
             answer["expires_in"])
-    if status in ("authenticated", "denied"):
+    if status in ("authenticated", "denied", "expired"):
         answer["next"] = _next(txn_id, item)
     if status == "authenticated" and _face_wanted(item):
         # The service asked for the face level: the step-up page comes before the resume.
@@ -254,9 +291,12 @@ def _complete(txn_id: str, account_id: str, amr: tuple[str, ...], acr: str,
     return done is not None
 
 
-def _deny(txn_id: str) -> None:
-    store.update(_table(), _key(txn_id), "SET #s = :denied", condition="#s = :pending",
-                 names={"#s": "status"}, values_={":denied": "denied", ":pending": "pending"})
+def _deny(txn_id: str, reason: str | None = None) -> None:
+    extra = {":why": reason} if reason else {}
+    store.update(_table(), _key(txn_id),
+                 "SET #s = :denied" + (", denied_reason = :why" if reason else ""),
+                 condition="#s = :pending", names={"#s": "status"},
+                 values_={":denied": "denied", ":pending": "pending", **extra})
 
 
 def _achieved(account: Any) -> str:
@@ -451,7 +491,7 @@ def device_answer(txn_id: str, k: str | None, *, number: int | None,
                                values_={":one": 1, ":pending": "pending"})
         attempts = int((updated or {}).get("attempts", MAX_WRONG_NUMBERS))
         if attempts >= MAX_WRONG_NUMBERS:
-            _deny(txn_id)
+            _deny(txn_id, WRONG_NUMBER)
             raise WrongNumber(en=WrongNumber.en + " The login request is now cancelled.",
                               tc=WrongNumber.tc + "此登入要求已被取消。", remaining=0)
         raise WrongNumber(remaining=MAX_WRONG_NUMBERS - attempts)
