@@ -1,0 +1,141 @@
+"""Citizen pages after outside testing (issue 11, items 1 and 10), in Chromium, both languages,
+elderly mode, 360 px, axe:
+
+- the account page says in words what each connected service receives (never
+  "[object Object]"), and a passkey needs a name (no silent "通行密鑰");
+- an unknown address gets the styled, bilingual 404 page with a link home; ``/account`` and
+  ``/register`` work without ``.html``;
+- the face page refuses a file that is no JPEG or PNG picture with a clear message and shows
+  no broken preview.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from login_helpers import DeviceSimulator, department_url
+from playwright.sync_api import Page, expect
+from test_login_accessibility import PHONE, check, set_mode
+from test_login_browser import approve_on_login_page
+
+pytestmark = pytest.mark.e2e
+
+CITIZEN_CODE = "SANDBOX-LEE-SIU-MEI"  # level "plus": may keep a face template
+
+
+@pytest.fixture(scope="module")
+def axe() -> Axe:
+    return Axe()
+
+
+@pytest.fixture(scope="module")
+def device(platform_url: str, tmp_path_factory: pytest.TempPathFactory) -> DeviceSimulator:
+    simulator = DeviceSimulator(platform_url, tmp_path_factory.mktemp("pages") / "device.json")
+    simulator.enrol(CITIZEN_CODE)
+    return simulator
+
+
+def log_in(page: Page, local_platform: dict[str, Any], device: DeviceSimulator) -> None:
+    """Log in at the sandbox department (allowing its consent): a connection and a session."""
+    department = department_url(local_platform)
+    page.goto(department + "/login")
+    approve_on_login_page(page, device)
+    page.wait_for_url(re.compile(r"/(consent\.html\?txn=|me$)"))
+    if "/consent.html" in page.url:
+        page.locator("#consent-allow").click()
+    expect(page).to_have_url(department + "/me")
+
+
+def test_connected_services_say_in_words_what_they_receive_and_passkeys_need_a_name(
+        web_page: Page, local_platform: dict[str, Any], platform_url: str,
+        device: DeviceSimulator, axe: Axe) -> None:
+    page = web_page
+    log_in(page, local_platform, device)
+    page.set_viewport_size(PHONE)
+    page.goto(platform_url + "/account")  # no .html
+    item = page.locator('#connections-list li[data-client-id="sandbox-td"]')
+    expect(item).to_be_visible()
+    expect(item).to_contain_text("分享的資料：")
+    expect(item).to_contain_text("電郵地址")
+    expect(item).to_contain_text("中文姓名")
+    expect(item).not_to_contain_text("object")
+    expect(item).not_to_contain_text("email_verified")
+
+    # No name: the field says so, nothing is created, the browser's passkey dialog never opens.
+    before = page.locator("#passkeys-list li").count()
+    page.locator("#passkey-label").fill("   ")
+    page.locator("#passkey-add").click()
+    error = page.locator("#passkey-label-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("請為這個通行密鑰輸入名稱")
+    expect(page.locator("#passkey-label")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#passkey-label")).to_be_focused()
+    expect(page.locator("#account-status")).not_to_contain_text("請按裝置的指示")
+    assert page.locator("#passkeys-list li").count() == before
+
+    set_mode(page, "elderly-en")
+    expect(item).to_contain_text("Email address")
+    expect(item).not_to_contain_text("object")
+    expect(error).to_contain_text("Enter a name for this passkey")
+    check(page, axe, phone=True)
+
+
+def test_face_page_refuses_a_file_that_is_no_picture_without_a_broken_preview(
+        web_page: Page, local_platform: dict[str, Any], platform_url: str,
+        device: DeviceSimulator, axe: Axe) -> None:
+    page = web_page
+    log_in(page, local_platform, device)
+    page.goto(platform_url + "/face.html")
+    expect(page.locator("body")).to_have_attribute("data-state", "ready")
+    expect(page.locator("#face-enrol")).to_be_visible()
+    upload = page.locator("#face-photo")
+    error = page.locator("#face-photo-error")
+    preview = page.locator("#face-preview")
+
+    upload.set_input_files({"name": "notes.txt", "mimeType": "text/plain", "buffer": b"hello"})
+    expect(error).to_contain_text("不是 JPEG 或 PNG 相片")
+    expect(preview).to_be_hidden()
+    expect(upload).to_have_attribute("aria-invalid", "")
+
+    # Named and typed as a PNG, but not a picture: it cannot be opened, and says so.
+    upload.set_input_files({"name": "photo.png", "mimeType": "image/png",
+                            "buffer": b"not really a png"})
+    expect(error).to_contain_text("未能開啟這張相片")
+    expect(preview).to_be_hidden()
+    assert preview.get_attribute("src") is None
+
+    set_mode(page, "elderly-en")
+    expect(error).to_contain_text("cannot be opened")
+    page.locator("#face-consent").check()
+    page.locator("#face-enrol-btn").click()  # nothing is sent: the error stays
+    expect(error).to_contain_text("cannot be opened")
+    check(page, axe, phone=False)
+
+
+@pytest.mark.parametrize("mode,phone", [("tc", False), ("en", False), ("elderly", True)])
+def test_unknown_pages_get_the_styled_bilingual_404_with_a_link_home(
+        web_page: Page, platform_url: str, axe: Axe, mode: str, phone: bool) -> None:
+    page = web_page
+    if phone:
+        page.set_viewport_size(PHONE)
+    answer = page.goto(platform_url + "/no-such-page")
+    assert answer is not None and answer.status == 404
+    set_mode(page, mode)
+    title = page.locator("h1")
+    expect(title).to_have_text("Page not found" if "en" in mode else "找不到網頁")
+    home = page.locator("#notfound-home")
+    expect(home).to_have_attribute("href", "/")
+    check(page, axe, phone)
+    home.click()
+    expect(page).to_have_url(platform_url + "/")
+
+
+def test_pages_open_without_html(web_page: Page, platform_url: str) -> None:
+    page = web_page
+    for path, title in (("/register", "reg-title"), ("/account", "account-status")):
+        answer = page.goto(platform_url + path)
+        assert answer is not None and answer.status == 200, path
+        expect(page.locator(f"#{title}")).to_be_attached()
