@@ -79,17 +79,21 @@ def test_the_provider_answers_signed_calls_with_the_asked_fields_only(http: Http
     assert answer["fields"] == {"phone": PROFILE["phone"]} and answer["as_of"].endswith("Z")
 
     # The same signed call again (replay), no signature, a signature for another body.
-    assert signed_call(http, ask(sub, ["phone"]), header)[:2] == (
-        401, {"error": "invalid_request_signature"})
+    replayed = signed_call(http, ask(sub, ["phone"]), header)
+    assert replayed[:2] == (401, {
+        "error": "invalid_request_signature",
+        "error_description": "The request is not a valid signed gateway call.",
+        "message": {"en": "The request is not a valid signed gateway call.",
+                    "tc": "此要求不是有效的已簽署閘道要求。"}})
     assert signed_call(http, ask(sub, ["phone"]), "Gateway x.y.z")[0] == 401
     assert signed_call(http, ask(sub, ["phone", "email"]), header)[0] == 401
 
     # Another provider's subject of the same citizen, or an unknown one: no record.
-    assert signed_call(http, ask(provider_sub("IMMD", CITIZENS[1]), ["phone"]))[:2] == (
-        404, {"error": "unknown_subject"})
-    assert signed_call(http, ask(sub, ["hkid"]))[1] == {"error": "unknown_field"}
-    assert signed_call(http, ask(sub, ["phone"]), dataset="passport")[1] == {
-        "error": "unknown_dataset"}
+    unknown = signed_call(http, ask(provider_sub("IMMD", CITIZENS[1]), ["phone"]))
+    assert unknown[0] == 404 and unknown[1]["error"] == "unknown_subject"
+    assert signed_call(http, ask(sub, ["hkid"]))[1]["error"] == "unknown_field"
+    assert signed_call(http, ask(sub, ["phone"]), dataset="passport")[1]["error"] == (
+        "unknown_dataset")
 
 
 def test_eme_is_registered_as_a_provider(http: Http) -> None:

@@ -18,6 +18,7 @@ from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
 from iamsmart import errors
+from iamsmart.common import strict_json
 from iamsmart.observability import logger, scrub
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -139,52 +140,19 @@ def parse_query(model: type[BaseModel], params: dict[str, str] | None) -> BaseMo
         raise _validation_error(exc, "query") from None
 
 
-def _depth(value: Any, limit: int) -> int:
-    stack = [(value, 1)]
-    deepest = 0
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if deepest > limit:
-            return deepest
-        if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values())
-        elif isinstance(node, list):
-            stack.extend((v, depth + 1) for v in node)
-    return deepest
-
-
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise errors.InvalidInput(en=f"Duplicate key in JSON: {key}.",
-                                      tc=f"JSON 內有重複鍵：{key}。")
+            raise errors.InvalidInput(en=f"Parameter given twice: {key[:40]}.",
+                                      tc=f"參數重複：{key[:40]}。")
         out[key] = value
     return out
 
 
-def _no_constants(name: str) -> Any:
-    raise errors.InvalidInput(en=f"JSON value {name} is not allowed.",
-                              tc=f"不接受 JSON 值 {name}。")
-
-
 def parse_json(raw: bytes | None) -> Any:
-    """Strict JSON: size, depth, duplicate keys, NaN/Infinity all rejected with a 4xx."""
-    if raw is None or raw == b"":
-        raise errors.InvalidInput(en="A JSON body is required.", tc="請提供 JSON 內容。")
-    if len(raw) > MAX_BODY_BYTES:
-        raise errors.PayloadTooLarge()
-    try:
-        text = raw.decode("utf-8")
-        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise errors.InvalidInput(en="The body is not valid JSON.",
-                                  tc="內容不是有效的 JSON。") from None
-    if _depth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
-        raise errors.InvalidInput(en="The JSON body is nested too deeply.",
-                                  tc="JSON 內容層數過多。")
-    return value
+    """The platform's strict JSON (``iamsmart.common.strict_json``) at this edge's limits."""
+    return strict_json.loads(raw, max_bytes=MAX_BODY_BYTES, max_depth=MAX_JSON_DEPTH)
 
 
 MAX_FORM_BYTES = 64 * 1024

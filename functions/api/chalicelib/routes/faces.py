@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chalicelib import http
 from iamsmart import errors
+from iamsmart.common import strict_json
 
 bp = Blueprint(__name__)
 
@@ -40,27 +41,15 @@ class EnrolBody(BaseModel):
 
 
 def _photo_body(model: type[BaseModel]) -> Any:
-    """A JSON body with a photo: the size checked before parsing, then the strict parser."""
+    """A JSON body with a photo: the platform's strict parser at this route's size."""
     from iamsmart.faces.stepup import MAX_BODY_BYTES
 
     request = bp.current_request
     http.require_json(request)
-    raw = request.raw_body or b""
-    if len(raw) > MAX_BODY_BYTES:
-        raise errors.PayloadTooLarge(en="The photo is too large (at most 5 MB).",
-                                     tc="相片過大（上限為 5 MB）。", reason="bytes")
-    import json
-
-    # The edge's strict JSON rules (no duplicate keys, no NaN, bounded depth), this size.
-    try:
-        value = json.loads(raw.decode("utf-8"), object_pairs_hook=http._no_duplicates,
-                           parse_constant=http._no_constants)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise errors.InvalidInput(en="The body is not valid JSON.",
-                                  tc="內容不是有效的 JSON。") from None
-    if http._depth(value, 4) > 4:
-        raise errors.InvalidInput(en="The JSON body is nested too deeply.",
-                                  tc="JSON 內容層數過多。")
+    value = strict_json.loads(
+        request.raw_body, max_bytes=MAX_BODY_BYTES, max_depth=4,
+        too_large=errors.PayloadTooLarge(en="The photo is too large (at most 5 MB).",
+                                         tc="相片過大（上限為 5 MB）。", reason="bytes"))
     try:
         return model.model_validate(value)
     except ValidationError:

@@ -61,5 +61,4 @@ def eme_provider(dataset: str) -> Response:
     status, payload = eme.answer(dataset, authorization=request.headers.get("authorization"),
                                  body=raw.encode() if isinstance(raw, str) else raw)
     return Response(body=json.dumps(payload, ensure_ascii=False), status_code=status,
-                    headers={"Content-Type": "application/json; charset=utf-8",
-                             "Cache-Control": "no-store"})
+                    headers=dict(http.SECURITY_HEADERS))

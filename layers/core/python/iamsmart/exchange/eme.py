@@ -18,12 +18,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from iamsmart import errors
+from iamsmart.common import strict_json
 from iamsmart.dynamo import translated
 
 PROVIDER_ID = "EME"
 DATASET = "profile"
 PATH = "/v1/providers/eme"
 MAX_RETENTION_DAYS = 365
+MAX_REQUEST_BYTES = 64 * 1024  # a gateway call names a subject and a few fields
 NAME = ("Your e-ME profile", "你的「填表通」個人資料")
 FIELDS: dict[str, dict[str, str]] = {
     "address": {"type": "address", "label_en": "Correspondence address (English)",
@@ -172,8 +175,30 @@ def _seen() -> Any:
     return _jti
 
 
+# The provider's refusals: contract (a)'s ``error`` code, with the platform's bilingual words.
+REFUSALS: dict[str, tuple[str, str]] = {
+    "invalid_request_signature": ("The request is not a valid signed gateway call.",
+                                  "此要求不是有效的已簽署閘道要求。"),
+    "bad_request": ("The request is not valid.", "請求無效。"),
+    "unknown_dataset": ("This data set is not offered.", "沒有提供此資料集。"),
+    "unknown_field": ("A requested field is not offered.", "所要求的欄位並未提供。"),
+    "unknown_subject": ("No record for this person.", "沒有此人的紀錄。"),
+}
+
+
 def answer(dataset: str, *, authorization: str | None, body: bytes) -> tuple[int, dict[str, Any]]:
-    """Contract (a): verify the gateway's call, answer only the asked fields."""
+    """Contract (a): verify the gateway's call, answer only the asked fields; a refusal is
+    ``{"error", "error_description", "message": {"en", "tc"}}`` like every platform error."""
+    status, payload = _answer(dataset, authorization=authorization, body=body)
+    code = payload.get("error")
+    if isinstance(code, str) and code in REFUSALS:
+        en, tc = REFUSALS[code]
+        payload = {"error": code, "error_description": en, "message": {"en": en, "tc": tc}}
+    return status, payload
+
+
+def _answer(dataset: str, *, authorization: str | None,
+            body: bytes) -> tuple[int, dict[str, Any]]:
     from iamsmart.exchange import provider_auth
     from iamsmart.oidc import discovery, signing
 
@@ -185,8 +210,8 @@ def answer(dataset: str, *, authorization: str | None, body: bytes) -> tuple[int
     except provider_auth.Refused:
         return 401, {"error": "invalid_request_signature"}
     try:
-        request = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        request = strict_json.loads(body, max_bytes=MAX_REQUEST_BYTES, max_depth=3)
+    except errors.DomainError:
         return 400, {"error": "bad_request"}
     if (not isinstance(request, dict)
             or set(request) != {"sub", "fields", "purpose", "consent_id", "request_id"}

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from iamsmart import errors
+from iamsmart.common import strict_json
 from iamsmart.registration import applications
 from iamsmart.settings import settings
 
@@ -119,48 +120,13 @@ class Accepted:
     replayed: bool = False
 
 
-def _duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, value in pairs:
-        if name in out:
-            raise errors.InvalidInput(en="Duplicate key in JSON.", tc="JSON 內有重複鍵。")
-        out[name] = value
-    return out
-
-
-def _constant(name: str) -> Any:
-    raise errors.InvalidInput(en="JSON value NaN or Infinity is not allowed.",
-                              tc="不接受 JSON 值 NaN 或 Infinity。")
-
-
-def _depth(value: Any) -> int:
-    stack, deepest = [(value, 1)], 0
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if deepest > MAX_DEPTH:
-            break
-        children = node.values() if isinstance(node, dict) else (
-            node if isinstance(node, list) else ())
-        stack.extend((child, depth + 1) for child in children)
-    return deepest
-
-
 def parse_body(raw: bytes | None) -> dict[str, Any]:
-    """Strict JSON object: size first, then duplicate keys, NaN, depth, unknown fields."""
-    if raw is not None and len(raw) > MAX_BODY_BYTES:
-        raise errors.PayloadTooLarge(
-            en="The application is too large. Please send photos of at most about 1 MB each.",
-            tc="申請內容過大。每張相片請勿超過約 1 MB。")
-    if not raw:
-        raise errors.InvalidInput(en="A JSON body is required.", tc="請提供 JSON 內容。")
-    try:
-        value = json.loads(raw.decode("utf-8"), object_pairs_hook=_duplicates,
-                           parse_constant=_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise errors.InvalidInput(en="The body is not valid JSON.",
-                                  tc="內容不是有效的 JSON。") from None
-    if not isinstance(value, dict) or _depth(value) > MAX_DEPTH:
+    """Strict JSON object (the platform's parser at this size and depth), no unknown fields."""
+    value = strict_json.loads(raw, max_bytes=MAX_BODY_BYTES, max_depth=MAX_DEPTH,
+                              too_large=errors.PayloadTooLarge(
+        en="The application is too large. Please send photos of at most about 1 MB each.",
+        tc="申請內容過大。每張相片請勿超過約 1 MB。"))
+    if not isinstance(value, dict):
         raise errors.InvalidInput(en="The application must be a JSON object.",
                                   tc="申請必須是 JSON 物件。")
     unknown = sorted(set(value) - FIELDS)

@@ -1,0 +1,2 @@
+"""Shared mechanisms below the bounded contexts (no context imports here; every context may
+import from here)."""
