@@ -139,3 +139,31 @@ def test_pages_open_without_html(web_page: Page, platform_url: str) -> None:
         answer = page.goto(platform_url + path)
         assert answer is not None and answer.status == 200, path
         expect(page.locator(f"#{title}")).to_be_attached()
+
+
+@pytest.mark.parametrize("mode", ["elderly", "elderly-en"])
+def test_on_a_phone_in_elderly_mode_search_and_services_are_within_reach(
+        web_page: Page, platform_url: str, axe: Axe, mode: str) -> None:
+    from portal_helpers import settle
+
+    page = web_page
+    page.set_viewport_size(PHONE)
+    page.goto(platform_url + "/")
+    settle(page)
+    set_mode(page, mode)
+    settle(page)
+    jump = page.locator("#jump-services")
+    expect(jump).to_have_text("Find a government online service" if "en" in mode
+                              else "搜尋政府網上服務")
+    box = jump.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= PHONE["height"], box  # first screen
+    check(page, axe, phone=True)
+    jump.click()
+    search = page.locator("#service-q")
+    expect(search).to_be_focused()
+    expect(search).to_be_in_viewport()
+    search.fill("入境" if "en" not in mode else "immigration")
+    first = page.locator("#service-list li").first
+    expect(first).to_be_visible()
+    top = first.evaluate("(n) => n.getBoundingClientRect().top")
+    assert top < 2 * PHONE["height"], top  # the results follow the search, within a swipe

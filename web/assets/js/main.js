@@ -12,8 +12,21 @@ function reloadData() {
   loadServices(state.lang);
 }
 
+/** The link at the top of the page: straight to the catalogue's search field (on a phone in
+ * elderly mode the catalogue is otherwise many screens down). */
+function initJump() {
+  document.getElementById('jump-services').addEventListener('click', (event) => {
+    event.preventDefault();
+    const search = document.getElementById('service-q');
+    document.getElementById('services').scrollIntoView({ block: 'start' });
+    search.focus({ preventScroll: true });
+    window.history.replaceState(null, '', '#services');
+  });
+}
+
 async function start() {
   initPrefs(() => reloadData());
+  initJump();
   initServices(() => state.lang);
   // Know whether the citizen is logged in before the services render their login actions,
   // but never let the feeds wait for it.
