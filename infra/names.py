@@ -17,6 +17,10 @@ REGION = "ap-east-1"  # Hong Kong
 # engine is a port, so an in-region engine can replace it; see README "Seams").
 FACES_REGION = "ap-southeast-1"
 FACE_COLLECTION_ID = "iamsmart-face-templates"
+# The role whose short-lived credentials the app streams a Face Liveness video with: it allows
+# rekognition:StartFaceLivenessSession and nothing else (infra/stacks/faces.py); the API
+# assumes it for one session at a time (iamsmart.faces.liveness.client_credentials).
+LIVENESS_CLIENT_ROLE = f"{APP}-liveness-client"
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,18 @@ claims ``htm``, ``htu``, ``iat``, ``jti``, ``bh``).
     python -m infra.cli.device show --qr 'iamsmart://approve?txn=...&k=...'
     python -m infra.cli.device approve --qr 'iamsmart://approve?txn=...&k=...' --number 42
     python -m infra.cli.device deny --qr 'iamsmart://approve?txn=...&k=...'
+    python -m infra.cli.device liveness-pending
+    python -m infra.cli.device liveness --qr 'iamsmart://liveness?session=...&k=...' \
+        --number 42 --selfie tests/fixtures/faces/obama2.jpg
+
+Live capture (Face Liveness, handed to the app by the step-up or registration page): the
+simulator shows what it is for, starts it with the number on the page (in AWS it receives
+Rekognition's session id and credentials for ``StartFaceLivenessSession`` only), cannot
+stream the video challenge (no camera, no Face Liveness SDK: in AWS such a session therefore
+fails, honestly), and reports the capture complete. Where the face engine is local, no
+engine evaluates liveness: the simulator sends a photo instead (``--selfie``) and the result
+says liveness ``not_evaluated``. An un-enrolled simulator (no ``enrol`` yet) acts unsigned,
+as an applicant's app does for registration.
 
 ``--base-url`` must be the platform's public origin (the one the login page is served from):
 requests are signed for it. The same works from Python (``Device``), for tests and scripted
@@ -74,6 +86,17 @@ def parse_qr(payload: str) -> tuple[str, str]:
             "txn" not in params or "k" not in params:
         raise ValueError("not an iAM Smart approval QR payload (iamsmart://approve?txn=..&k=..)")
     return params["txn"][0], params["k"][0]
+
+
+def parse_liveness_qr(payload: str) -> tuple[str, str]:
+    """``iamsmart://liveness?session=<id>&k=<secret>`` → (session, k)."""
+    parts = urlsplit(payload.strip())
+    params = parse_qs(parts.query)
+    if parts.scheme != "iamsmart" or parts.netloc != "liveness" or \
+            "session" not in params or "k" not in params:
+        raise ValueError("not an iAM Smart live-capture QR payload "
+                         "(iamsmart://liveness?session=..&k=..)")
+    return params["session"][0], params["k"][0]
 
 
 def _b64(data: bytes) -> str:
@@ -203,6 +226,51 @@ class Device:
         return self.call("POST", f"/v1/device/approvals/{txn}",
                          body={"k": k, "decision": "approve", "number": int(number)})
 
+    # --- live capture (Face Liveness handed to the app) ----------------------------------
+    def liveness_pending(self) -> list[dict[str, Any]]:
+        """Face step-ups waiting for this citizen's capture."""
+        return list(self.call("GET", "/v1/device/liveness")["liveness"])
+
+    @staticmethod
+    def _live_target(qr: str | None, session: str | None, k: str | None) -> tuple[str, str]:
+        if qr:
+            return parse_liveness_qr(qr)
+        if session and k:
+            return session, k
+        raise ValueError("give the QR payload, or both session and k")
+
+    def liveness_show(self, qr: str | None = None, *, session: str | None = None,
+                      k: str | None = None) -> dict[str, Any]:
+        """What the capture is for (service and transaction for a step-up), three numbers."""
+        session, k = self._live_target(qr, session, k)
+        return self.call("GET", f"/v1/device/liveness/{session}", query={"k": k},
+                         signed=self.enrolled)
+
+    def liveness_start(self, qr: str | None = None, *, number: int, session: str | None = None,
+                       k: str | None = None) -> dict[str, Any]:
+        """Start with the page's number; in AWS the answer holds Rekognition's session id and
+        credentials for StartFaceLivenessSession, which the real app's SDK streams with."""
+        session, k = self._live_target(qr, session, k)
+        return self.call("POST", f"/v1/device/liveness/{session}/start",
+                         body={"k": k, "number": int(number)}, signed=self.enrolled)
+
+    def liveness_complete(self, qr: str | None = None, *, selfie: bytes | None = None,
+                          session: str | None = None, k: str | None = None) -> dict[str, Any]:
+        """Report the capture finished (a step-up is checked at once). The simulator cannot
+        stream video: ``selfie`` is the photo a local face engine matches instead."""
+        session, k = self._live_target(qr, session, k)
+        body: dict[str, Any] = {"k": k}
+        if selfie is not None:
+            body["selfie"] = base64.b64encode(selfie).decode("ascii")
+        return self.call("POST", f"/v1/device/liveness/{session}/complete", body=body,
+                         signed=self.enrolled)
+
+    def liveness(self, qr: str, *, number: int, selfie: bytes | None = None) -> dict[str, Any]:
+        """The whole capture as the app does it: show, start, (stream), complete."""
+        self.liveness_show(qr)
+        self.liveness_start(qr, number=number)
+        return self.liveness_complete(qr, selfie=selfie)
+
     def deny(self, qr: str | None = None, *, txn: str | None = None,
              k: str | None = None) -> dict[str, Any]:
         txn, k = self._target(qr, txn, k)
@@ -235,6 +303,16 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--k")
         if name == "approve":
             cmd.add_argument("--number", type=int, required=True)
+    sub.add_parser("liveness-pending", help="face step-ups waiting for a live capture")
+    live = sub.add_parser("liveness", help="do a live capture handed over by a page "
+                          "(step-up or registration)")
+    live.add_argument("--qr", help="the QR payload (iamsmart://liveness?session=...&k=...)")
+    live.add_argument("--session")
+    live.add_argument("--k")
+    live.add_argument("--number", type=int, required=True,
+                      help="the number shown on the page")
+    live.add_argument("--selfie", help="a photo (JPEG/PNG) for a local face engine, which "
+                      "cannot evaluate liveness; not accepted in AWS")
     return parser
 
 
@@ -270,6 +348,31 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "approve":
             answer = device.approve(args.qr, number=args.number, txn=args.txn, k=args.k)
             print(f"Approved 已批准 ({answer['status']}).")
+        elif args.command == "liveness-pending":
+            items = device.liveness_pending()
+            if not items:
+                print("No face checks waiting. 沒有待進行的面孔核實。")
+            for item in items:
+                print(f"Face check 面孔核實 (expires in {item['expires_in']} s)")
+                print(f"  --session {item['liveness_session']} --k {item['k']}")
+        elif args.command == "liveness":
+            qr = args.qr or None
+            target = {"session": args.session, "k": args.k} if not qr else {}
+            shown = device.liveness_show(qr, **target)
+            service = shown.get("service")
+            if service:
+                print(f"Service 服務: {service['name_en']} / {service['name_tc']}")
+            started = device.liveness_start(qr, number=args.number, **target)
+            if started.get("evaluated"):
+                print("Rekognition session " + str(started.get("engine_session")) + ": this "
+                      "simulator cannot stream the video challenge (the app's Face Liveness "
+                      "SDK does), so the check will not pass.")
+            else:
+                print("No liveness engine here: liveness will be 'not_evaluated'. "
+                      "此環境未能進行活體檢測。")
+            photo = Path(args.selfie).read_bytes() if args.selfie else None
+            answer = device.liveness_complete(qr, selfie=photo, **target)
+            print(f"Done 完成 ({answer.get('status')}).")
         elif args.command == "deny":
             device.deny(args.qr, txn=args.txn, k=args.k)
             print("Declined 已拒絕.")

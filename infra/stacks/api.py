@@ -34,7 +34,11 @@ from infra.names import (
 )
 from infra.stacks.config import DeployConfig
 from infra.stacks.environment import function_environment
-from infra.stacks.faces import rekognition_grants
+from infra.stacks.faces import (
+    liveness_client_grant,
+    liveness_client_role_arn,
+    rekognition_grants,
+)
 from infra.stacks.workflows import WorkflowResources
 
 API_SOURCE = ROOT / "functions" / "api"
@@ -93,6 +97,7 @@ class ApiStack(Stack):
                        "EVIDENCE_BUCKET": workflows.evidence_bucket.bucket_name,
                        "REGISTRATION_QUEUE": workflows.queue.queue_name,
                        "FACE_STEPUP_STATE_MACHINE_ARN": workflows.face_stepup.state_machine_arn,
+                       "LIVENESS_CLIENT_ROLE_ARN": liveness_client_role_arn(),
                        "EXCHANGE_STATE_MACHINE_ARN":
                            workflows.exchange_fetch.state_machine_arn}
         stage_config = {
@@ -157,6 +162,7 @@ class ApiStack(Stack):
             resources=[workflows.face_stepup.state_machine_arn,
                        workflows.exchange_fetch.state_machine_arn]))
         rekognition_grants(self.role, templates=True, liveness=True, compare=True)
+        liveness_client_grant(self.role)
         acknowledge(self.role, {
             "AwsSolutions-IAM5[Resource::iamsmart-workflows:ExportsOutputFnGetAttEvidence"
             "4CC26D68Arn9E0A376E/stepup/*]": "Step-up selfies only, one object per attempt, "

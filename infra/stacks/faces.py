@@ -1,22 +1,30 @@
-"""Faces (ap-southeast-1): the Rekognition collection of consented face templates.
+"""Faces (ap-southeast-1): the Rekognition collection of consented face templates, and the
+role the app streams Face Liveness videos with.
 
 Amazon Rekognition is not offered in Hong Kong (ap-east-1), so the collection lives in
 ``infra.names.FACES_REGION``; the functions call Rekognition there
 (``settings.rekognition_region``). Its name is fixed, so the other stacks grant on its ARN
 without a cross-region reference. ``rekognition_grants`` is what a role needs to keep, match
 and delete templates and to run liveness sessions.
+
+The liveness client role (``infra.names.LIVENESS_CLIENT_ROLE``) allows exactly one action,
+``rekognition:StartFaceLivenessSession``: the API assumes it (STS, 15 minutes, with a session
+policy naming the same single action) for each session the app starts, so the app can stream
+its video selfie to Rekognition and do nothing else. IAM roles are global; the name is fixed
+so the API stack grants ``sts:AssumeRole`` on its ARN without a cross-region reference.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Aws, RemovalPolicy, Stack
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_rekognition as rekognition
 from constructs import Construct
 
-from infra.names import FACE_COLLECTION_ID, FACES_REGION
+from infra.constructs.nag import acknowledge
+from infra.names import FACE_COLLECTION_ID, FACES_REGION, LIVENESS_CLIENT_ROLE
 from infra.stacks.config import DeployConfig
 
 
@@ -33,6 +41,31 @@ class FacesStack(Stack):
             self, "FaceTemplates", collection_id=FACE_COLLECTION_ID)
         self.collection.apply_removal_policy(config.removal_policy
                                              if config.prod else RemovalPolicy.DESTROY)
+        self.liveness_client = iam.Role(
+            self, "LivenessClient", role_name=LIVENESS_CLIENT_ROLE,
+            # Trusts this account only; the one principal granted sts:AssumeRole on it is the
+            # API's role (infra/stacks/api.py), which issues the credentials per session.
+            assumed_by=iam.AccountPrincipal(Aws.ACCOUNT_ID),
+            max_session_duration=Duration.hours(1),
+            description="The app streams one Face Liveness video with these credentials: "
+                        "rekognition:StartFaceLivenessSession only")
+        self.liveness_client.add_to_policy(iam.PolicyStatement(
+            actions=["rekognition:StartFaceLivenessSession"], resources=["*"]))
+        acknowledge(self.liveness_client, {
+            "AwsSolutions-IAM5[Resource::*]": "StartFaceLivenessSession takes no resource "
+            "scope in IAM; the role allows that one action only, its credentials last 15 "
+            "minutes, and the session they stream to is created and bound by the platform.",
+        })
+
+
+def liveness_client_role_arn() -> str:
+    return f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/{LIVENESS_CLIENT_ROLE}"
+
+
+def liveness_client_grant(role: iam.IRole) -> None:
+    """``role`` may issue the app's liveness credentials (assume the liveness client role)."""
+    role.add_to_principal_policy(iam.PolicyStatement(
+        actions=["sts:AssumeRole"], resources=[liveness_client_role_arn()]))
 
 
 def rekognition_grants(role: iam.IRole, *, templates: bool, liveness: bool,

@@ -5,6 +5,7 @@ Retry-After, never a match and never a half-written template."""
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -167,10 +168,53 @@ SESSION = "6a9b8e8e-1b2c-4d5e-8f90-123456789abc"
 
 
 def _session(rek: Any, cfg: Settings, txn: str = "t" * 24) -> str:
+    """A session handed to the app and started there (Rekognition's session created then)."""
+    created = liveness.create(CITIZEN, txn, cfg=cfg)
+    assert created["evaluated"] is True and "engine_session" not in created
+    ours = str(created["liveness_session"])
+    k = created["handoff"]["app_link"].rsplit("k=", 1)[1]
+    rek.stub.add_response("create_face_liveness_session", {"SessionId": SESSION},
+                          {"ClientRequestToken": ours, "Settings": {"AuditImagesLimit": 0}})
+    started = liveness.start(ours, k, created["handoff"]["number"], account_id=CITIZEN,
+                             device=f"{CITIZEN}:d1", cfg=cfg, client=rek)
+    assert started["engine_session"] == SESSION and started["evaluated"] is True
+    return ours
+
+
+def test_the_app_gets_credentials_for_start_face_liveness_session_only(
+        rek: Any, cfg: Settings) -> None:
+    """STS (moto) AssumeRole of the liveness client role, 15 minutes, with a session policy
+    of the one action; the answer carries Rekognition's session id and region."""
+    from iamsmart import aws
+
+    sent: list[dict[str, Any]] = []
+    sts = aws.client("sts")
+    sts.meta.events.register("provide-client-params.sts.AssumeRole",
+                             lambda params, **_: sent.append(dict(params)))
+    created = liveness.create(CITIZEN, "t" * 24, cfg=cfg)
+    k = created["handoff"]["app_link"].rsplit("k=", 1)[1]
     rek.stub.add_response("create_face_liveness_session", {"SessionId": SESSION})
-    created = liveness.create(CITIZEN, txn, cfg=cfg, client=rek)
-    assert created["engine_session"] == SESSION and created["evaluated"] is True
-    return str(created["liveness_session"])
+    started = liveness.start(created["liveness_session"], k, created["handoff"]["number"],
+                             account_id=CITIZEN, device=f"{CITIZEN}:d1", cfg=cfg, client=rek)
+    assert started["region"] == cfg.rekognition_region
+    creds = started["credentials"]
+    assert creds["access_key_id"] and creds["secret_access_key"] and creds["session_token"]
+    assert len(sent) == 1
+    assert sent[0]["RoleArn"].endswith(":role/iamsmart-liveness-client")
+    assert sent[0]["DurationSeconds"] == 900
+    policy = json.loads(sent[0]["Policy"])
+    assert [s["Action"] for s in policy["Statement"]] == [["rekognition:StartFaceLivenessSession"]]
+    # Started once: the same hand-off cannot give out a second engine session or credentials.
+    with pytest.raises(liveness.LivenessRefused):
+        liveness.start(created["liveness_session"], k, created["handoff"]["number"],
+                       account_id=CITIZEN, device=f"{CITIZEN}:d1", cfg=cfg, client=rek)
+
+
+def test_a_session_the_app_never_started_is_never_a_pass(rek: Any, cfg: Settings) -> None:
+    created = liveness.create(CITIZEN, "t" * 24, cfg=cfg)
+    result = liveness.consume(created["liveness_session"], CITIZEN, "t" * 24, cfg=cfg,
+                              client=rek)
+    assert result.liveness == "not_evaluated" and result.reference_image is None
 
 
 def liveness_answer(confidence: float, status: str = "SUCCEEDED") -> dict[str, Any]:
@@ -205,6 +249,14 @@ def test_unfinished_liveness_session_fails(rek: Any, cfg: Settings) -> None:
 
 
 def test_throttled_liveness_fails_closed(rek: Any, cfg: Settings) -> None:
+    created = liveness.create(CITIZEN, "t" * 24, cfg=cfg)
+    k = created["handoff"]["app_link"].rsplit("k=", 1)[1]
     throttled(rek.stub, "create_face_liveness_session")
     with pytest.raises(errors.Unavailable):
-        liveness.create(CITIZEN, "t" * 24, cfg=cfg, client=rek)
+        liveness.start(created["liveness_session"], k, created["handoff"]["number"],
+                       account_id=CITIZEN, device=f"{CITIZEN}:d1", cfg=cfg, client=rek)
+    # Nothing half-done: once Rekognition answers, the app starts the same session.
+    rek.stub.add_response("create_face_liveness_session", {"SessionId": SESSION})
+    started = liveness.start(created["liveness_session"], k, created["handoff"]["number"],
+                             account_id=CITIZEN, device=f"{CITIZEN}:d1", cfg=cfg, client=rek)
+    assert started["engine_session"] == SESSION

@@ -1,7 +1,14 @@
-"""The mobile app's device API (enrolment, approvals with number matching).
+"""The mobile app's device API (enrolment, approvals with number matching, live capture).
 
 Requests after enrolment carry ``Authorization: Device <JWS>`` signed by the device key
 (see ``iamsmart.identity.devices``).
+
+Live capture (``/v1/device/liveness...``, ``iamsmart.faces.liveness``): a page hands a Face
+Liveness check to the app with a QR code or link (session id and secret ``k``) and a number.
+A step-up's session is its citizen's: only a device of that citizen, signed, may see, start
+or complete it (and it is listed in ``GET /v1/device/liveness``). A registration's applicant
+has no enrolled device yet: the secret and the number are the capability, and a signature,
+when sent, is checked all the same.
 """
 
 from __future__ import annotations
@@ -12,6 +19,8 @@ from chalice import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib import http
+from iamsmart import errors
+from iamsmart.identity import limits
 
 bp = Blueprint(__name__)
 
@@ -36,6 +45,49 @@ class AnswerBody(BaseModel):
     k: str = Field(min_length=1, max_length=64)
     decision: Literal["approve", "deny"]
     number: int | None = Field(default=None, ge=0, le=99)
+
+
+class LivenessQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    k: str = Field(min_length=1, max_length=64)
+
+
+class LivenessStartBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    k: str = Field(min_length=1, max_length=64)
+    number: int = Field(ge=0, le=99, description="The number shown on the page")
+
+
+class LivenessCompleteBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    k: str = Field(min_length=1, max_length=64)
+    selfie: str | None = Field(
+        default=None, max_length=1_000_000,
+        description="Only where the face engine is local (no liveness engine): the app's "
+        "photo, base64. In AWS the live frame comes from the Face Liveness session.")
+
+
+class Credentials(BaseModel):
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+    expiration: str
+
+
+class LivenessStarted(BaseModel):
+    liveness_session: str
+    evaluated: bool = Field(description="False where no engine can evaluate liveness (local): "
+                            "nothing to stream to, no credentials")
+    expires_in: int
+    engine_session: str | None = Field(
+        default=None, description="Rekognition's Face Liveness session id (AWS)")
+    region: str | None = Field(default=None, description="Rekognition's region (AWS)")
+    credentials: Credentials | None = Field(
+        default=None, description="Short-lived (15 min) credentials allowing "
+        "rekognition:StartFaceLivenessSession and nothing else (AWS)")
 
 
 def _device(path: str) -> Any:
@@ -88,3 +140,74 @@ def answer(txn_id: str, body: AnswerBody) -> dict[str, Any]:
     return login.device_answer(txn_id, body.k, number=body.number, decision=body.decision,
                                account_id=device.account_id,
                                source=limits.source_of(bp.current_request))
+
+
+def _maybe_device(path: str) -> tuple[str | None, str]:
+    """(account, device label) of a signed request; (None, "unsigned") without a signature
+    (a registration's applicant has no device key yet). A bad signature is still a 401."""
+    if not bp.current_request.headers.get("authorization"):
+        return None, "unsigned"
+    device = _device(path)
+    return device.account_id, f"{device.account_id}:{device.device_id}"
+
+
+@http.route(bp, "/v1/device/liveness", summary="Face step-ups waiting for this device's "
+            "citizen to capture in the app", tag="device", errors_documented=(401, 503))
+def liveness_pending() -> dict[str, Any]:
+    from iamsmart.faces import liveness
+
+    device = _device("/v1/device/liveness")
+    return {"liveness": liveness.pending_for(device.account_id)}
+
+
+@http.route(bp, "/v1/device/liveness/{session_id}", query=LivenessQuery,
+            summary="A live capture handed to the app: what it is for, three numbers",
+            tag="device", errors_documented=(400, 401, 403, 409, 503))
+def liveness_task(session_id: str, query: LivenessQuery) -> dict[str, Any]:
+    from iamsmart.faces import liveness, stepup
+
+    account_id, _ = _maybe_device(f"/v1/device/liveness/{session_id}")
+    purpose, _ = liveness.purpose_of(session_id, query.k, account_id)
+    if purpose == "stepup":
+        return stepup.device_task(session_id, query.k, str(account_id))
+    return liveness.device_view(session_id, query.k, account_id)
+
+
+@http.route(bp, "/v1/device/liveness/{session_id}/start", method="POST",
+            body=LivenessStartBody, response=LivenessStarted,
+            summary="Start the live capture with the number shown on the page: Rekognition's "
+            "session and credentials for StartFaceLivenessSession only", tag="device",
+            errors_documented=(400, 401, 403, 429, 503))
+def liveness_start(session_id: str, body: LivenessStartBody) -> LivenessStarted:
+    from iamsmart.faces import liveness
+
+    path = f"/v1/device/liveness/{session_id}/start"
+    account_id, label = _maybe_device(path)
+    source = limits.source_of(bp.current_request)
+    limits.check(("approval-source", source))
+    try:
+        started = liveness.start(session_id, body.k, body.number, account_id=account_id,
+                                 device=label)
+    except liveness.LivenessWrongNumber:
+        limits.fail(("approval-source", source))
+        raise
+    return LivenessStarted.model_validate(started)
+
+
+@http.route(bp, "/v1/device/liveness/{session_id}/complete", method="POST",
+            body=LivenessCompleteBody,
+            summary="The live capture finished: a step-up is checked now (its outcome also "
+            "reaches the page); a registration's page may send its application",
+            tag="device", errors_documented=(400, 401, 403, 409, 413, 429, 503))
+def liveness_complete(session_id: str, body: LivenessCompleteBody) -> dict[str, Any]:
+    from iamsmart.faces import liveness, stepup
+
+    account_id, _ = _maybe_device(f"/v1/device/liveness/{session_id}/complete")
+    purpose, _ = liveness.purpose_of(session_id, body.k, account_id)
+    if purpose == "stepup":
+        return stepup.device_complete(session_id, body.k, str(account_id), body.selfie)
+    if body.selfie is not None:
+        raise errors.InvalidInput(en="The application carries the photo, not the live check.",
+                                  tc="相片隨申請提交，而非隨活體檢測提交。")
+    liveness.captured(session_id, body.k, account_id)
+    return {"status": "captured"}

@@ -17,6 +17,7 @@ from chalice import Blueprint
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chalicelib import http
+from chalicelib.liveness_models import Handoff, HandoffState
 from iamsmart import errors
 from iamsmart.common import strict_json
 
@@ -71,14 +72,32 @@ def stepup_view(txn_id: str) -> dict[str, Any]:
     return stepup.view(txn_id, _cookie())
 
 
+class StepUpLiveness(BaseModel):
+    liveness_session: str
+    expires_in: int
+    evaluated: bool = Field(description="False where no engine can evaluate liveness (local)")
+    handoff: Handoff = Field(description="Hand the capture to the app: show the QR code (or "
+                             "the same-device link) and the number")
+
+
 @http.route(bp, "/v1/login/{txn_id}/face/liveness", method="POST",
-            summary="A liveness session for this step-up (single use, short-lived)",
-            tag="face", status=201, errors_documented=(404, 409, 429, 503))
-def stepup_liveness(txn_id: str) -> dict[str, Any]:
+            summary="A liveness session for this step-up (single use, short-lived), captured "
+            "in the app", tag="face", status=201, response=StepUpLiveness,
+            errors_documented=(404, 409, 429, 503))
+def stepup_liveness(txn_id: str) -> StepUpLiveness:
     from iamsmart.faces import stepup
 
     http.require_json(bp.current_request)
-    return stepup.start_liveness(txn_id, _cookie())
+    return StepUpLiveness.model_validate(stepup.start_liveness(txn_id, _cookie()))
+
+
+@http.route(bp, "/v1/login/{txn_id}/face/liveness/{session_id}",
+            summary="Where the app's live capture for this step-up stands, and its outcome",
+            tag="face", response=HandoffState, errors_documented=(404, 503))
+def stepup_liveness_state(txn_id: str, session_id: str) -> HandoffState:
+    from iamsmart.faces import stepup
+
+    return HandoffState.model_validate(stepup.liveness_state(txn_id, _cookie(), session_id))
 
 
 @http.route(bp, "/v1/login/{txn_id}/face/check", method="POST",

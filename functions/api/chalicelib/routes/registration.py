@@ -2,7 +2,9 @@
 (manual review, the notification outbox).
 
 Public (no key): ``POST /v1/registrations`` (web, app), ``GET /v1/registrations/{id}``,
-``POST /v1/registrations/liveness`` (a liveness session to send with the application).
+``POST /v1/registrations/liveness`` (a liveness session, captured in the app, to send with
+the application) and ``POST /v1/registrations/liveness/{session}/state`` (the page follows the
+app's capture).
 Channel devices (API key tagged ``channel``): ``POST /v1/registrations/assisted`` (kiosk,
 counter, mobile team; ``Idempotency-Key`` required; counters and mobile teams name the
 officer in ``X-Officer-Id``). Staff (API key tagged ``role=registration-staff``; the seam
@@ -20,6 +22,7 @@ from chalice import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib import http
+from chalicelib.liveness_models import Handoff, HandoffState, NonceBody
 from iamsmart import errors
 from iamsmart.identity import limits
 
@@ -60,8 +63,8 @@ class LivenessSession(BaseModel):
     liveness_nonce: str = Field(description="Send it with liveness_session in the application")
     expires_in: int
     evaluated: bool = Field(description="False where no engine can evaluate liveness (local)")
-    engine_session: str | None = Field(
-        default=None, description="Rekognition's session id for the Face Liveness component")
+    handoff: Handoff = Field(description="Hand the capture to the app: show the QR code (or "
+                             "the same-device link) and the number")
 
 
 class ReviewQuery(BaseModel):
@@ -133,6 +136,16 @@ def registration_liveness() -> LivenessSession:
 
     return LivenessSession.model_validate(
         liveness.create(limits.source_of(bp.current_request)))
+
+
+@http.route(bp, "/v1/registrations/liveness/{session_id}/state", method="POST",
+            body=NonceBody, response=HandoffState, tag="registration",
+            summary="Where the app's live capture for this application stands",
+            errors_documented=(400, 503))
+def registration_liveness_state(session_id: str, body: NonceBody) -> HandoffState:
+    from iamsmart.registration import liveness
+
+    return HandoffState.model_validate(liveness.state(session_id, body.liveness_nonce))
 
 
 @http.route(bp, "/v1/registrations/assisted", method="POST", status=202,

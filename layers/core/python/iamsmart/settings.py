@@ -104,10 +104,15 @@ class Settings(BaseModel):
     # Rekognition has no Hong Kong region: face calls go to this one (infra.names.FACES_REGION);
     # an in-region engine can replace Rekognition behind the face port (iamsmart.faces.engine).
     rekognition_region: str = "ap-southeast-1"
-    # Seconds a liveness session may be used (once), and Rekognition's liveness confidence
-    # (0..1) at or above which it passes.
-    face_liveness_seconds: int = Field(default=180, gt=0, le=900)
+    # Seconds a liveness session may be used (once: handed to the app, started, captured,
+    # consumed), and Rekognition's liveness confidence (0..1) at or above which it passes.
+    face_liveness_seconds: int = Field(default=300, gt=0, le=900)
     face_liveness_threshold: float = Field(default=0.90, ge=0.5, le=1.0)
+    # The role whose credentials the app gets to stream a Face Liveness video (it allows
+    # rekognition:StartFaceLivenessSession only; infra/stacks/faces.py). Empty ARN: derived
+    # from the account (STS) and the name (infra.names.LIVENESS_CLIENT_ROLE).
+    liveness_client_role_arn: str = ""
+    liveness_client_role_name: str = "iamsmart-liveness-client"
     # Empty: derived from the account (STS) and the machine's name.
     face_stepup_state_machine_arn: str = ""
 

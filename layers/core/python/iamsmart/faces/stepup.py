@@ -4,8 +4,16 @@ face template the platform keeps.
 
 The browser side (``/v1/login/{txn}/face...``, the login transaction's cookie binds it):
 ``view`` (service, transaction details, what to do), ``start_liveness`` (a liveness session
-bound to this transaction and citizen), ``submit`` (the selfie, staged in S3 for the workflow
-only, or in AWS nothing: the live frame comes from the liveness session) and ``cancel``.
+bound to this transaction and citizen, with its hand-off to the app: QR code, same-device
+link, number), ``liveness_state`` (the page follows the app's capture and its outcome),
+``submit`` (the web capture: a selfie, staged in S3 for the workflow only; accepted only
+where the face engine is local, and liveness then says ``not_evaluated``) and ``cancel``.
+
+The app's side (``/v1/device/liveness/...``, signed by a device of the same citizen):
+``device_task`` (the service and transaction it confirms, three numbers), then
+``iamsmart.faces.liveness.start`` (Rekognition's session and credentials), the video, and
+``device_complete``: the same workflow runs with the session (in AWS the live frame from
+Rekognition is what is matched; locally the app's photo, and liveness ``not_evaluated``).
 
 ``submit`` runs the Express state machine ``face-stepup`` synchronously
 (statemachines/face_stepup.asl.json): validate image → liveness result → match → decide →
@@ -132,6 +140,9 @@ def view(txn_id: str, cookie_header: str | None) -> dict[str, Any]:
             "transaction": _transaction(str(item["grant_id"])),
             "enrolled": templates.get(str(item["account_id"])) is not None,
             "liveness": "evaluated" if cfg.face_engine == "rekognition" else "not_evaluated",
+            # The app captures (Face Liveness); a photo taken in the page is accepted only
+            # where the engine is local, and says liveness was not evaluated.
+            "capture": ["app", "web"] if cfg.face_engine == "local" else ["app"],
             "upload_allowed": cfg.face_engine == "local",
             "expires_in": max(0, int(item["expires_at"]) - store.now())}
 
@@ -146,6 +157,56 @@ def start_liveness(txn_id: str, cookie_header: str | None) -> dict[str, Any]:
         raise templates.NotEnrolled()
     limits.check(("face-account", account_id), ("face-txn", txn_id))
     return liveness.create(account_id, txn_id)
+
+
+def liveness_state(txn_id: str, cookie_header: str | None, session_id: str) -> dict[str, Any]:
+    """Where the app's capture stands for this browser's step-up; once it passed (or the
+    attempts ran out) where to go next."""
+    from iamsmart.faces import liveness
+    from iamsmart.identity import login
+
+    login.bound(txn_id, cookie_header)
+    answer = liveness.state(session_id, txn_id)
+    if answer.get("state") == "passed" or answer.get("declined"):
+        answer["next"] = login.resume_path(txn_id)
+    return answer
+
+
+def device_task(session_id: str, k: str, account_id: str) -> dict[str, Any]:
+    """What the app shows for a step-up: the service, the transaction, three numbers."""
+    from iamsmart.faces import liveness
+    from iamsmart.identity import login
+
+    task = liveness.device_view(session_id, k, account_id)
+    item = login.face_waiting(str(liveness.purpose_of(session_id, k, account_id)[1]),
+                              account_id)
+    return {**task, "service": {"name_en": item["name_en"], "name_tc": item["name_tc"]},
+            "transaction": _transaction(str(item["grant_id"]))}
+
+
+def device_complete(session_id: str, k: str, account_id: str,
+                    selfie: str | None) -> dict[str, Any]:
+    """The app finished the capture: run the step-up with its session (this citizen's, this
+    transaction's, once) and keep the outcome for the page."""
+    from iamsmart.faces import liveness
+    from iamsmart.identity import login
+
+    _, txn_id = liveness.purpose_of(session_id, k, account_id)
+    item = login.face_waiting(txn_id, account_id)
+    liveness.captured(session_id, k, account_id)
+    try:
+        answer = _check(txn_id, item, session_id, selfie)
+    except errors.DomainError as exc:
+        outcome: dict[str, Any] = {"state": "refused", "error": exc.code,
+                                   "message": {"en": exc.en, "tc": exc.tc}}
+        for name in ("remaining", "declined"):
+            if name in exc.details:
+                outcome[name] = exc.details[name]
+        liveness.record_outcome(session_id, outcome)
+        raise
+    liveness.record_outcome(session_id, {"state": "passed",
+                                         "face_assurance": answer.get("face_assurance")})
+    return {"status": "passed", "face_assurance": answer.get("face_assurance")}
 
 
 def _selfie(value: object) -> bytes:
@@ -229,21 +290,28 @@ def _service_names(client_id: str) -> dict[str, str]:
 
 def submit(txn_id: str, cookie_header: str | None, body: dict[str, Any]) -> dict[str, Any]:
     """Run the step-up workflow for this transaction; the outcome (or the refusal)."""
+    from iamsmart.identity import login
+
+    item = login.face_pending(txn_id, cookie_header)
+    return _check(txn_id, item, body.get("liveness_session"), body.get("selfie"))
+
+
+def _check(txn_id: str, item: dict[str, Any], session: object,
+           selfie_value: object) -> dict[str, Any]:
+    """One step-up attempt (from the page or the app), the login item already checked."""
     from iamsmart import aws
     from iamsmart.identity import login
 
     cfg = settings()
-    item = login.face_pending(txn_id, cookie_header)
     account_id = str(item["account_id"])
     limits.check(("face-account", account_id), ("face-txn", txn_id))
-    session = body.get("liveness_session")
     object_key = None
-    if body.get("selfie") is not None:
+    if selfie_value is not None:
         if cfg.face_engine != "local":
             raise errors.InvalidInput(
                 en="Photos are taken only through the live check.",
                 tc="相片只可透過活體檢測拍攝。", reason="upload_not_allowed")
-        selfie = _selfie(body.get("selfie"))
+        selfie = _selfie(selfie_value)
         object_key = f"{OBJECT_PREFIX}{secrets.token_urlsafe(18)}"
         aws.guarded("s3", "put_object", lambda: aws.client("s3").put_object(
             Bucket=cfg.evidence_bucket, Key=object_key, Body=selfie,

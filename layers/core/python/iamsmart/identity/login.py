@@ -390,6 +390,21 @@ def face_pending(txn_id: str, cookie_header: str | None) -> dict[str, Any]:
     return item
 
 
+def bound(txn_id: str, cookie_header: str | None) -> dict[str, Any]:
+    """This browser's transaction, whatever its state (``LoginNotFound`` otherwise)."""
+    return _bound(txn_id, cookie_header)
+
+
+def face_waiting(txn_id: str, account_id: str) -> dict[str, Any]:
+    """The transaction, authenticated by this citizen and waiting for its face step-up (the
+    app's side: its device key, not the browser's cookie, proves who is asking)."""
+    item = _load(txn_id)
+    if (item is None or _status(item, store.now()) != "authenticated"
+            or item.get("account_id") != account_id or not _face_wanted(item)):
+        raise LoginClosed()
+    return item
+
+
 def face_passed(txn_id: str, account_id: str, acr: str, amr: list[str],
                 face: dict[str, Any]) -> bool:
     """Record a passed step-up (one conditional write): face ``acr``, ``amr`` extended."""

@@ -10,6 +10,12 @@ no session was sent). Where Rekognition evaluated it, the live frame is kept bes
 application (S3, deleted at the decision) so that the face step matches the face that passed
 liveness against the Immigration record, not only the selfie.
 
+The capture happens in the app (``iamsmart.faces.liveness``): the page shows the session's
+QR code and number (or the same-device link); the applicant's app has no enrolled key yet, so
+it acts on the session with the QR secret and the number alone, starts it (Rekognition's
+session and credentials for ``StartFaceLivenessSession`` only), streams, and reports it
+captured; the page follows with ``state`` and then sends the application.
+
 An unknown, expired, reused or wrongly bound session is refused (400, both languages).
 """
 
@@ -53,8 +59,16 @@ def create(source: str) -> dict[str, Any]:
     if applications.count_in_window("liveness-source", source, 3600, 60) > limit:
         raise TooManyLivenessSessions(retry_after=3600 - applications.now() % 3600)
     nonce = secrets.token_urlsafe(18)
-    created = liveness.create(APPLICANT, nonce)
+    created = liveness.create(APPLICANT, nonce, purpose="registration")
     return {**created, "liveness_nonce": nonce}
+
+
+def state(session_id: str, nonce: str) -> dict[str, Any]:
+    """Where the app's capture stands (``waiting``, ``started``, ``captured``, ``used``,
+    ``expired``), for the page holding the nonce."""
+    from iamsmart.faces import liveness
+
+    return liveness.state(session_id, nonce)
 
 
 def consume(session_id: object, nonce: object) -> tuple[Outcome, bytes | None]:
