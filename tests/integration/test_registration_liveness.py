@@ -70,3 +70,14 @@ def test_reused_unknown_or_wrongly_bound_sessions_are_refused(api: Api):
     status, answer, _ = api.call("POST", "/v1/registrations", good)
     assert status == 400 and answer["error"] == "liveness_session_refused"
     assert _application_count() == before + 1
+
+
+def test_the_hourly_limit_says_the_real_wait(api: Api):
+    from iamsmart.settings import settings
+
+    for _ in range(settings().registration_source_hourly_limit):
+        _session(api)
+    status, answer, headers = api.call("POST", "/v1/registrations/liveness")
+    assert status == 429 and answer["error"] == "too_many_liveness_sessions"
+    expected = 3600 - applications.now() % 3600  # the window resets on the hour
+    assert abs(int(headers["Retry-After"]) - expected) <= 2, headers["Retry-After"]

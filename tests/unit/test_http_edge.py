@@ -118,3 +118,24 @@ def test_every_error_status_is_mapped_once():
     classes = [cls for cls, _ in http.STATUS]
     assert len(classes) == len(set(classes))
     assert classes[-1] is errors.DomainError
+
+
+def _subclasses(cls: type) -> list[type]:
+    out = []
+    for sub in cls.__subclasses__():
+        out += [sub, *_subclasses(sub)]
+    return out
+
+
+def test_every_429_says_its_real_wait():
+    # Import the contexts that define limits, so their classes are known.
+    from iamsmart.identity import limits  # noqa: F401
+    from iamsmart.registration import intake, liveness  # noqa: F401
+
+    classes = [errors.TooManyRequests, *_subclasses(errors.TooManyRequests)]
+    assert len(classes) >= 4
+    for cls in classes:
+        with pytest.raises(TypeError):
+            cls()  # a limit cannot be raised without saying when it lifts
+        resp = http.error_response(cls(retry_after=1800))
+        assert resp.status_code == 429 and resp.headers["Retry-After"] == "1800", cls

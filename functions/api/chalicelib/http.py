@@ -115,7 +115,7 @@ def error_response(exc: errors.DomainError) -> Response:
         body["details"] = exc.details
     headers = {**SECURITY_HEADERS, **exc.headers}
     if isinstance(exc, errors.Unavailable | errors.TooManyRequests):
-        headers["Retry-After"] = str(getattr(exc, "retry_after", 5))
+        headers["Retry-After"] = str(exc.retry_after)
     return Response(body=json.dumps(body, ensure_ascii=False), status_code=status,
                     headers=headers)
 

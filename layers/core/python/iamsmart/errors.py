@@ -63,9 +63,17 @@ class Conflict(DomainError):
 
 
 class TooManyRequests(DomainError):
+    """A limit was reached (429). ``retry_after`` is required: the real number of seconds until
+    the limit lets the caller in again (the edge sends it as ``Retry-After``)."""
+
     code = "too_many_requests"
     en = "Too many requests. Please try again later."
     tc = "請求過於頻繁，請稍後再試。"
+
+    def __init__(self, en: str | None = None, tc: str | None = None, *, retry_after: int,
+                 headers: dict[str, str] | None = None, **details: object):
+        super().__init__(en, tc, headers, **details)
+        self.retry_after = max(1, int(retry_after))
 
 
 class Unavailable(DomainError):

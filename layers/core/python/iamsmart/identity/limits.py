@@ -44,10 +44,6 @@ class Limited(errors.TooManyRequests):
     en = "Too many unsuccessful attempts. Please wait and try again later."
     tc = "嘗試失敗次數過多，請稍後再試。"
 
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(headers={"Retry-After": str(retry_after)})
-        self.retry_after = retry_after
-
 
 def source_of(request: Any) -> str:
     """The caller's address as the gateway saw it (``requestContext.identity.sourceIp``)."""

@@ -92,10 +92,6 @@ class TooManyApplications(errors.TooManyRequests):
     en = "Too many applications have been sent from here. Please try again later."
     tc = "從此處提交的申請過多，請稍後再試。"
 
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(headers={"Retry-After": str(retry_after)})
-        self.retry_after = retry_after
-
 
 @dataclass(frozen=True)
 class Caller:

@@ -44,9 +44,6 @@ class TooManyLivenessSessions(errors.TooManyRequests):
     en = "Too many live checks have been started from here. Please try again later."
     tc = "從此處開始的活體檢測過多，請稍後再試。"
 
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(headers={"Retry-After": str(retry_after)})
-
 
 def create(source: str) -> dict[str, Any]:
     """A session for one application: its id, the applicant nonce bound to it, its lifetime
