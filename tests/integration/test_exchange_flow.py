@@ -165,7 +165,7 @@ def test_another_citizens_consent_is_not_found(http: KeyedHttp, consumer: Consum
     lee_tokens = consumer.login(lee, [ADDRESS], mode="standing", days=5)
     chan_consent = chan_tokens["authorization_details"][0]["consent_id"]
     assert lee.json("GET", f"/v1/me/consents/exchange/{chan_consent}")[0] == 404
-    assert lee.json("DELETE", f"/v1/me/consents/exchange/{chan_consent}")[0] == 404
+    assert lee.json("DELETE", f"/v1/me/consents/exchange/{chan_consent}", {})[0] == 404
     status, body = chan.json("GET", f"/v1/me/consents/exchange/{chan_consent}")
     assert status == 200 and body["status"] == "active"
     # Lee's token naming Chan's consent: not found (the owner is the token's citizen).
@@ -180,7 +180,7 @@ def test_revoked_consent_is_refused_logged_and_notified(http: KeyedHttp,
     browser = citizen(http)
     tokens = consumer.login(browser, [ADDRESS], mode="standing", days=5)
     consent_id = tokens["authorization_details"][0]["consent_id"]
-    status, body = browser.json("DELETE", f"/v1/me/consents/exchange/{consent_id}")
+    status, body = browser.json("DELETE", f"/v1/me/consents/exchange/{consent_id}", {})
     assert status == 200 and body["status"] == "revoked"
     status, answer = consumer.fetch(tokens["access_token"],
                                     {"purpose": "licence_application",
@@ -198,7 +198,7 @@ def test_revoked_consent_refused_through_a_later_login(http: KeyedHttp,
     first = consumer.login(browser, [ADDRESS], mode="standing", days=5)
     consent_id = first["authorization_details"][0]["consent_id"]
     later = consumer.login(browser, [ADDRESS], mode="one_time")
-    assert browser.json("DELETE", f"/v1/me/consents/exchange/{consent_id}")[0] == 200
+    assert browser.json("DELETE", f"/v1/me/consents/exchange/{consent_id}", {})[0] == 200
     status, answer = consumer.fetch(later["access_token"],
                                     {"purpose": "licence_application",
                                      "consent_id": consent_id})
@@ -365,7 +365,7 @@ def test_consent_is_in_the_log_and_revocation_reaches_the_consumer(
         consent_id = tokens["authorization_details"][0]["consent_id"]
         event = _log(browser)[0]
         assert event["kind"] == "consent" and event["consent_id"] == consent_id
-        assert browser.json("DELETE", f"/v1/me/consents/exchange/{consent_id}")[0] == 200
+        assert browser.json("DELETE", f"/v1/me/consents/exchange/{consent_id}", {})[0] == 200
         assert len(inbox.received) == 1
         content_type, body = inbox.received[0]
         assert content_type == "application/secevent+jwt"
@@ -377,7 +377,7 @@ def test_consent_is_in_the_log_and_revocation_reaches_the_consumer(
         revoked = token.claims["events"]["urn:iamsmart:event:consent-revoked"]
         assert revoked["consent_id"] == consent_id
         # Withdrawing again: same answer, no second notice.
-        assert browser.json("DELETE", f"/v1/me/consents/exchange/{consent_id}")[1][
+        assert browser.json("DELETE", f"/v1/me/consents/exchange/{consent_id}", {})[1][
             "status"] == "revoked"
         assert len(inbox.received) == 1
     finally:

@@ -134,7 +134,7 @@ def test_connected_services_list_and_withdraw_revokes_tokens(http: Http, browser
     [item] = listed["items"]
     assert item["client_id"] == rp.client_id and item["name_tc"] == "沙盒部門服務"
     assert [s["scope"] for s in item["scopes"]] == ["openid", "profile"]
-    status, _ = browser.json("DELETE", f"/v1/me/connections/{rp.client_id}")
+    status, _ = browser.json("DELETE", f"/v1/me/connections/{rp.client_id}", {})
     assert status == 200
     assert rp.userinfo(answer["access_token"])[0] == 401
     status, _, body = rp.token({"grant_type": "refresh_token",
@@ -151,7 +151,7 @@ def test_connections_belong_to_the_session_only(http: Http, browser: Browser, rp
     other = Browser(http)
     sso_session(other, "sandbox-lee-siu-mei")
     assert other.json("GET", "/v1/me/connections")[1] == {"items": []}
-    assert other.json("DELETE", f"/v1/me/connections/{rp.client_id}")[0] == 404
+    assert other.json("DELETE", f"/v1/me/connections/{rp.client_id}", {})[0] == 404
     assert browser.json("GET", "/v1/me/connections")[1]["items"]  # untouched
     assert Browser(http).json("GET", "/v1/me/connections")[0] == 401
 

@@ -42,10 +42,11 @@ def list_connections() -> dict[str, Any]:
 
 @http.route(bp, "/v1/me/connections/{client_id}", method="DELETE",
             summary="Withdraw consent from a service (its tokens are revoked)", tag="account",
-            errors_documented=(401, 404, 503))
+            errors_documented=(400, 401, 404, 503))
 def delete_connection(client_id: str) -> dict[str, Any]:
     from iamsmart.oidc import consents
 
+    http.require_json(bp.current_request)
     if not consents.withdraw(_account_id(), client_id):
         raise errors.NotFound()
     return {"withdrawn": client_id}

@@ -116,10 +116,11 @@ def get_consent(consent_id: str) -> dict[str, Any]:
 
 @http.route(bp, "/v1/me/consents/exchange/{consent_id}", method="DELETE",
             summary="Withdraw a data-exchange consent (further fetches refused)",
-            tag="account", errors_documented=(401, 404, 503))
+            tag="account", errors_documented=(400, 401, 404, 503))
 def revoke_consent(consent_id: str) -> dict[str, Any]:
     from iamsmart.exchange import audit, consents, registry
 
+    http.require_json(bp.current_request)
     account_id = _account_id()
     consent = consents.revoke(account_id, consent_id)
     if consent is None:
