@@ -13,14 +13,50 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 APP = "iamsmart"
 REGION = "ap-east-1"  # Hong Kong
-# Amazon Rekognition is not offered in Hong Kong: the face collection lives here (the face
-# engine is a port, so an in-region engine can replace it; see README "Seams").
-FACES_REGION = "ap-southeast-1"
-FACE_COLLECTION_ID = "iamsmart-face-templates"
+
+# Deployments (``cdk -c stage=dev|prod``): several can share one account, because every name
+# starts with the stage's prefix. The local platform and the tests have no stage: "iamsmart".
+STAGES = ("dev", "prod")
+
+
+def prefix(stage: str | None = None) -> str:
+    """Where every name starts: ``iamsmart`` locally, ``iamsmart-<stage>`` in a deployment."""
+    if stage is None:
+        return APP
+    if stage not in STAGES:
+        raise ValueError(f"stage must be one of {STAGES}, not {stage!r}")
+    return f"{APP}-{stage}"
+
+
+def resource_name(resource_id: str, stage: str | None = None) -> str:
+    """``feeds`` -> ``iamsmart-feeds`` (local) or ``iamsmart-dev-feeds`` (stage ``dev``)."""
+    return f"{prefix(stage)}-{resource_id}"
+
+
+# Amazon Rekognition (face collections and Face Liveness) is not offered in Hong Kong: face
+# images are processed in the face region, chosen per deployment (``cdk -c face_region=``)
+# among the regions that offer BOTH collections and Face Liveness; the default is the nearest
+# to Hong Kong. The face engine is a port: an in-region engine can replace Rekognition (README
+# "Seams that are not real here"). Face Liveness is also offered in ap-southeast-5,
+# ap-southeast-7 and sa-east-1; add one here once its face collections are confirmed there.
+FACE_REGIONS = ("ap-northeast-1", "ap-south-1", "us-west-2", "us-east-1", "eu-west-1")
+FACES_REGION = "ap-northeast-1"  # Tokyo
+FACE_COLLECTION = "face-templates"
+FACE_COLLECTION_ID = resource_name(FACE_COLLECTION)
+
+
+def face_region(value: object) -> str:
+    """``value`` if Rekognition collections and Face Liveness are both offered there."""
+    if value not in FACE_REGIONS:
+        raise ValueError(
+            f"face_region {value!r} does not offer both Rekognition face collections and Face "
+            f"Liveness; choose one of {', '.join(FACE_REGIONS)}")
+    return str(value)
 # The role whose short-lived credentials the app streams a Face Liveness video with: it allows
 # rekognition:StartFaceLivenessSession and nothing else (infra/stacks/faces.py); the API
 # assumes it for one session at a time (iamsmart.faces.liveness.client_credentials).
-LIVENESS_CLIENT_ROLE = f"{APP}-liveness-client"
+LIVENESS_CLIENT = "liveness-client"
+LIVENESS_CLIENT_ROLE = resource_name(LIVENESS_CLIENT)
 
 
 @dataclass(frozen=True)
@@ -32,7 +68,10 @@ class TableSpec:
 
     @property
     def name(self) -> str:
-        return f"{APP}-{self.id}"
+        return self.name_in()
+
+    def name_in(self, stage: str | None = None) -> str:
+        return resource_name(self.id, stage)
 
     @property
     def env(self) -> str:
@@ -55,7 +94,10 @@ class FunctionSpec:
 
     @property
     def name(self) -> str:
-        return f"{APP}-{self.id}"
+        return self.name_in()
+
+    def name_in(self, stage: str | None = None) -> str:
+        return resource_name(self.id, stage)
 
     @property
     def source(self) -> Path:
@@ -71,7 +113,10 @@ class StateMachineSpec:
 
     @property
     def name(self) -> str:
-        return f"{APP}-{self.id}"
+        return self.name_in()
+
+    def name_in(self, stage: str | None = None) -> str:
+        return resource_name(self.id, stage)
 
     @property
     def path(self) -> Path:
@@ -229,8 +274,8 @@ WEB_SECURITY_HEADERS = {
 }
 
 
-def table_environment() -> dict[str, str]:
-    return {t.env: t.name for t in TABLES.values()}
+def table_environment(stage: str | None = None) -> dict[str, str]:
+    return {t.env: t.name_in(stage) for t in TABLES.values()}
 
 
 # --- KMS keys that are not table keys (signing, keyed hashes) ---------------------------
@@ -244,10 +289,18 @@ class KeySpec:
     key_usage: str  # KMS KeyUsage
     description: str
     tags: tuple[tuple[str, str], ...] = ()
+    # Who may use the key (its KMS key policy names their roles, ``role_name``): function ids
+    # of FUNCTIONS, or API_ROLE for the HTTP API; nobody else, key administrators included.
+    users: tuple[str, ...] = ()
+    # What they may do with it (KMS actions); administrators may manage, never use, the key.
+    usage: tuple[str, ...] = ()
 
     @property
     def alias(self) -> str:
-        return f"alias/{APP}-{self.id}"
+        return self.alias_in()
+
+    def alias_in(self, stage: str | None = None) -> str:
+        return f"alias/{resource_name(self.id, stage)}"
 
     @property
     def env(self) -> str:
@@ -263,17 +316,30 @@ KEYS: dict[str, KeySpec] = {
     k.id: k
     for k in (
         KeySpec("oidc-signing", key_spec="ECC_NIST_P256", key_usage="SIGN_VERIFY",
-                description="Signs ID tokens and receipts (ES256)", tags=(OIDC_SIGNING_TAG,)),
+                description="Signs ID tokens and receipts (ES256)", tags=(OIDC_SIGNING_TAG,),
+                users=("api", "exchange-call"), usage=("kms:Sign",)),
         KeySpec("hkid-hmac", key_spec="HMAC_256", key_usage="GENERATE_VERIFY_MAC",
-                description="Keyed hash (HMAC-SHA-256) of HKID numbers for lookups"),
+                description="Keyed hash (HMAC-SHA-256) of HKID numbers for lookups",
+                users=("registration-duplicate-check",), usage=("kms:GenerateMac",)),
         KeySpec("token-hmac", key_spec="HMAC_256", key_usage="GENERATE_VERIFY_MAC",
-                description="Derives pairwise subject identifiers and DPoP nonces"),
+                description="Derives pairwise subject identifiers and DPoP nonces",
+                users=("api",), usage=("kms:GenerateMac",)),
     )
 }
 
 
-def key_environment() -> dict[str, str]:
-    return {k.env: k.alias for k in KEYS.values()}
+# The HTTP API's role, as a user of keys (KeySpec.users).
+API_ROLE = "api"
+
+
+def role_name(user: str, stage: str) -> str:
+    """The IAM role of a key user (a function id, or API_ROLE) in one deployment: named, so a
+    key policy can name it before the role exists (``iamsmart-dev-api-role``)."""
+    return resource_name(f"{user}-role", stage)
+
+
+def key_environment(stage: str | None = None) -> dict[str, str]:
+    return {k.env: k.alias_in(stage) for k in KEYS.values()}
 
 
 # --- registration intake: a queue in front of the workflow, and transient evidence ------
@@ -294,11 +360,17 @@ class QueueSpec:
 
     @property
     def name(self) -> str:
-        return f"{APP}-{self.id}"
+        return self.name_in()
+
+    def name_in(self, stage: str | None = None) -> str:
+        return resource_name(self.id, stage)
 
     @property
     def dlq_name(self) -> str:
-        return f"{APP}-{self.id}-dlq"
+        return self.dlq_name_in()
+
+    def dlq_name_in(self, stage: str | None = None) -> str:
+        return resource_name(f"{self.id}-dlq", stage)
 
 
 QUEUES: dict[str, QueueSpec] = {

@@ -8,10 +8,11 @@ from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from infra.names import APP
+from infra.stacks.config import DeployConfig
 
 PERIOD = Duration.minutes(5)
 # Kept under CloudWatch's ten metrics per alarm expression.
@@ -30,9 +31,11 @@ SYSTEM_ERROR_OPERATIONS = [
 class Alarms(Construct):
     """Adds alarms for functions, APIs, state machines and tables; one helper, one topic."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, topic: sns.ITopic) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, topic: sns.ITopic,
+                 config: DeployConfig) -> None:
         super().__init__(scope, construct_id)
         self._action = actions.SnsAction(topic)
+        self._config = config
 
     def _alarm(
         self,
@@ -46,7 +49,7 @@ class Alarms(Construct):
         alarm = cloudwatch.Alarm(
             self,
             construct_id,
-            alarm_name=f"{APP}-{name}",
+            alarm_name=self._config.name(name),
             alarm_description=description,
             metric=metric,
             threshold=threshold,
@@ -101,6 +104,18 @@ class Alarms(Construct):
                 description=f"State machine {name}: executions {kind}",
                 metric=metric,
             )
+
+    def dead_letter_queue(self, name: str, queue: sqs.IQueue) -> None:
+        """Any message in a dead-letter queue: something could not be processed after its
+        retries (an application, a notification) and waits for an operator."""
+        self._alarm(
+            f"{name}DeadLetters",
+            name=f"{name}-dead-letters",
+            description=f"Dead-letter queue {name} holds messages: look at them, fix the "
+                        "cause, then redrive them (SQS console: Start DLQ redrive)",
+            metric=queue.metric_approximate_number_of_messages_visible(
+                period=PERIOD, statistic="Maximum"),
+        )
 
     def table(self, name: str, table: dynamodb.ITable) -> None:
         """Throttled reads or writes, and DynamoDB's own errors."""

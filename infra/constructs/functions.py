@@ -17,7 +17,7 @@ from constructs import Construct
 from infra.constructs.nag import acknowledge
 from infra.constructs.tables import EncryptedTable
 from infra.layers import ARCHITECTURE, RUNTIME
-from infra.names import FunctionSpec
+from infra.names import FunctionSpec, role_name
 from infra.stacks.config import DeployConfig
 
 # Why the remaining cdk-nag findings on a function's role are acceptable.
@@ -39,14 +39,17 @@ ROLE_REASONS = {
 
 
 def function_role(
-    scope: Construct, construct_id: str, *, log_group: logs.LogGroup, description: str
+    scope: Construct, construct_id: str, *, log_group: logs.LogGroup, description: str,
+    role_name: str | None = None,
 ) -> iam.Role:
-    """A Lambda execution role that can write its own logs and traces, and nothing else yet."""
+    """A Lambda execution role that can write its own logs and traces, and nothing else yet.
+    Named (``infra.names.role_name``) so that key policies can name their users."""
     role = iam.Role(
         scope,
         construct_id,
         assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
         description=description,
+        role_name=role_name,
     )
     role.add_to_policy(
         iam.PolicyStatement(
@@ -95,7 +98,7 @@ def grant_tables(
 
 def logs_and_role(
     scope: Construct, *, function_name: str, description: str, config: DeployConfig,
-    log_id: str = "Logs", role_id: str = "Role",
+    log_id: str = "Logs", role_id: str = "Role", role_name: str | None = None,
 ) -> tuple[logs.LogGroup, iam.Role]:
     """A function's own log group (retention, removal per stage) and its least-privilege
     role writing only there: shared by the task functions and the Chalice API."""
@@ -106,7 +109,8 @@ def logs_and_role(
         retention=config.log_retention,
         removal_policy=config.removal_policy,
     )
-    role = function_role(scope, role_id, log_group=log_group, description=description)
+    role = function_role(scope, role_id, log_group=log_group, description=description,
+                         role_name=role_name)
     return log_group, role
 
 
@@ -129,13 +133,14 @@ class PythonFunction(Construct):
             raise FileNotFoundError(f"{spec.id}: no code at {spec.source}")
         self.spec = spec
         self.log_group, self.role = logs_and_role(
-            self, function_name=spec.name, description=f"Runs the {spec.name} function",
-            config=config,
+            self, function_name=spec.name_in(config.stage),
+            description=f"Runs the {spec.name_in(config.stage)} function",
+            config=config, role_name=role_name(spec.id, config.stage),
         )
         self.function = lambda_.Function(
             self,
             "Function",
-            function_name=spec.name,
+            function_name=spec.name_in(config.stage),
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
             handler=spec.handler,

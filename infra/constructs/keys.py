@@ -5,20 +5,55 @@ key has it. The signing key is rotated by hand with overlap: create a new key wi
 tag, point the alias at it, and disable the old key once its tokens have expired (the JWKS
 publishes every enabled tagged key). The HMAC key is never rotated in place: every stored
 HKID hash depends on it (a new key means re-hashing on the citizen's next verified login).
+
+Each key has an explicit key policy (``key_policy``) rather than CDK's default "the account
+may do anything": the account's administrators (and CloudFormation) may manage the key
+(describe, tag, enable/disable, change its policy, schedule deletion) but never use it; only the
+roles named in ``KeySpec.users`` may use it, and only for ``KeySpec.usage`` (``kms:Sign``,
+``kms:GenerateMac``). Nobody may create grants on it. The users' roles are named
+(``infra.names.role_name``) so the policy can name them by ARN before they exist; each role's
+own IAM policy must allow the call as well. A rotated signing key (created by hand) gets the
+same policy: copy it from the current key (``aws kms get-key-policy``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Stack, Tags
+from aws_cdk import Aws, Stack, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from infra.constructs.nag import acknowledge, resource
-from infra.names import KEYS, OIDC_SIGNING_TAG
+from infra.names import KEYS, OIDC_SIGNING_TAG, KeySpec, role_name
 from infra.stacks.config import DeployConfig
+
+# What the account's administrators may do with a platform key: manage it, never use it
+# (no Sign, GenerateMac, VerifyMac, CreateGrant, and no wildcard that would include them).
+ADMIN_ACTIONS = (
+    "kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:GetPublicKey",
+    "kms:ListResourceTags", "kms:ListGrants", "kms:ListKeyPolicies", "kms:ListAliases",
+    "kms:PutKeyPolicy", "kms:EnableKey", "kms:DisableKey", "kms:UpdateKeyDescription",
+    "kms:TagResource", "kms:UntagResource", "kms:CreateAlias", "kms:UpdateAlias",
+    "kms:DeleteAlias", "kms:RevokeGrant", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
+)
+
+
+def key_policy(spec: KeySpec, config: DeployConfig) -> iam.PolicyDocument:
+    """Administrators manage; the named roles use (``spec.usage``), nobody else."""
+    if not spec.users or not spec.usage:
+        raise ValueError(f"key {spec.id} names no users or usage (infra.names.KEYS)")
+    account = iam.AccountRootPrincipal()
+    users = [f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/{role_name(user, config.stage)}"
+             for user in spec.users]
+    return iam.PolicyDocument(statements=[
+        iam.PolicyStatement(sid="KeyAdministration", principals=[account],
+                            actions=list(ADMIN_ACTIONS), resources=["*"]),
+        iam.PolicyStatement(sid="NamedUsersOnly", principals=[account],
+                            actions=list(spec.usage), resources=["*"],
+                            conditions={"ArnEquals": {"aws:PrincipalArn": users}}),
+    ])
 
 
 def _construct_id(spec_id: str) -> str:
@@ -35,11 +70,12 @@ class PlatformKeys(Construct):
                 self,
                 _construct_id(spec.id),
                 description=spec.description,
-                alias=spec.alias,
+                alias=spec.alias_in(config.stage),
                 key_spec=kms.KeySpec[spec.key_spec],
                 key_usage=kms.KeyUsage[spec.key_usage],
                 enable_key_rotation=False,  # not available for asymmetric / HMAC keys
                 removal_policy=config.removal_policy,
+                policy=key_policy(spec, config),
             )
             for tag_key, tag_value in spec.tags:
                 Tags.of(key).add(tag_key, tag_value)

@@ -22,7 +22,7 @@ from constructs import Construct
 
 from infra.constructs.buckets import log_bucket, private_bucket
 from infra.constructs.nag import acknowledge
-from infra.names import API_PATHS, APP, WEB_CSP, WEB_SECURITY_HEADERS
+from infra.names import API_PATHS, WEB_CSP, WEB_SECURITY_HEADERS
 from infra.stacks.config import DeployConfig
 
 # The same headers as the local server sends (one definition in infra/names.py).
@@ -30,12 +30,13 @@ CONTENT_SECURITY_POLICY = WEB_CSP
 HSTS_MAX_AGE = Duration.days(730)
 
 
-def security_headers(scope: Construct, construct_id: str) -> cloudfront.ResponseHeadersPolicy:
+def security_headers(scope: Construct, construct_id: str,
+                     config: DeployConfig) -> cloudfront.ResponseHeadersPolicy:
     """HSTS, CSP, nosniff, no referrer, no framing: on every response, static or API."""
     return cloudfront.ResponseHeadersPolicy(
         scope,
         construct_id,
-        response_headers_policy_name=f"{APP}-security-headers",
+        response_headers_policy_name=config.name("security-headers"),  # account-wide
         comment="Security headers for the portal and the API",
         security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
             strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
@@ -125,7 +126,7 @@ class StaticSite(Construct):
         self.bucket = private_bucket(
             self, "Content", config=config, access_logs=self.access_logs, prefix="content"
         )
-        headers = security_headers(self, "SecurityHeaders")
+        headers = security_headers(self, "SecurityHeaders", config)
 
         api_origin = origins.HttpOrigin(
             api_domain,
@@ -159,7 +160,7 @@ class StaticSite(Construct):
         self.distribution = cloudfront.Distribution(
             self,
             "Distribution",
-            comment=f"{APP} portal and API",
+            comment=f"{config.prefix} portal and API",
             default_root_object="index.html",
             default_behavior=cloudfront.BehaviorOptions(
                 origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),

@@ -21,8 +21,8 @@ class EncryptedTable(Construct):
         self.key = kms.Key(
             self,
             "Key",
-            description=f"Encrypts the {spec.name} DynamoDB table",
-            alias=f"alias/{spec.name}",
+            description=f"Encrypts the {spec.name_in(config.stage)} DynamoDB table",
+            alias=f"alias/{spec.name_in(config.stage)}",
             enable_key_rotation=True,
             removal_policy=config.removal_policy,
         )
@@ -30,7 +30,7 @@ class EncryptedTable(Construct):
         self.table = dynamodb.Table(
             self,
             "Table",
-            table_name=spec.name,
+            table_name=spec.name_in(config.stage),
             partition_key=dynamodb.Attribute(name=spec.partition_key, type=string),
             sort_key=(
                 dynamodb.Attribute(name=spec.sort_key, type=string) if spec.sort_key else None

@@ -51,14 +51,14 @@ class AslStateMachine(Construct):
         self.log_group = logs.LogGroup(
             self,
             "Logs",
-            log_group_name=f"/aws/vendedlogs/states/{spec.name}",
+            log_group_name=f"/aws/vendedlogs/states/{spec.name_in(config.stage)}",
             retention=config.log_retention,
             removal_policy=config.removal_policy,
         )
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
-            state_machine_name=spec.name,
+            state_machine_name=spec.name_in(config.stage),
             state_machine_type=(
                 sfn.StateMachineType.EXPRESS if spec.express else sfn.StateMachineType.STANDARD
             ),

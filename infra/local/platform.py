@@ -9,7 +9,15 @@ import threading
 import urllib.request
 from typing import Any
 
-from infra.names import REGION, ROOT, key_environment, table_environment
+from infra.names import (
+    FACE_COLLECTION_ID,
+    FACES_REGION,
+    REGION,
+    ROOT,
+    key_environment,
+    prefix,
+    table_environment,
+)
 
 FEED_FIXTURES = ROOT / "tests" / "fixtures" / "feeds"
 
@@ -31,11 +39,14 @@ def local_environment(endpoint: str | None, feed_urls: dict[str, str],
         # botocore otherwise sends DynamoDB (Streams) calls to an account-specific host.
         "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
         "STAGE": "local",
-        "POWERTOOLS_SERVICE_NAME": "iamsmart",
+        "POWERTOOLS_SERVICE_NAME": prefix(),
         "POWERTOOLS_METRICS_NAMESPACE": "IAmSmart",
         "FEED_URLS": json.dumps(feed_urls),
         # Rekognition in AWS; dlib's descriptor here (moto's compare_faces is one canned answer).
         "FACE_ENGINE": "local",
+        # Where a deployment processes face images (the CDK passes its face region).
+        "REKOGNITION_REGION": FACES_REGION,
+        "FACE_COLLECTION_ID": FACE_COLLECTION_ID,
         "PUBLIC_URL": public_url,
         "WEBAUTHN_RP_ID": "localhost",
         # Plain http on loopback: scripted clients would not send Secure cookies back.

@@ -25,12 +25,13 @@ from infra.constructs.tables import EncryptedTable
 from infra.layers import RUNTIME, Layers
 from infra.names import (
     API_MAC_KEYS,
+    API_ROLE,
     API_TABLES_APPEND,
     API_TABLES_READ,
     API_TABLES_WRITE,
-    APP,
     REGION,
     ROOT,
+    role_name,
 )
 from infra.stacks.config import DeployConfig
 from infra.stacks.environment import function_environment
@@ -42,8 +43,7 @@ from infra.stacks.faces import (
 from infra.stacks.workflows import WorkflowResources
 
 API_SOURCE = ROOT / "functions" / "api"
-API_NAME = f"{APP}-api"
-API_FUNCTION_NAME = f"{APP}-api"
+API_ID = "api"  # the REST API and its function are called config.name(API_ID)
 API_MEMORY_MB = 1024
 # Chalice's names inside the SAM template it generates.
 CHALICE_FUNCTION = "APIHandler"
@@ -67,18 +67,21 @@ class ApiStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         config = DeployConfig.of(self)
         layers = Layers(self, "Layers")
+        api_name = config.name(API_ID)
+        self.api_name = api_name
 
         self.log_group, self.role = logs_and_role(
-            self, function_name=API_FUNCTION_NAME, config=config,
-            description=f"Runs the {API_NAME} Chalice app",
+            self, function_name=api_name, config=config,
+            description=f"Runs the {api_name} Chalice app",
             log_id="HandlerLogs", role_id="HandlerRole",
+            role_name=role_name(API_ROLE, config.stage),
         )
         grant_tables(self.role, tables, read=API_TABLES_READ, write=API_TABLES_WRITE,
                      append=API_TABLES_APPEND)
         grant_signing(self.role)
         grant_mac(self.role, keys, API_MAC_KEYS)
         self._registration(workflows)
-        self._faces(workflows)
+        self._faces(workflows, config)
         # The calling department is resolved from its API key id (value not needed).
         api_keys = f"arn:{self.partition}:apigateway:{self.region}::/apikeys/*"
         self.role.add_to_policy(iam.PolicyStatement(actions=["apigateway:GET"],
@@ -97,7 +100,7 @@ class ApiStack(Stack):
                        "EVIDENCE_BUCKET": workflows.evidence_bucket.bucket_name,
                        "REGISTRATION_QUEUE": workflows.queue.queue_name,
                        "FACE_STEPUP_STATE_MACHINE_ARN": workflows.face_stepup.state_machine_arn,
-                       "LIVENESS_CLIENT_ROLE_ARN": liveness_client_role_arn(),
+                       "LIVENESS_CLIENT_ROLE_ARN": liveness_client_role_arn(config),
                        "EXCHANGE_STATE_MACHINE_ARN":
                            workflows.exchange_fetch.state_machine_arn}
         stage_config = {
@@ -115,7 +118,7 @@ class ApiStack(Stack):
         handler = self.chalice.get_resource(CHALICE_FUNCTION)
         # chalice picks the runtime of the synthesizing interpreter; Lambda runs ours.
         handler.add_property_override("Runtime", RUNTIME.name)
-        handler.add_property_override("FunctionName", API_FUNCTION_NAME)
+        handler.add_property_override("FunctionName", api_name)
         handler.add_property_override("LoggingConfig", {"LogGroup": self.log_group.log_group_name})
         acknowledge(
             handler,
@@ -134,13 +137,13 @@ class ApiStack(Stack):
             rest_api=self.rest_api,
             stage_name=API_STAGE,
             stage_logical_id=SAM_STAGE_LOGICAL_ID,
-            api_name=API_NAME,
+            api_name=api_name,
             config=config,
         )
 
-        alarms = Alarms(self, "Alarms", topic=alarm_topic)
+        alarms = Alarms(self, "Alarms", topic=alarm_topic, config=config)
         alarms.function("api", self.chalice.get_function(CHALICE_FUNCTION))
-        alarms.rest_api("api", api_name=API_NAME, stage=API_STAGE)
+        alarms.rest_api("api", api_name=api_name, stage=API_STAGE)
 
         CfnOutput(
             self,
@@ -151,7 +154,7 @@ class ApiStack(Stack):
         )
 
 
-    def _faces(self, workflows: WorkflowResources) -> None:
+    def _faces(self, workflows: WorkflowResources, config: DeployConfig) -> None:
         """Step-up: stage the selfie, run the Express workflow synchronously; templates
         (enrol, withdraw) and liveness sessions in Rekognition's region."""
         self.role.add_to_policy(iam.PolicyStatement(
@@ -161,17 +164,18 @@ class ApiStack(Stack):
             actions=["states:StartSyncExecution"],
             resources=[workflows.face_stepup.state_machine_arn,
                        workflows.exchange_fetch.state_machine_arn]))
-        rekognition_grants(self.role, templates=True, liveness=True, compare=True)
-        liveness_client_grant(self.role)
+        rekognition_grants(self.role, config, templates=True, liveness=True, compare=True)
+        liveness_client_grant(self.role, config)
         acknowledge(self.role, {
-            "AwsSolutions-IAM5[Resource::iamsmart-workflows:ExportsOutputFnGetAttEvidence"
-            "4CC26D68Arn9E0A376E/stepup/*]": "Step-up selfies only, one object per attempt, "
-            "named at run time.",
+            f"AwsSolutions-IAM5[Resource::{config.name('workflows')}:ExportsOutputFnGetAtt"
+            "Evidence4CC26D68Arn9E0A376E/stepup/*]": "Step-up selfies only, one object per "
+            "attempt, named at run time.",
         })
 
     def _registration(self, registration: WorkflowResources) -> None:
         """Intake stores evidence and queues applications; staff review answers the
         workflow's task tokens and reads the evidence of applications in review."""
+        config = DeployConfig.of(self)
         bucket = registration.evidence_bucket
         self.role.add_to_policy(iam.PolicyStatement(
             actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
@@ -187,8 +191,8 @@ class ApiStack(Stack):
             "(finding the OIDC signing keys), states:SendTaskSuccess/SendTaskFailure (the "
             "task token of an application in review is the capability), Rekognition's "
             "CompareFaces, DetectFaces and Face Liveness sessions.",
-            "AwsSolutions-IAM5[Resource::iamsmart-workflows:ExportsOutputFnGetAttEvidence"
-            "4CC26D68Arn9E0A376E/applications/*]": "Evidence objects of registration "
+            f"AwsSolutions-IAM5[Resource::{config.name('workflows')}:ExportsOutputFnGetAtt"
+            "Evidence4CC26D68Arn9E0A376E/applications/*]": "Evidence objects of registration "
             "applications only: one prefix per application, named at run time.",
         })
 

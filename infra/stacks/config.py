@@ -1,14 +1,24 @@
-"""Deployment settings read from CDK context (``-c stage=prod``), never from the environment."""
+"""Deployment settings read from CDK context (``-c stage=prod``), never from the environment.
+
+``stage`` (dev | prod) starts every name (``infra.names.prefix``), so several deployments can
+share an account; ``face_region`` is where Rekognition runs (validated against
+``infra.names.FACE_REGIONS``); ``alarm_email`` subscribes an operator to the alarm topic.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-STAGES = ("dev", "prod")
+from infra.names import FACES_REGION, STAGES, face_region, prefix, resource_name
+
+__all__ = ["STAGES", "DeployConfig"]
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -16,8 +26,12 @@ class DeployConfig:
     stage: str
     # The portal's public origin: the OIDC issuer and the WebAuthn origin. From
     # ``-c domain_name=...`` (https://<domain>) or ``-c public_url=...`` (a first dev deploy
-    # without a domain learns the CloudFront URL from the output ``iamsmart-web.Url``).
+    # without a domain learns the CloudFront URL from the output ``iamsmart-<stage>-web.Url``).
     public_url: str | None = None
+    # Where face images are processed (Rekognition collections and Face Liveness).
+    face_region: str = FACES_REGION
+    # Who hears the alarms (an SNS e-mail subscription, confirmed by the recipient).
+    alarm_email: str | None = None
 
     @classmethod
     def of(cls, scope: Construct) -> DeployConfig:
@@ -28,11 +42,25 @@ class DeployConfig:
         public_url = f"https://{domain}" if domain else scope.node.try_get_context("public_url")
         if public_url and not str(public_url).startswith("https://"):
             raise ValueError("context 'public_url' must be an https:// origin")
-        return cls(stage=stage, public_url=str(public_url).rstrip("/") if public_url else None)
+        region = face_region(scope.node.try_get_context("face_region") or FACES_REGION)
+        email = scope.node.try_get_context("alarm_email") or None
+        if email is not None and not _EMAIL.match(str(email)):
+            raise ValueError(f"context 'alarm_email' is not an e-mail address: {email!r}")
+        return cls(stage=stage, public_url=str(public_url).rstrip("/") if public_url else None,
+                   face_region=region, alarm_email=str(email) if email else None)
 
     @property
     def prod(self) -> bool:
         return self.stage == "prod"
+
+    @property
+    def prefix(self) -> str:
+        """``iamsmart-<stage>``: how every name of this deployment starts."""
+        return prefix(self.stage)
+
+    def name(self, resource_id: str) -> str:
+        """``api`` -> ``iamsmart-<stage>-api``."""
+        return resource_name(resource_id, self.stage)
 
     @property
     def removal_policy(self) -> RemovalPolicy:

@@ -26,7 +26,7 @@ class DataStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id_, **kwargs)
         config = DeployConfig.of(self)
-        alarms = Alarms(self, "Alarms", topic=alarm_topic)
+        alarms = Alarms(self, "Alarms", topic=alarm_topic, config=config)
         #: table id (as in infra.names.TABLES) -> its table and key; passed to other stacks.
         self.tables: dict[str, EncryptedTable] = {}
         for spec in TABLES.values():

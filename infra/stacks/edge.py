@@ -14,15 +14,14 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.constructs.buckets import log_bucket
-from infra.names import APP
 from infra.stacks.config import DeployConfig
 
 EDGE_REGION = "us-east-1"
 
 
-def cloudfront_log_bucket_name() -> str:
-    """Resolves, in any stack of the account, to the same bucket name."""
-    return f"{APP}-cloudfront-logs-{Aws.ACCOUNT_ID}"
+def cloudfront_log_bucket_name(config: DeployConfig) -> str:
+    """Resolves, in any stack of the account, to the same bucket name (one per stage)."""
+    return f"{config.name('cloudfront-logs')}-{Aws.ACCOUNT_ID}"
 
 
 class EdgeLogsStack(Stack):
@@ -33,7 +32,7 @@ class EdgeLogsStack(Stack):
             self,
             "CloudFrontLogs",
             config=config,
-            bucket_name=cloudfront_log_bucket_name(),
+            bucket_name=cloudfront_log_bucket_name(config),
             # CloudFront standard logging writes with ACLs.
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
         )

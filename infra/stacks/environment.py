@@ -4,21 +4,25 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from infra.names import APP, key_environment, table_environment
+from infra.names import FACE_COLLECTION, key_environment, table_environment
 from infra.stacks.config import DeployConfig
 
 
 def function_environment(config: DeployConfig) -> dict[str, str]:
-    """Table names (``FEEDS_TABLE`` ...), the stage and Powertools' service name.
+    """Table names (``FEEDS_TABLE`` ...) and key aliases of this stage, the stage, the face
+    region and collection, and Powertools' service name (the stage's prefix: it is the
+    ``service`` dimension of every metric, so deployments sharing an account stay apart).
 
     ``FEED_URLS`` is left unset so the functions use their built-in defaults. Without a
     public origin (first dev deploy) the OpenID Provider answers 503 until one is given.
     """
     env = {
-        **table_environment(),
-        **key_environment(),
+        **table_environment(config.stage),
+        **key_environment(config.stage),
         "STAGE": config.stage,
-        "POWERTOOLS_SERVICE_NAME": APP,
+        "REKOGNITION_REGION": config.face_region,
+        "FACE_COLLECTION_ID": config.name(FACE_COLLECTION),
+        "POWERTOOLS_SERVICE_NAME": config.prefix,
         "COOKIE_SECURE": "true",
     }
     if config.public_url:

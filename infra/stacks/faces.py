@@ -1,17 +1,19 @@
-"""Faces (ap-southeast-1): the Rekognition collection of consented face templates, and the
-role the app streams Face Liveness videos with.
+"""Faces (the face region): the Rekognition collection of consented face templates, and
+the role the app streams Face Liveness videos with.
 
-Amazon Rekognition is not offered in Hong Kong (ap-east-1), so the collection lives in
-``infra.names.FACES_REGION``; the functions call Rekognition there
-(``settings.rekognition_region``). Its name is fixed, so the other stacks grant on its ARN
-without a cross-region reference. ``rekognition_grants`` is what a role needs to keep, match
+Amazon Rekognition is not offered in Hong Kong (ap-east-1), so the collection lives in the
+deployment's face region (``-c face_region=``, default ``infra.names.FACES_REGION``, validated
+against ``infra.names.FACE_REGIONS``: collections and Face Liveness both offered); the functions
+call Rekognition there (``settings.rekognition_region``, from ``REKOGNITION_REGION``). Its name
+is derived from the stage, so the other stacks grant on its ARN without a cross-region
+reference. ``rekognition_grants`` is what a role needs to keep, match
 and delete templates and to run liveness sessions.
 
-The liveness client role (``infra.names.LIVENESS_CLIENT_ROLE``) allows exactly one action,
+The liveness client role (````infra.names.LIVENESS_CLIENT``, staged``) allows exactly one action,
 ``rekognition:StartFaceLivenessSession``: the API assumes it (STS, 15 minutes, with a session
 policy naming the same single action) for each session the app starts, so the app can stream
-its video selfie to Rekognition and do nothing else. IAM roles are global; the name is fixed
-so the API stack grants ``sts:AssumeRole`` on its ARN without a cross-region reference.
+its video selfie to Rekognition and do nothing else. IAM roles are global; the name is derived
+from the stage so the API stack grants ``sts:AssumeRole`` on its ARN without a cross-region reference.
 """
 
 from __future__ import annotations
@@ -23,14 +25,13 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_rekognition as rekognition
 from constructs import Construct
 
-from infra.constructs.nag import acknowledge
-from infra.names import FACE_COLLECTION_ID, FACES_REGION, LIVENESS_CLIENT_ROLE
+from infra.names import FACE_COLLECTION, LIVENESS_CLIENT
 from infra.stacks.config import DeployConfig
 
 
-def collection_arn() -> str:
-    return (f"arn:{Aws.PARTITION}:rekognition:{FACES_REGION}:{Aws.ACCOUNT_ID}:collection/"
-            f"{FACE_COLLECTION_ID}")
+def collection_arn(config: DeployConfig) -> str:
+    return (f"arn:{Aws.PARTITION}:rekognition:{config.face_region}:{Aws.ACCOUNT_ID}:collection/"
+            f"{config.name(FACE_COLLECTION)}")
 
 
 class FacesStack(Stack):
@@ -38,11 +39,11 @@ class FacesStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         config = DeployConfig.of(self)
         self.collection = rekognition.CfnCollection(
-            self, "FaceTemplates", collection_id=FACE_COLLECTION_ID)
+            self, "FaceTemplates", collection_id=config.name(FACE_COLLECTION))
         self.collection.apply_removal_policy(config.removal_policy
                                              if config.prod else RemovalPolicy.DESTROY)
         self.liveness_client = iam.Role(
-            self, "LivenessClient", role_name=LIVENESS_CLIENT_ROLE,
+            self, "LivenessClient", role_name=config.name(LIVENESS_CLIENT),
             # Trusts this account only; the one principal granted sts:AssumeRole on it is the
             # API's role (infra/stacks/api.py), which issues the credentials per session.
             assumed_by=iam.AccountPrincipal(Aws.ACCOUNT_ID),
@@ -58,25 +59,26 @@ class FacesStack(Stack):
         })
 
 
-def liveness_client_role_arn() -> str:
-    return f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/{LIVENESS_CLIENT_ROLE}"
+def liveness_client_role_arn(config: DeployConfig) -> str:
+    return (f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/"
+            f"{config.name(LIVENESS_CLIENT)}")
 
 
-def liveness_client_grant(role: iam.IRole) -> None:
+def liveness_client_grant(role: iam.IRole, config: DeployConfig) -> None:
     """``role`` may issue the app's liveness credentials (assume the liveness client role)."""
     role.add_to_principal_policy(iam.PolicyStatement(
-        actions=["sts:AssumeRole"], resources=[liveness_client_role_arn()]))
+        actions=["sts:AssumeRole"], resources=[liveness_client_role_arn(config)]))
 
 
-def rekognition_grants(role: iam.IRole, *, templates: bool, liveness: bool,
-                       compare: bool) -> None:
+def rekognition_grants(role: iam.IRole, config: DeployConfig, *, templates: bool,
+                       liveness: bool, compare: bool) -> None:
     """Rekognition for one role: ``templates`` (index, search, delete in the collection),
     ``liveness`` (create and read Face Liveness sessions), ``compare`` (1:1 comparison)."""
     if templates:
         role.add_to_principal_policy(iam.PolicyStatement(
             actions=["rekognition:IndexFaces", "rekognition:SearchFacesByImage",
                      "rekognition:DeleteFaces", "rekognition:ListFaces"],
-            resources=[collection_arn()]))
+            resources=[collection_arn(config)]))
     unscoped = [*(["rekognition:CreateFaceLivenessSession",
                    "rekognition:GetFaceLivenessSessionResults"] if liveness else []),
                 *(["rekognition:CompareFaces", "rekognition:DetectFaces"] if compare else [])]

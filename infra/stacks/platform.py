@@ -7,7 +7,7 @@ import os
 from aws_cdk import App, Environment, Tags, Validations
 from cdk_nag import AwsSolutionsChecks
 
-from infra.names import APP, FACES_REGION, REGION
+from infra.names import APP, REGION
 from infra.stacks.api import ApiStack
 from infra.stacks.config import DeployConfig
 from infra.stacks.data import DataStack
@@ -27,54 +27,55 @@ def build(app: App) -> dict[str, object]:
     """Add every stack to ``app`` (and the cdk-nag checks); returns them by short name."""
     config = DeployConfig.of(app)
     env = environment()
-    ops = OpsStack(app, f"{APP}-ops", env=env, description=f"{APP}: alarm topic")
+    ops = OpsStack(app, config.name("ops"), env=env,
+                   description=f"{config.prefix}: alarm topic, dead-letter alarms, dashboard")
     data = DataStack(
         app,
-        f"{APP}-data",
+        config.name("data"),
         env=env,
         alarm_topic=ops.topic,
-        description=f"{APP}: DynamoDB tables and their keys",
+        description=f"{config.prefix}: DynamoDB tables and their keys",
     )
     workflows = WorkflowsStack(
         app,
-        f"{APP}-workflows",
+        config.name("workflows"),
         env=env,
         tables=data.tables,
         keys=data.keys,
         alarm_topic=ops.topic,
-        description=f"{APP}: Lambda functions and state machines",
+        description=f"{config.prefix}: Lambda functions and state machines",
     )
     api = ApiStack(
         app,
-        f"{APP}-api",
+        config.name("api"),
         env=env,
         tables=data.tables,
         keys=data.keys,
         workflows=workflows.resources,
         alarm_topic=ops.topic,
-        description=f"{APP}: HTTP API (Chalice) behind API Gateway",
+        description=f"{config.prefix}: HTTP API (Chalice) behind API Gateway",
     )
     edge = EdgeLogsStack(
         app,
-        f"{APP}-edge-logs",
+        config.name("edge-logs"),
         env=environment(EDGE_REGION),
-        description=f"{APP}: CloudFront standard logs (us-east-1)",
+        description=f"{config.prefix}: CloudFront standard logs (us-east-1)",
     )
     web = WebStack(
         app,
-        f"{APP}-web",
+        config.name("web"),
         env=env,
         rest_api_id=api.rest_api_id,
         api_stage=api.stage_name,
-        description=f"{APP}: portal (S3 + CloudFront) in front of the API",
+        description=f"{config.prefix}: portal (S3 + CloudFront) in front of the API",
     )
     web.add_stack_dependency(edge, reason="CloudFront logs to the edge bucket")
     faces = FacesStack(
         app,
-        f"{APP}-faces",
-        env=environment(FACES_REGION),
-        description=f"{APP}: Rekognition collection of consented face templates "
-                    f"({FACES_REGION}: no Rekognition in Hong Kong)",
+        config.name("faces"),
+        env=environment(config.face_region),
+        description=f"{config.prefix}: Rekognition collection of consented face templates "
+                    f"({config.face_region}: no Rekognition in Hong Kong)",
     )
 
     stacks = {

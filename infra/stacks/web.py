@@ -33,7 +33,7 @@ class WebStack(Stack):
         cloudfront_logs = s3.Bucket.from_bucket_attributes(
             self,
             "CloudFrontLogs",
-            bucket_name=cloudfront_log_bucket_name(),
+            bucket_name=cloudfront_log_bucket_name(config),
             region=EDGE_REGION,
         )
         self.site = StaticSite(

@@ -66,7 +66,7 @@ class WorkflowsStack(Stack):
         super().__init__(scope, construct_id_, **kwargs)
         config = DeployConfig.of(self)
         layers = Layers(self, "Layers")
-        alarms = Alarms(self, "Alarms", topic=alarm_topic)
+        alarms = self.alarms = Alarms(self, "Alarms", topic=alarm_topic, config=config)
         environment = dict(function_environment(config))
 
         # Registration evidence: images and chip data only until the decision (the workflow
@@ -106,8 +106,8 @@ class WorkflowsStack(Stack):
             self.state_machines[sm_spec.id] = machine
             alarms.state_machine(sm_spec.id, machine.state_machine)
 
-        self._registration(keys)
-        self._faces()
+        self._registration(keys, config)
+        self._faces(config)
         # Provider calls are signed with the OIDC signing keys (the gateway's signature).
         grant_signing(self.functions["exchange-call"].role)
 
@@ -120,7 +120,7 @@ class WorkflowsStack(Stack):
             target=targets.StepFunctionsStartExecution(refresh),
         )
 
-    def _faces(self) -> None:
+    def _faces(self, config: DeployConfig) -> None:
         """Step-up tasks read and discard the selfie the API staged, and call Rekognition
         (in its own region) for what each step does."""
         selfies = self.evidence_bucket.arn_for_objects("stepup/*")
@@ -137,12 +137,13 @@ class WorkflowsStack(Stack):
                                       "stepup/*]": "Step-up selfies only, one object per "
                                       "attempt, named at run time."})
             if fid in rekognition:
-                rekognition_grants(fn.role, **rekognition[fid])
+                rekognition_grants(fn.role, config, **rekognition[fid])
                 acknowledge(fn.role, {"AwsSolutions-IAM5[Resource::*]": "Rekognition's "
                                       "CompareFaces, DetectFaces and liveness results take "
                                       "no resource scope."})
 
-    def _registration(self, keys: Mapping[str, kms.IKey] | None) -> None:
+    def _registration(self, keys: Mapping[str, kms.IKey] | None,
+                      config: DeployConfig) -> None:
         """The intake queue (with its dead-letter queue) drained into the registration state
         machine at a bounded rate, and the grants the registration functions need."""
         tasks = [fn for fid, fn in self.functions.items()
@@ -159,11 +160,13 @@ class WorkflowsStack(Stack):
         #: queue id (infra.names.QUEUES) -> its queue
         self.queues: dict[str, sqs.Queue] = {}
         for spec in QUEUES.values():
-            dlq = sqs.Queue(self, f"{construct_id(spec.id)}Dlq", queue_name=spec.dlq_name,
-                            enforce_ssl=True, encryption=sqs.QueueEncryption.SQS_MANAGED,
+            dlq = sqs.Queue(self, f"{construct_id(spec.id)}Dlq",
+                            queue_name=spec.dlq_name_in(config.stage), enforce_ssl=True,
+                            encryption=sqs.QueueEncryption.SQS_MANAGED,
                             retention_period=Duration.days(14))
             queue = sqs.Queue(
-                self, construct_id(spec.id), queue_name=spec.name, enforce_ssl=True,
+                self, construct_id(spec.id), queue_name=spec.name_in(config.stage),
+                enforce_ssl=True,
                 encryption=sqs.QueueEncryption.SQS_MANAGED,
                 visibility_timeout=Duration.seconds(spec.visibility_timeout_seconds),
                 retention_period=Duration.days(spec.retention_days),
@@ -171,6 +174,7 @@ class WorkflowsStack(Stack):
                                                       queue=dlq),
             )
             acknowledge(dlq, {"AwsSolutions-SQS3": "This is the dead-letter queue."})
+            self.alarms.dead_letter_queue(f"{spec.id}-dlq", dlq)
             consumer = self.functions[spec.consumer].function
             consumer.add_event_source(event_sources.SqsEventSource(
                 queue, batch_size=spec.batch_size, max_concurrency=spec.max_concurrency,
@@ -180,6 +184,9 @@ class WorkflowsStack(Stack):
         drain = self.functions["registration-drain"]
         drain.role.add_to_policy(iam.PolicyStatement(
             actions=["states:StartExecution"], resources=[machine.state_machine_arn]))
+        # The machine's name carries the stage: tell the drainer its ARN.
+        drain.function.add_environment("REGISTRATION_STATE_MACHINE_ARN",
+                                       machine.state_machine_arn)
         #: what the API's intake and staff routes use (queue, evidence, the machine's tokens)
         self.resources = WorkflowResources(
             evidence_bucket=self.evidence_bucket, queue=self.queues["registrations"],

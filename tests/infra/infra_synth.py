@@ -16,11 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from infra.names import APP, TABLES
+from infra.names import TABLES, resource_name
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 SKIP_BUNDLING = {"aws:cdk:bundling-stacks": []}
+# The stage the session's synthesis deploys (conftest.py): every name starts "iamsmart-dev-".
+STAGE = "dev"
+
+
+def stack_name(short: str) -> str:
+    """``api`` -> ``iamsmart-dev-api``."""
+    return resource_name(short, STAGE)
 
 
 @dataclass
@@ -29,6 +36,7 @@ class Synth:
     seconds: float
     error: str | None
     templates: dict[str, dict[str, Any]] = field(default_factory=dict)
+    stage: str = STAGE
 
     @property
     def report(self) -> dict[str, Any]:
@@ -36,11 +44,11 @@ class Synth:
         return json.loads(path.read_text()) if path.is_file() else {"pluginReports": []}
 
     def template(self, short: str) -> dict[str, Any]:
-        return self.templates[f"{APP}-{short}"]
+        return self.templates[resource_name(short, self.stage)]
 
     def resources(self, type_: str, stack: str | None = None) -> Iterator[tuple[str, str, dict]]:
         """(stack name, logical id, resource) for every resource of ``type_``."""
-        names = [f"{APP}-{stack}"] if stack else list(self.templates)
+        names = [resource_name(stack, self.stage)] if stack else list(self.templates)
         for name in names:
             for logical, resource in self.templates[name]["Resources"].items():
                 if resource["Type"] == type_:
@@ -99,7 +107,7 @@ class Synth:
 
     def table_resources(self) -> dict[tuple[str, str], str]:
         """(stack, logical id) of each table and of its KMS key -> table id."""
-        names = {spec.name: spec.id for spec in TABLES.values()}
+        names = {spec.name_in(self.stage): spec.id for spec in TABLES.values()}
         out: dict[tuple[str, str], str] = {}
         for stack, logical, table in self.resources("AWS::DynamoDB::Table"):
             table_id = names[table["Properties"]["TableName"]]
@@ -152,13 +160,15 @@ def synthesized(app: Any, outdir: Path, started: float | None = None) -> Synth:
     """Synthesize ``app`` into ``outdir`` and load its templates (keeping a nag failure)."""
     started = time.perf_counter() if started is None else started
     error = None
+    stage = app.node.try_get_context("stage") or STAGE
     try:
         app.synth()
     except RuntimeError as exc:  # jsii surfaces CDK's validation failure this way
         if "ValidationFailed" not in str(exc):
             raise
         error = str(exc)
-    synth = Synth(outdir=outdir, seconds=time.perf_counter() - started, error=error)
+    synth = Synth(outdir=outdir, seconds=time.perf_counter() - started, error=error,
+                  stage=stage)
     for path in outdir.glob("*.template.json"):
         synth.templates[path.name.removesuffix(".template.json")] = json.loads(path.read_text())
     return synth

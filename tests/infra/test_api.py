@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from infra_synth import Synth
+from infra_synth import STAGE, Synth, stack_name
 
-from infra.names import APP, table_environment
+from infra.names import (
+    FACE_COLLECTION,
+    FACES_REGION,
+    prefix,
+    resource_name,
+    table_environment,
+)
 
-API = f"{APP}-api"
+API = stack_name("api")
 
 
 def handler(synth: Synth) -> dict:
@@ -30,9 +36,14 @@ def test_handler_runs_python_312_with_both_layers(synth: Synth) -> None:
 
 def test_handler_environment_names_the_tables(synth: Synth) -> None:
     env = handler(synth)["Environment"]["Variables"]
-    assert table_environment().items() <= env.items()
+    assert table_environment(STAGE).items() <= env.items()
     assert env["STAGE"] == "dev"
-    assert env["POWERTOOLS_SERVICE_NAME"] == APP
+    # Metrics carry the stage's prefix as their "service": deployments sharing an account
+    # publish apart, and the dashboard (ops stack) searches this stage's only.
+    assert env["POWERTOOLS_SERVICE_NAME"] == prefix(STAGE)
+    # Face images go to the validated face region, to this stage's collection.
+    assert env["REKOGNITION_REGION"] == FACES_REGION
+    assert env["FACE_COLLECTION_ID"] == resource_name(FACE_COLLECTION, STAGE)
 
 
 def test_handler_logs_to_its_own_log_group(synth: Synth) -> None:
@@ -47,7 +58,7 @@ def test_stage_has_access_logs_tracing_and_no_body_logging(synth: Synth) -> None
     assert props["StageName"] == "api"
     assert props["TracingEnabled"] is True
     destination = props["AccessLogSetting"]["DestinationArn"]
-    [(_, group)] = synth.referenced_logical_ids(destination, "iamsmart-api")
+    [(_, group)] = synth.referenced_logical_ids(destination, stack_name("api"))
     assert synth.template("api")["Resources"][group]["Type"] == "AWS::Logs::LogGroup"
     assert not str(destination).endswith(':*"]}')  # the group itself, not its streams
     assert "$context.identity.apiKeyId" in props["AccessLogSetting"]["Format"]

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from infra_synth import Synth, synthesized
+from infra_synth import STAGE, Synth, synthesized
 
-from infra.names import TABLES, TableSpec
+from infra.names import TABLES, TableSpec, resource_name
 
 SPECS = list(TABLES.values())
 
 
 def table(synth: Synth, spec: TableSpec) -> tuple[str, dict]:
-    return synth.one("AWS::DynamoDB::Table", "data", TableName=spec.name)
+    return synth.one("AWS::DynamoDB::Table", "data", TableName=spec.name_in(synth.stage))
 
 
 def test_the_tables_are_exactly_the_specified_ones(synth: Synth) -> None:
     names = {r["Properties"]["TableName"] for _, _, r in synth.resources("AWS::DynamoDB::Table")}
-    assert names == {spec.name for spec in SPECS}
+    assert names == {spec.name_in(STAGE) for spec in SPECS}
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.id)
@@ -84,8 +84,8 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 
     outdir = tmp_path_factory.mktemp("cdk.out.prod")
     app = App(outdir=str(outdir), context={"stage": "prod"})
-    ops = OpsStack(app, "iamsmart-ops")
-    DataStack(app, "iamsmart-data", alarm_topic=ops.topic)
+    ops = OpsStack(app, resource_name("ops", "prod"))
+    DataStack(app, resource_name("data", "prod"), alarm_topic=ops.topic)
     return synthesized(app, outdir)
 
 

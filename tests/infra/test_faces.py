@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import json
 
-from infra_synth import Synth, as_list
+from infra_synth import STAGE, Synth, as_list
 
-from infra.names import APP, LIVENESS_CLIENT_ROLE
+from infra.names import LIVENESS_CLIENT, LIVENESS_CLIENT_ROLE, prefix, resource_name
+
+STAGED_ROLE = resource_name(LIVENESS_CLIENT, STAGE)
 
 
 def _client_role(synth: Synth) -> tuple[str, dict]:
     roles = [(logical, r) for _, logical, r in synth.resources("AWS::IAM::Role", "faces")
-             if r["Properties"].get("RoleName") == LIVENESS_CLIENT_ROLE]
+             if r["Properties"].get("RoleName") == STAGED_ROLE]
     assert len(roles) == 1, roles
     return roles[0]
 
@@ -39,7 +41,7 @@ def test_liveness_client_role_allows_one_action_only(synth: Synth) -> None:
 def test_only_the_api_may_assume_the_liveness_client_role(synth: Synth) -> None:
     granted = []
     for stack in synth.templates:
-        short = stack.removeprefix(f"{APP}-")
+        short = stack.removeprefix(f"{prefix(STAGE)}-")
         for _, logical, _ in synth.resources("AWS::IAM::Role", short):
             for statement in synth.role_statements(short, logical):
                 if any(a.startswith("sts:") for a in as_list(statement["Action"])):
@@ -47,7 +49,7 @@ def test_only_the_api_may_assume_the_liveness_client_role(synth: Synth) -> None:
     assert len(granted) == 1, granted
     short, logical, statement = granted[0]
     assert short == "api" and as_list(statement["Action"]) == ["sts:AssumeRole"]
-    assert json.dumps(statement["Resource"]).endswith(f':role/{LIVENESS_CLIENT_ROLE}"]]}}')
+    assert json.dumps(statement["Resource"]).endswith(f':role/{STAGED_ROLE}"]]}}')
 
 
 def test_the_session_policy_names_the_same_single_action() -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from infra_synth import Synth, as_list
+from infra_synth import STAGE, Synth, as_list, stack_name
 
-from infra.names import API_TABLES_APPEND, API_TABLES_READ, API_TABLES_WRITE, APP, FUNCTIONS
+from infra.names import API_TABLES_APPEND, API_TABLES_READ, API_TABLES_WRITE, FUNCTIONS, prefix
 
 # Wildcard-suffixed actions that CDK's DynamoDB grants add for the table's own key.
 KMS_SUFFIX_WILDCARDS = {"kms:ReEncrypt*", "kms:GenerateDataKey*"}
@@ -20,10 +20,11 @@ DYNAMODB_WRITES = {
 
 # (stack, function name, tables read, tables written, tables appended to)
 FUNCTION_GRANTS = [
-    ("workflows", spec.name, set(spec.tables_read), set(spec.tables_write),
+    ("workflows", spec.name_in(STAGE), set(spec.tables_read), set(spec.tables_write),
      set(spec.tables_append))
     for spec in FUNCTIONS.values()
-] + [("api", f"{APP}-api", set(API_TABLES_READ), set(API_TABLES_WRITE), set(API_TABLES_APPEND))]
+] + [("api", stack_name("api"), set(API_TABLES_READ), set(API_TABLES_WRITE),
+       set(API_TABLES_APPEND))]
 GRANT_IDS = [name for _, name, _, _, _ in FUNCTION_GRANTS]
 APPENDERS = [(stack, name, append) for stack, name, _, _, append in FUNCTION_GRANTS if append]
 
@@ -41,7 +42,7 @@ def all_lambda_roles(synth: Synth) -> list[tuple[str, str]]:
         for stack, _, fn in synth.resources(type_):
             role = fn["Properties"]["Role"]
             if isinstance(role, dict) and "Fn::GetAtt" in role:
-                roles.append((stack.removeprefix(f"{APP}-"), role["Fn::GetAtt"][0]))
+                roles.append((stack.removeprefix(f"{prefix(STAGE)}-"), role["Fn::GetAtt"][0]))
     return roles
 
 
@@ -66,7 +67,7 @@ def test_table_grants_are_exactly_the_listed_tables(
     written: set[str] = set()
     for statement in statements:
         actions = set(as_list(statement["Action"]))
-        tables = synth.tables_referenced(statement["Resource"], f"{APP}-{stack}")
+        tables = synth.tables_referenced(statement["Resource"], stack_name(stack))
         if any(a.startswith(("dynamodb:", "kms:")) for a in actions):
             touched |= tables
         if actions & DYNAMODB_WRITES:
@@ -85,7 +86,7 @@ def test_the_access_log_is_append_only(
     statements = synth.role_statements(stack, role_of(synth, stack, name))
     for table in append:
         actions = {a for st in statements
-                   if table in synth.tables_referenced(st["Resource"], f"{APP}-{stack}")
+                   if table in synth.tables_referenced(st["Resource"], stack_name(stack))
                    for a in as_list(st["Action"]) if a.startswith("dynamodb:")}
         assert actions & DYNAMODB_WRITES == {"dynamodb:PutItem"}, (table, actions)
 
@@ -100,7 +101,7 @@ def test_roles_use_no_managed_policies(
 
 
 def test_api_may_read_api_keys_and_nothing_else_of_api_gateway(synth: Synth) -> None:
-    statements = synth.role_statements("api", role_of(synth, "api", f"{APP}-api"))
+    statements = synth.role_statements("api", role_of(synth, "api", stack_name("api")))
     apigw = [
         s for s in statements if any(a.startswith("apigateway:") for a in as_list(s["Action"]))
     ]
@@ -115,7 +116,7 @@ def test_api_queues_applications_and_answers_reviews_but_never_starts_workflows(
     """Rushes go through the queue: the API may send to it and answer a review's task token,
     never start a Standard execution itself (the drainer does, at the rate the quota allows);
     the one workflow it runs is the face step-up's Express machine, synchronously."""
-    statements = synth.role_statements("api", role_of(synth, "api", f"{APP}-api"))
+    statements = synth.role_statements("api", role_of(synth, "api", stack_name("api")))
     actions = {a for s in statements for a in as_list(s["Action"])}
     assert "sqs:SendMessage" in actions
     assert {"states:SendTaskSuccess", "states:SendTaskFailure"} <= actions
@@ -127,14 +128,14 @@ def test_api_queues_applications_and_answers_reviews_but_never_starts_workflows(
 def test_face_collection_lives_where_rekognition_does(synth: Synth) -> None:
     """No Rekognition in Hong Kong: the collection is in its own stack and region, and the
     functions that keep or match templates are granted on it alone."""
-    from infra.names import FACE_COLLECTION_ID, FACES_REGION
+    from infra.names import FACE_COLLECTION, FACES_REGION, resource_name
 
     collections = list(synth.resources("AWS::Rekognition::Collection"))
     assert [(stack, r["Properties"]["CollectionId"]) for stack, _, r in collections] == [
-        (f"{APP}-faces", FACE_COLLECTION_ID)]
-    assert synth.templates[f"{APP}-faces"] is not None
+        (stack_name("faces"), resource_name(FACE_COLLECTION, STAGE))]
+    assert synth.templates[stack_name("faces")] is not None
     for fid in ("face-match",):
         statements = synth.role_statements("workflows", role_of(synth, "workflows",
-                                                                FUNCTIONS[fid].name))
+                                                                FUNCTIONS[fid].name_in(STAGE)))
         scoped = [s for s in statements if "rekognition:SearchFacesByImage" in as_list(s["Action"])]
         assert FACES_REGION in json.dumps(scoped[0]["Resource"])

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from infra_synth import Synth
+from infra_synth import STAGE, Synth, as_list, stack_name
 
-from infra.names import KEYS, OIDC_SIGNING_TAG, KeySpec
+from infra.names import KEYS, OIDC_SIGNING_TAG, KeySpec, role_name
 
 SPECS = list(KEYS.values())
 
@@ -26,7 +26,7 @@ def test_key_exists_with_its_spec_usage_and_alias(synth: Synth, spec: KeySpec) -
     assert props.get("Enabled", True) is True
     aliases = [r["Properties"] for _, _, r in synth.resources("AWS::KMS::Alias", "data")
                if r["Properties"]["TargetKeyId"] == {"Fn::GetAtt": [logical, "Arn"]}]
-    assert aliases == [{"AliasName": spec.alias,
+    assert aliases == [{"AliasName": spec.alias_in(STAGE),
                         "TargetKeyId": {"Fn::GetAtt": [logical, "Arn"]}}]
     tags = {t["Key"]: t["Value"] for t in props.get("Tags", [])}
     assert dict(spec.tags).items() <= tags.items()
@@ -63,8 +63,9 @@ def test_only_the_api_and_the_provider_call_sign_and_only_with_tagged_keys(
     tag (attribute-based: rotation adds keys the template never names)."""
     signing = [(stack, logical, st) for stack, logical, st in _statements(synth)
                if {"kms:Sign", "kms:*"} & _actions(st)]
-    assert sorted(stack for stack, _, _ in signing) == ["iamsmart-api", "iamsmart-workflows"]
-    assert "ExchangeCall" in next(lg for stack, lg, _ in signing if stack == "iamsmart-workflows")
+    assert sorted(stack for stack, _, _ in signing) == [stack_name("api"), stack_name("workflows")]
+    workflows = stack_name("workflows")
+    assert "ExchangeCall" in next(lg for stack, lg, _ in signing if stack == workflows)
     for _, _, statement in signing:
         assert statement["Condition"] == {"StringEquals": {
             f"aws:ResourceTag/{OIDC_SIGNING_TAG[0]}": OIDC_SIGNING_TAG[1]}}
@@ -80,7 +81,71 @@ def test_each_hmac_key_is_used_by_its_one_purpose(synth: Synth) -> None:
             for stack, logical, st in _statements(synth) if "kms:GenerateMac" in _actions(st)]
     by_key = {key: sorted((stack, logical) for stack, logical, res in macs if key in res)
               for key in (token_key, hkid_key)}
-    assert [stack for stack, _ in by_key[token_key]] == ["iamsmart-api"]
-    assert [stack for stack, _ in by_key[hkid_key]] == ["iamsmart-workflows"]
+    assert [stack for stack, _ in by_key[token_key]] == [stack_name("api")]
+    assert [stack for stack, _ in by_key[hkid_key]] == [stack_name("workflows")]
     assert "RegistrationDuplicateCheck" in by_key[hkid_key][0][1]
     assert len(macs) == 2
+
+
+# --- key policies: administrators manage, the named roles use ---------------------------
+
+USE_ACTIONS = {"kms:Sign", "kms:Verify", "kms:GenerateMac", "kms:VerifyMac", "kms:Encrypt",
+               "kms:Decrypt", "kms:CreateGrant", "kms:GenerateDataKey"}
+
+
+def _grants_use(action: str) -> bool:
+    """An action (possibly a wildcard) that includes using the key or handing it on."""
+    import fnmatch
+
+    return any(fnmatch.fnmatchcase(use, action) for use in USE_ACTIONS)
+
+
+def _role_of_arn(arn: object) -> str:
+    """``arn:<partition>:iam::<account>:role/<name>`` (an Fn::Join) -> ``<name>``."""
+    parts = arn["Fn::Join"][1] if isinstance(arn, dict) else [arn]
+    return str(parts[-1]).split(":role/")[1]
+
+
+def _role_names(synth: Synth) -> dict[tuple[str, str], str]:
+    return {(stack, logical): r["Properties"]["RoleName"]
+            for stack, logical, r in synth.resources("AWS::IAM::Role")
+            if "RoleName" in r["Properties"]}
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.id)
+def test_key_policy_names_who_may_use_the_key_and_administrators_may_not(
+        synth: Synth, spec: KeySpec) -> None:
+    _, key = _key(synth, spec)
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+    users: set[str] = set()
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        used = {a for a in _actions(statement) if _grants_use(a)}
+        if not used:
+            continue  # administration: describe, tag, enable/disable, policy, deletion
+        assert used == set(spec.usage), statement
+        # Only when the caller is one of the named roles (never "kms:*" to the account).
+        arns = statement["Condition"]["ArnEquals"]["aws:PrincipalArn"]
+        users |= {_role_of_arn(arn) for arn in as_list(arns)}
+    assert users == {role_name(user, STAGE) for user in spec.users}
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.id)
+def test_the_named_users_are_exactly_the_roles_whose_iam_policy_uses_the_key(
+        synth: Synth, spec: KeySpec) -> None:
+    """The key policy and the IAM grants agree: every role allowed to use the key in IAM is
+    named in the key policy (or the call would be refused), and the other way round."""
+    logical, _ = _key(synth, spec)
+    names = _role_names(synth)
+    granted: set[str] = set()
+    for stack, policy_logical, statement in _statements(synth):
+        if not set(spec.usage) & _actions(statement):
+            continue
+        resource = json.dumps(statement["Resource"])
+        tagged = "aws:ResourceTag" in json.dumps(statement.get("Condition", {}))
+        if logical not in resource and not (tagged and spec.tags):
+            continue
+        template = synth.templates[stack]["Resources"][policy_logical]["Properties"]
+        for role in template.get("Roles", []):
+            granted.add(names[(stack, role["Ref"])])
+    assert granted == {role_name(user, STAGE) for user in spec.users}

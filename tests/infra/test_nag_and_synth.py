@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import re
 
-from infra_synth import Synth
+from infra_synth import Synth, stack_name
 
-from infra.names import APP
-
-STACKS = {f"{APP}-{s}" for s in ("ops", "data", "api", "workflows", "edge-logs", "web")}
+STACKS = {stack_name(s) for s in ("ops", "data", "api", "workflows", "edge-logs", "web")}
 ACK_ID = re.compile(r"^(AwsSolutions-[A-Z]+\d+(\[.+\])?|CloudFormation-Validate::[EW]\d+)$")
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from infra_synth import Synth
+from infra_synth import STAGE, Synth, stack_name
 
-from infra.names import APP, FUNCTIONS, STATE_MACHINES, TABLES
+from infra.names import FUNCTIONS, STATE_MACHINES, TABLES
 
 
 def alarms(synth: Synth) -> list[tuple[str, dict]]:
@@ -19,7 +19,7 @@ def topic_logical_id(synth: Synth) -> str:
 
 
 def notifies_topic(synth: Synth, stack: str, alarm: dict) -> bool:
-    topic = ("iamsmart-ops", topic_logical_id(synth))
+    topic = (stack_name("ops"), topic_logical_id(synth))
     return topic in synth.referenced_logical_ids(alarm.get("AlarmActions", []), stack)
 
 
@@ -37,9 +37,9 @@ def alarmed_dimension_refs(synth: Synth, namespace: str, metric: str) -> set[tup
 def test_every_function_has_error_and_throttle_alarms(synth: Synth, metric: str) -> None:
     refs = alarmed_dimension_refs(synth, "AWS/Lambda", metric)
     for spec in FUNCTIONS.values():
-        logical = synth.function_logical_id("workflows", spec.name)
-        assert ("iamsmart-workflows", logical) in refs, spec.id
-    assert ("iamsmart-api", "APIHandler") in refs
+        logical = synth.function_logical_id("workflows", spec.name_in(STAGE))
+        assert (stack_name("workflows"), logical) in refs, spec.id
+    assert (stack_name("api"), "APIHandler") in refs
 
 
 def test_api_5xx_alarm(synth: Synth) -> None:
@@ -47,7 +47,7 @@ def test_api_5xx_alarm(synth: Synth) -> None:
         a
         for s, a in alarms(synth)
         if a.get("MetricName") == "5XXError"
-        and {"Name": "ApiName", "Value": f"{APP}-api"} in a["Dimensions"]
+        and {"Name": "ApiName", "Value": stack_name("api")} in a["Dimensions"]
         and {"Name": "Stage", "Value": "api"} in a["Dimensions"]
         and notifies_topic(synth, s, a)
     ]
@@ -61,7 +61,7 @@ def test_every_state_machine_alarms_on_failed_executions(synth: Synth) -> None:
         for _, logical, r in synth.resources("AWS::StepFunctions::StateMachine", "workflows")
     }
     for spec in STATE_MACHINES.values():
-        assert ("iamsmart-workflows", machines[spec.name]) in refs, spec.id
+        assert (stack_name("workflows"), machines[spec.name_in(STAGE)]) in refs, spec.id
 
 
 def test_every_table_alarms_on_throttling(synth: Synth) -> None:
@@ -84,3 +84,78 @@ def test_cloudwatch_may_use_the_topic_key(synth: Synth) -> None:
         and {"kms:Decrypt", "kms:GenerateDataKey"} <= set(s["Action"])
         for s in statements
     )
+
+
+def test_every_dead_letter_queue_has_an_alarm(synth: Synth) -> None:
+    """Walks every queue: each one named as another's dead-letter target has an alarm on
+    the messages it holds, notifying the topic."""
+    dlqs: set[tuple[str, str]] = set()
+    for stack, _, queue in synth.resources("AWS::SQS::Queue"):
+        redrive = queue["Properties"].get("RedrivePolicy")
+        if redrive:
+            dlqs |= synth.referenced_logical_ids(redrive["deadLetterTargetArn"], stack)
+    assert dlqs, "the registration intake queue has a dead-letter queue"
+    alarmed = alarmed_dimension_refs(synth, "AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert dlqs <= alarmed
+
+
+def _dashboard(synth: Synth) -> dict:
+    import json
+
+    [(_, _, board)] = list(synth.resources("AWS::CloudWatch::Dashboard", "ops"))
+    body = board["Properties"]["DashboardBody"]
+    text = "".join(p if isinstance(p, str) else "token" for p in body["Fn::Join"][1])
+    return json.loads(text)
+
+
+def _published_metric_names() -> set[str]:
+    """Every metric name the code publishes through iamsmart.observability.count."""
+    import re
+
+    from infra.names import ROOT
+
+    names: set[str] = set()
+    for folder in ("layers", "functions"):
+        for path in (ROOT / folder).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            names |= set(re.findall(r"count\(\"([A-Za-z]+)\"", text))
+    return names
+
+
+def test_the_dashboard_plots_golden_signals_from_metric_names_the_code_publishes(
+        synth: Synth) -> None:
+    import re
+
+    from infra.names import prefix
+
+    board = _dashboard(synth)
+    titles = {w["properties"].get("title") for w in board["widgets"]}
+    for signal in ("Logins", "Approvals in the app", "Registrations", "Data fetches",
+                   "Face step-ups", "Errors", "Throttles", "API latency (ms)"):
+        assert signal in titles
+    text = str(board)
+    searched = set(re.findall(r"\{IAmSmart,service,\w+\} MetricName=\\?\"(\w+)", text))
+    assert searched and searched <= _published_metric_names()
+    # This stage's metrics only (the functions' POWERTOOLS_SERVICE_NAME).
+    assert f'service=\\"{prefix(STAGE)}\\"' in text or f'service="{prefix(STAGE)}"' in text
+    assert {"LoginAuthenticated", "LoginApproval"} <= searched
+
+
+def test_alarm_email_subscribes_the_address(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from aws_cdk import App
+    from infra_synth import synthesized
+
+    from infra.stacks.ops import OpsStack
+
+    outdir = tmp_path_factory.mktemp("cdk.out.email")
+    app = App(outdir=str(outdir), context={"stage": "dev", "alarm_email": "ops@example.org"})
+    OpsStack(app, stack_name("ops"))
+    ops = synthesized(app, outdir)
+    [(_, _, subscription)] = list(ops.resources("AWS::SNS::Subscription", "ops"))
+    assert subscription["Properties"]["Protocol"] == "email"
+    assert subscription["Properties"]["Endpoint"] == "ops@example.org"
+    assert subscription["Properties"]["TopicArn"] == {"Ref": topic_logical_id(ops)}
+
+
+def test_no_alarm_email_no_subscription(synth: Synth) -> None:
+    assert not list(synth.resources("AWS::SNS::Subscription", "ops"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from infra_synth import Synth, as_list
+from infra_synth import Synth, as_list, stack_name
 
 from infra.constructs.site import API_PATHS, CONTENT_SECURITY_POLICY
 
@@ -95,8 +95,8 @@ def test_api_paths_go_to_the_api_stage_uncached(synth: Synth, path: str) -> None
     assert api["CustomOriginConfig"]["OriginSSLProtocols"] == ["TLSv1.2"]
     domain = api["DomainName"]["Fn::Join"][1]
     assert ".execute-api.ap-east-1." in domain
-    refs = synth.referenced_logical_ids(api["DomainName"], "iamsmart-web")
-    assert ("iamsmart-api", "RestAPI") in refs
+    refs = synth.referenced_logical_ids(api["DomainName"], stack_name("web"))
+    assert (stack_name("api"), "RestAPI") in refs
     assert behavior["CachePolicyId"] == CACHING_DISABLED
     assert behavior["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
     assert {"POST", "PUT", "DELETE", "PATCH"} <= set(behavior["AllowedMethods"])
@@ -129,7 +129,7 @@ def test_cloudfront_logs_go_to_the_us_east_1_edge_bucket(synth: Synth) -> None:
     assert edge["Properties"]["OwnershipControls"]["Rules"] == [
         {"ObjectOwnership": "BucketOwnerPreferred"}
     ]
-    manifest_env = synth.templates["iamsmart-edge-logs"]
+    manifest_env = synth.templates[stack_name("edge-logs")]
     assert manifest_env  # synthesized
 
 

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from infra_synth import Synth, as_list
+from infra_synth import STAGE, Synth, as_list
 
 from infra.layers import PIP_PLATFORM, PIP_PYTHON_VERSION, pip_command
 from infra.names import (
@@ -24,11 +24,12 @@ MACHINE_SPECS = list(STATE_MACHINES.values())
 
 
 def function(synth: Synth, spec: FunctionSpec) -> tuple[str, dict]:
-    return synth.one("AWS::Lambda::Function", "workflows", FunctionName=spec.name)
+    return synth.one("AWS::Lambda::Function", "workflows", FunctionName=spec.name_in(STAGE))
 
 
 def machine(synth: Synth, spec: StateMachineSpec) -> tuple[str, dict]:
-    return synth.one("AWS::StepFunctions::StateMachine", "workflows", StateMachineName=spec.name)
+    return synth.one("AWS::StepFunctions::StateMachine", "workflows",
+                     StateMachineName=spec.name_in(STAGE))
 
 
 @pytest.mark.parametrize("spec", FUNCTION_SPECS, ids=lambda s: s.id)
@@ -41,7 +42,7 @@ def test_function_matches_its_spec(synth: Synth, spec: FunctionSpec) -> None:
     assert props["MemorySize"] == spec.memory_mb
     assert props["TracingConfig"] == {"Mode": "Active"}
     env = props["Environment"]["Variables"]
-    assert table_environment().items() <= env.items()
+    assert table_environment(STAGE).items() <= env.items()
     assert env["STAGE"] == "dev"
     assert "FEED_URLS" not in env  # the functions' defaults apply
 
@@ -57,7 +58,7 @@ def test_function_has_both_layers_and_a_retained_log_group(
     descriptions = [layer["Properties"]["Description"] for layer in layers]
     assert "iamsmart package" in descriptions[0] and "third-party" in descriptions[1]
     log_group = resources[props["LoggingConfig"]["LogGroup"]["Ref"]]
-    assert log_group["Properties"]["LogGroupName"] == f"/aws/lambda/{spec.name}"
+    assert log_group["Properties"]["LogGroupName"] == f"/aws/lambda/{spec.name_in(STAGE)}"
     assert log_group["Properties"]["RetentionInDays"] > 0
 
 
@@ -102,7 +103,7 @@ def test_definition_invokes_the_real_functions(synth: Synth, spec: StateMachineS
     text, names = rendered_definition(synth, spec)
     assert "${" not in text
     invoked = set(re.findall(r'"FunctionName":\s*"arn:aws:lambda:::function:([\w-]+)"', text))
-    assert invoked == {FUNCTIONS[fid].name for fid in spec.functions}
+    assert invoked == {FUNCTIONS[fid].name_in(STAGE) for fid in spec.functions}
     json.loads(text)  # still valid JSON
 
 
@@ -133,7 +134,8 @@ def test_state_machine_may_invoke_exactly_its_functions(
         r["Fn::GetAtt"][0] for s in invoke for r in as_list(s["Resource"]) if "Fn::GetAtt" in r
     }
     expected = {
-        synth.function_logical_id("workflows", FUNCTIONS[fid].name) for fid in spec.functions
+        synth.function_logical_id("workflows", FUNCTIONS[fid].name_in(STAGE))
+        for fid in spec.functions
     }
     assert targets == expected
     assert all(isinstance(r, dict) for s in invoke for r in as_list(s["Resource"]))

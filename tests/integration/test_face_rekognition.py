@@ -21,6 +21,7 @@ from oidc_helpers import op_aws  # noqa: F401 - fixture
 from iamsmart import errors
 from iamsmart.faces import liveness, templates
 from iamsmart.settings import Settings, settings
+from infra.names import FACES_REGION
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "functions" / "api"))
 pytestmark = pytest.mark.usefixtures("op_aws")
@@ -36,7 +37,7 @@ def cfg() -> Settings:
 
 @pytest.fixture
 def rek() -> Iterator[Any]:
-    client = boto3.client("rekognition", region_name="ap-southeast-1",
+    client = boto3.client("rekognition", region_name=FACES_REGION,
                           aws_access_key_id="x", aws_secret_access_key="x",  # noqa: S106
                           config=Config(retries={"max_attempts": 1}))
     with Stubber(client) as stub:

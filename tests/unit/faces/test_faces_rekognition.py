@@ -12,6 +12,7 @@ from botocore.stub import Stubber
 from iamsmart import errors
 from iamsmart.faces.rekognition import RekognitionFaceEngine
 from iamsmart.settings import Settings
+from infra.names import FACES_REGION
 
 
 def box(left=0.31, top=0.22, width=0.38, height=0.47):
@@ -48,7 +49,7 @@ def compare_answer(similarities=(99.1,), unmatched=0):
 
 @pytest.fixture
 def client():
-    rek = boto3.client("rekognition", region_name="ap-southeast-1", aws_access_key_id="x",
+    rek = boto3.client("rekognition", region_name=FACES_REGION, aws_access_key_id="x",
                        aws_secret_access_key="x")  # noqa: S106
     with Stubber(rek) as stub:
         rek.stub = stub
@@ -171,7 +172,7 @@ def test_count_faces(engine, client, selfie):
 
 def test_connection_error_is_unavailable(selfie, reference):
     unreachable = boto3.client(
-        "rekognition", region_name="ap-southeast-1", endpoint_url="http://127.0.0.1:9",
+        "rekognition", region_name=FACES_REGION, endpoint_url="http://127.0.0.1:9",
         aws_access_key_id="x", aws_secret_access_key="x",  # noqa: S106
         config=Config(retries={"max_attempts": 1}, connect_timeout=0.5, read_timeout=0.5))
     with pytest.raises(errors.Unavailable):

@@ -15,6 +15,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from aws_lambda_powertools import Logger, Metrics
 
 NAMESPACE = "IAmSmart"
+# Every metric carries the dimension ``service``: Powertools' service name, which a deployment
+# sets to its stage's prefix (``iamsmart-dev``), so deployments sharing an account (and their
+# dashboards, infra/stacks/ops.py) stay apart; "iamsmart" on the local platform.
+DEFAULT_SERVICE = "iamsmart"
 _HKID = re.compile(r"\b[A-Z]{1,2}\s?\d{6}\s?[(（]?[0-9A]?[)）]?", re.IGNORECASE)
 
 
@@ -23,11 +27,18 @@ def scrub(text: str) -> str:
     return _HKID.sub("[HKID]", text)
 
 
+def service() -> str:
+    """The ``service`` of logs and metrics (``POWERTOOLS_SERVICE_NAME``, Powertools' own)."""
+    import os
+
+    return os.environ.get("POWERTOOLS_SERVICE_NAME") or DEFAULT_SERVICE
+
+
 @functools.cache
 def logger() -> Logger:
     from aws_lambda_powertools import Logger
 
-    return Logger(service="iamsmart", utc=True)
+    return Logger(service=service(), utc=True)
 
 
 @functools.cache
@@ -38,7 +49,7 @@ def metrics() -> Metrics:
 
     # Most API requests publish no business metric; that is expected, not worth a warning.
     warnings.filterwarnings("ignore", message="No application metrics to publish")
-    return Metrics(namespace=NAMESPACE, service="iamsmart")
+    return Metrics(namespace=NAMESPACE, service=service())
 
 
 def count(name: str, value: float = 1, **dimensions: str) -> None:
@@ -54,6 +65,6 @@ def count(name: str, value: float = 1, **dimensions: str) -> None:
         return
     with single_metric(name=name, unit=MetricUnit.Count, value=value,
                        namespace=NAMESPACE) as metric:
-        metric.add_dimension(name="service", value="iamsmart")
+        metric.add_dimension(name="service", value=service())
         for key, val in dimensions.items():
             metric.add_dimension(name=key, value=val)

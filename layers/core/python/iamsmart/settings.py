@@ -101,9 +101,11 @@ class Settings(BaseModel):
     face_template_key_alias: str = "alias/iamsmart-face-template"
     # AWS templates: the Rekognition collection holding one face per consenting citizen.
     face_collection_id: str = "iamsmart-face-templates"
-    # Rekognition has no Hong Kong region: face calls go to this one (infra.names.FACES_REGION);
-    # an in-region engine can replace Rekognition behind the face port (iamsmart.faces.engine).
-    rekognition_region: str = "ap-southeast-1"
+    # Rekognition has no Hong Kong region: face images are processed in this one, which must
+    # offer face collections and Face Liveness (the deployment's face region, ``cdk -c
+    # face_region=``; default infra.names.FACES_REGION, Tokyo). An in-region engine can
+    # replace Rekognition behind the face port (iamsmart.faces.engine).
+    rekognition_region: str = "ap-northeast-1"
     # Seconds a liveness session may be used (once: handed to the app, started, captured,
     # consumed), and Rekognition's liveness confidence (0..1) at or above which it passes.
     face_liveness_seconds: int = Field(default=300, gt=0, le=900)

@@ -288,7 +288,16 @@ def _complete(txn_id: str, account_id: str, amr: tuple[str, ...], acr: str,
         values_={":auth": "authenticated", ":acct": account_id, ":amr": list(amr),
                  ":acr": acr, ":now": now, ":method": method, ":pending": "pending",
                  **(extra_values or {})})
+    if done is not None:
+        _count("LoginAuthenticated", method=method)
     return done is not None
+
+
+def _count(name: str, **dimensions: str) -> None:
+    """A login metric (the operators' dashboard, infra/stacks/ops.py, plots these names)."""
+    from iamsmart.observability import count
+
+    count(name, 1, **dimensions)
 
 
 def _deny(txn_id: str, reason: str | None = None) -> None:
@@ -488,6 +497,7 @@ def device_answer(txn_id: str, k: str | None, *, number: int | None,
         if _complete(txn_id, account_id, assurance.AMR_DEVICE, _achieved(account), "device",
                      extra=" AND k = :k AND #n = :number",
                      extra_values={":k": k, ":number": number}):
+            _count("LoginApproval", decision="approve")
             return {"status": "authenticated"}
     try:
         item = _for_device(txn_id, k)
@@ -498,6 +508,7 @@ def device_answer(txn_id: str, k: str | None, *, number: int | None,
         raise LoginClosed()
     if decision == "deny":
         _deny(txn_id)
+        _count("LoginApproval", decision="deny")
         return {"status": "denied"}
     if number is None or number != int(item["number"]):
         limits.fail(*counters)
@@ -515,4 +526,5 @@ def device_answer(txn_id: str, k: str | None, *, number: int | None,
         raise errors.Forbidden()
     if not _complete(txn_id, account_id, assurance.AMR_DEVICE, _achieved(account), "device"):
         raise LoginClosed()
+    _count("LoginApproval", decision="approve")
     return {"status": "authenticated"}
