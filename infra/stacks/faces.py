@@ -13,7 +13,8 @@ The liveness client role (````infra.names.LIVENESS_CLIENT``, staged``) allows ex
 ``rekognition:StartFaceLivenessSession``: the API assumes it (STS, 15 minutes, with a session
 policy naming the same single action) for each session the app starts, so the app can stream
 its video selfie to Rekognition and do nothing else. IAM roles are global; the name is derived
-from the stage so the API stack grants ``sts:AssumeRole`` on its ARN without a cross-region reference.
+from the stage so the API stack grants ``sts:AssumeRole`` on its ARN without a cross-region
+reference.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_rekognition as rekognition
 from constructs import Construct
 
+from infra.constructs.nag import acknowledge
 from infra.names import FACE_COLLECTION, LIVENESS_CLIENT
 from infra.stacks.config import DeployConfig
 
