@@ -43,8 +43,37 @@ _ALL = ("licence_application", "address_update", "benefit_application", "school_
         "account_opening", "identity_verification", "form_filling")
 
 
-def _f(kind: str, en: str, tc: str, sensitivity: str = "personal") -> dict[str, str]:
-    return {"type": kind, "label_en": en, "label_tc": tc, "sensitivity": sensitivity}
+def _f(kind: str, en: str, tc: str, sensitivity: str = "personal", *,
+       codes: dict[str, tuple[str, str]] | None = None,
+       members: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A field's registration: its words, and those of its codes and record members (what
+    the consent page, "My data" and "Who read my data" show)."""
+    spec: dict[str, Any] = {"type": kind, "label_en": en, "label_tc": tc,
+                            "sensitivity": sensitivity}
+    if codes:
+        spec["codes"] = {code: {"en": c_en, "tc": c_tc} for code, (c_en, c_tc) in codes.items()}
+    if members:
+        spec["members"] = members
+    return spec
+
+
+def _m(en: str, tc: str, kind: str = "string",
+       codes: dict[str, tuple[str, str]] | None = None) -> dict[str, Any]:
+    """A record member's words (``kind`` "number": an amount, grouped when shown)."""
+    member: dict[str, Any] = {"label_en": en, "label_tc": tc, "type": kind}
+    if codes:
+        member["codes"] = {code: {"en": c_en, "tc": c_tc} for code, (c_en, c_tc) in codes.items()}
+    return member
+
+
+SEX = {"M": ("Male", "男"), "F": ("Female", "女")}
+LICENCE_STATUS = {"valid": ("Valid", "有效"), "probationary": ("Probationary", "暫准"),
+                  "expired": ("Expired", "已過期")}
+LICENCE_CLASSES = {"1": ("Class 1: private car", "第 1 類：私家車"),
+                   "2": ("Class 2: light goods vehicle", "第 2 類：輕型貨車"),
+                   "3": ("Class 3: motor cycle", "第 3 類：電單車")}
+SCHOOL_LEVELS = {"primary": ("Primary", "小學"), "secondary": ("Secondary", "中學"),
+                 "post-secondary": ("Post-secondary", "專上教育")}
 
 
 # The sandbox providers' registrations: datasets, fields, lawful purposes, retention.
@@ -58,7 +87,7 @@ PROVIDERS: dict[str, dict[str, Any]] = {
                     "name_en": _f("string", "Name in English", "英文姓名"),
                     "name_tc": _f("string", "Name in Chinese", "中文姓名"),
                     "date_of_birth": _f("date", "Date of birth", "出生日期"),
-                    "sex": _f("string", "Sex", "性別"),
+                    "sex": _f("string", "Sex", "性別", codes=SEX),
                     "address": _f("address", "Residential address (English)", "住址（英文）"),
                     "address_tc": _f("address", "Residential address (Chinese)", "住址（中文）"),
                 },
@@ -73,8 +102,8 @@ PROVIDERS: dict[str, dict[str, Any]] = {
                 "name_en": "Driving licence", "name_tc": "駕駛執照",
                 "fields": {
                     "licence_number": _f("string", "Licence number", "執照號碼"),
-                    "classes": _f("list", "Vehicle classes", "車輛類別"),
-                    "status": _f("string", "Licence status", "執照狀況"),
+                    "classes": _f("list", "Vehicle classes", "車輛類別", codes=LICENCE_CLASSES),
+                    "status": _f("string", "Licence status", "執照狀況", codes=LICENCE_STATUS),
                     "issue_date": _f("date", "Date of first issue", "首次簽發日期"),
                     "expiry_date": _f("date", "Expiry date", "屆滿日期"),
                 },
@@ -84,9 +113,13 @@ PROVIDERS: dict[str, dict[str, Any]] = {
             },
             "vehicles": {
                 "name_en": "Vehicles registered", "name_tc": "登記車輛",
-                "fields": {"vehicles": _f("list", "Vehicles (registration mark, make, model, "
-                                                  "year, licence expiry)",
-                                          "車輛（登記號碼、廠名、型號、年份、牌照屆滿日期）")},
+                "fields": {"vehicles": _f(
+                    "list", "Vehicles (registration mark, make, model, year, licence expiry)",
+                    "車輛（登記號碼、廠名、型號、年份、牌照屆滿日期）", members={
+                        "registration_mark": _m("Registration mark", "登記號碼"),
+                        "make": _m("Make", "廠名"), "model": _m("Model", "型號"),
+                        "year": _m("Year of manufacture", "製造年份"),
+                        "licence_expiry": _m("Licence expiry", "牌照屆滿日期", "date")})},
                 "purposes": ["licence_application", "form_filling"], "max_retention_days": 365,
             },
         },
@@ -97,16 +130,26 @@ PROVIDERS: dict[str, dict[str, Any]] = {
         "datasets": {
             "properties": {
                 "name_en": "Properties", "name_tc": "物業",
-                "fields": {"properties": _f("list", "Properties (address, rates account, "
-                                                    "rateable value)",
-                                            "物業（地址、差餉帳戶、應課差餉租值）")},
+                "fields": {"properties": _f(
+                    "list", "Properties (address, rates account, rateable value)",
+                    "物業（地址、差餉帳戶、應課差餉租值）", members={
+                        "address_en": _m("Address (English)", "地址（英文）"),
+                        "address_tc": _m("Address (Chinese)", "地址（中文）"),
+                        "account_number": _m("Rates account number", "差餉帳戶號碼"),
+                        "rateable_value": _m("Rateable value (HK$)", "應課差餉租值（港元）",
+                                             "number")})},
                 "purposes": ["address_update", "benefit_application", "form_filling"],
                 "max_retention_days": 180,
             },
             "rates": {
                 "name_en": "Rates", "name_tc": "差餉",
-                "fields": {"accounts": _f("list", "Rates accounts (quarterly rates, paid to)",
-                                          "差餉帳戶（每季差餉、已繳至）")},
+                "fields": {"accounts": _f(
+                    "list", "Rates accounts (quarterly rates, paid to)",
+                    "差餉帳戶（每季差餉、已繳至）", members={
+                        "account_number": _m("Rates account number", "差餉帳戶號碼"),
+                        "quarterly_rates": _m("Quarterly rates (HK$)", "每季差餉（港元）",
+                                              "number"),
+                        "paid_to": _m("Paid up to", "已繳至", "date")})},
                 "purposes": ["benefit_application", "form_filling"], "max_retention_days": 180,
             },
         },
@@ -117,9 +160,15 @@ PROVIDERS: dict[str, dict[str, Any]] = {
             "school_records": {
                 "name_en": "School records", "name_tc": "學校紀錄",
                 "fields": {
-                    "records": _f("list", "Schools attended (school, level, years, "
-                                          "qualification)",
-                                  "就讀學校（學校、程度、年份、資歷）", "sensitive"),
+                    "records": _f(
+                        "list", "Schools attended (school, level, years, qualification)",
+                        "就讀學校（學校、程度、年份、資歷）", "sensitive", members={
+                            "school_en": _m("School (English)", "學校（英文）"),
+                            "school_tc": _m("School (Chinese)", "學校（中文）"),
+                            "level": _m("Level", "程度", codes=SCHOOL_LEVELS),
+                            "from": _m("From (year-month)", "由（年-月）"),
+                            "to": _m("To (year-month)", "至（年-月）"),
+                            "qualification": _m("Qualification", "資歷")}),
                     "highest_qualification": _f("string", "Highest qualification", "最高資歷"),
                 },
                 "purposes": ["school_admission", "benefit_application", "form_filling"],

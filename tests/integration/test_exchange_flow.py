@@ -414,3 +414,27 @@ def test_signing_outage_labels_every_provider_unavailable(http: KeyedHttp,
                                                          LICENCE: "unavailable"}
     assert providers.calls == []
     assert _log(browser)[0]["outcome"] == "partial"
+
+
+def test_my_data_and_the_access_log_speak_the_consent_pages_words(
+        http: KeyedHttp, consumer: Consumer) -> None:
+    """One vocabulary: "My data" and "Who read my data" name fields and departments with the
+    words the consent page shows (the providers' registrations), never paths or ids alone."""
+    from iamsmart.exchange import details
+
+    browser = citizen(http, CITIZENS[1])
+    status, data = browser.json("GET", "/v1/me/data")
+    assert status == 200, data
+    held = {f["path"]: f for p in data["providers"] for d in p["datasets"] for f in d["fields"]}
+    assert held
+    for path, field in held.items():
+        [consent_words] = details.field_views([path])
+        assert {k: v for k, v in field.items() if k != "value"} == consent_words
+    status, body = browser.json("GET", "/v1/me/access-log")
+    assert status == 200, body
+    event = next(e for e in body["events"] if e["kind"] == "self")
+    assert set(event["fields"]) <= set(body["fields"])
+    for path in event["fields"]:
+        assert body["fields"][path] == details.field_views([path])[0]
+    assert set(body["providers"]) == {p["id"] for p in event["providers"]}
+    assert body["providers"]["IMMD"]["name_en"] != "IMMD"

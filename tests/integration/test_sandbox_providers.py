@@ -157,3 +157,37 @@ def test_a_provider_told_to_be_slow(service: ProvidersService) -> None:
     started = time.monotonic()
     call(service, "TD", "driving_licence", body_of(provider_sub("TD", CHAN), ["status"]))
     assert time.monotonic() - started < 0.5
+
+
+def test_every_coded_value_and_record_member_of_the_sandbox_data_has_words() -> None:
+    """What "My data" shows is read with the providers' registered words: every record member
+    the sandbox records hold is registered, and every short code (``F``, ``secondary``,
+    ``valid``, a licence class) has words in both languages."""
+    from iamsmart.exchange.models import Provider
+
+    registered = {pid: Provider(id=pid, base_url="http://127.0.0.1:1", **spec)
+                  for pid, spec in PROVIDERS.items()}
+    coded = {("IMMD", "particulars", "sex"), ("TD", "driving_licence", "status"),
+             ("TD", "driving_licence", "classes")}
+    for citizen, held in load_records().items():
+        for pid, datasets in held.items():
+            for dataset, record in datasets.items():
+                for name, value in record["fields"].items():
+                    spec = registered[pid].field_spec(dataset, name)
+                    assert spec is not None, (citizen, pid, dataset, name)
+                    if (pid, dataset, name) in coded:
+                        for code in value if isinstance(value, list) else [value]:
+                            assert spec.codes[code].en and spec.codes[code].tc, code
+                    for item in value if isinstance(value, list) else []:
+                        if not isinstance(item, dict):
+                            continue
+                        for member, member_value in item.items():
+                            assert member in spec.members, (pid, dataset, name, member)
+                            if spec.members[member].codes and member_value is not None:
+                                assert member_value in spec.members[member].codes
+    levels = registered["EDB"].field_spec("school_records", "records").members["level"].codes
+    assert levels["secondary"].tc == "中學"
+    rateable = registered["RVD"].field_spec("properties", "properties").members["rateable_value"]
+    assert rateable.type == "number"  # an amount: grouped when shown (a year is not)
+    year = registered["TD"].field_spec("vehicles", "vehicles").members["year"]
+    assert year.type == "string"

@@ -167,3 +167,54 @@ def test_on_a_phone_in_elderly_mode_search_and_services_are_within_reach(
     expect(first).to_be_visible()
     top = first.evaluate("(n) => n.getBoundingClientRect().top")
     assert top < 2 * PHONE["height"], top  # the results follow the search, within a swipe
+
+
+@pytest.mark.parametrize("mode,phone", [("tc", False), ("elderly-en", True)])
+def test_my_data_and_who_read_it_speak_the_citizens_language(
+        web_page: Page, local_platform: dict[str, Any], platform_url: str,
+        device: DeviceSimulator, axe: Axe, mode: str, phone: bool) -> None:
+    """Field names, departments and values in words (codes translated, amounts grouped),
+    from the providers' registered vocabulary: the consent page's words."""
+    page = web_page
+    log_in(page, local_platform, device)
+    if phone:
+        page.set_viewport_size(PHONE)
+    page.goto(platform_url + "/my-data.html")
+    expect(page.locator("body")).to_have_attribute("data-state", "ready", timeout=15_000)
+    set_mode(page, mode)
+    en = "en" in mode
+
+    def shown(path: str) -> Any:
+        return page.locator(f'[data-path="{path}"] > dd')
+
+    expect(shown("IMMD.particulars.sex")).to_have_text("Female" if en else "女")
+    expect(shown("TD.driving_licence.status")).to_have_text("Valid" if en else "有效")
+    expect(shown("TD.driving_licence.classes")).to_contain_text(
+        "Class 1: private car" if en else "第 1 類：私家車")
+    expect(shown("TD.driving_licence.issue_date")).to_have_text(
+        "5 Jan 2012" if en else "2012年1月5日")
+    school = page.locator('[data-path="EDB.school_records.records"] [data-member="level"]')
+    expect(school.locator("dt")).to_have_text("Level" if en else "程度")
+    expect(school.locator("dd")).to_have_text("Secondary" if en else "中學")
+    value = page.locator(
+        '[data-path="RVD.properties.properties"] [data-member="rateable_value"] dd')
+    expect(value.first).to_have_text("168,000")
+    year = page.locator('[data-path="TD.vehicles.vehicles"] [data-member="year"] dd')
+    expect(year.first).to_have_text("2021")  # a year is not an amount
+    body = page.locator("#data-providers")
+    for raw in ("secondary", "registration_mark", "rateable_value", "168000"):
+        expect(body).not_to_contain_text(raw)
+    check(page, axe, phone)
+
+    page.goto(platform_url + "/access-log.html")
+    expect(page.locator("body")).to_have_attribute("data-state", "ready", timeout=15_000)
+    own = page.locator('.x-event[data-kind="self"]').first
+    expect(own).to_be_visible()
+    immd, edb = ("Immigration Department", "Education Bureau") if en else ("入境事務處", "教育局")
+    expect(own).to_contain_text(immd + (": " if en else "："))
+    expect(own).to_contain_text("Sex" if en else "性別")
+    expect(own).to_contain_text(edb + (": provided" if en else "：已提供"))
+    log = page.locator("#log-list")
+    for raw in ("IMMD.", "EDB.", "school_records", "EDB:", "EME:"):
+        expect(log).not_to_contain_text(raw)
+    check(page, axe, phone)

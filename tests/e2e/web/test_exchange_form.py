@@ -116,7 +116,10 @@ def test_consent_fill_receipt_read_revoke_refused(
     expect(reads).to_have_count(2)
     expect(reads.first).to_contain_text(CONSUMER)
     expect(reads.first).to_contain_text(receipt_id)
-    expect(reads.first.locator(".x-delivered")).to_contain_text("TD.driving_licence.licence_number")
+    # in the consent page's words, by department (never an internal path)
+    expect(reads.first.locator(".x-delivered")).to_contain_text("運輸署：")
+    expect(reads.first.locator(".x-delivered")).to_contain_text("執照號碼")
+    expect(reads.first.locator(".x-delivered")).not_to_contain_text("TD.driving_licence")
 
     # 6. Revoke in one click.
     page.goto(platform_url + "/my-consents.html")
@@ -245,4 +248,4 @@ def test_a_slow_department_is_labelled_not_silently_missing(
     page.goto(platform_url + "/access-log.html")
     latest = page.locator('.x-event[data-kind="self"]').first
     expect(latest).to_have_attribute("data-outcome", "partial")
-    expect(latest).to_contain_text("TD: 逾時")
+    expect(latest).to_contain_text("運輸署：逾時")  # the department in words

@@ -22,21 +22,37 @@ const FACE_DETAILS = { liveness: ['evaluated', 'not_evaluated'], source: ['fresh
 let events = null;
 let next = null;
 let lastStatus = null;
-const labels = new Map(); // field path -> {label_en, label_tc}, from the citizen's consents
+// The words the API sends with each page of events (the consent page's vocabulary, from the
+// providers' registrations): field path -> {provider, label_en, label_tc}; provider id ->
+// {name_en, name_tc}. A path or id without words is shown by its plain name, never as a path.
+const fieldWords = new Map();
+const providerWords = new Map();
 
 function sayError(err) {
   lastStatus = { text: errorText(err, state.lang, tx, 'x.error') };
   $('x-status').textContent = lastStatus.text;
 }
 
-function pathText(path, lang) {
-  const known = labels.get(path);
-  const label = known ? words(known, lang, 'label') : '';
-  return label ? `${label} (${path})` : String(path);
+function plain(name) {
+  return String(name).split('.').pop().replace(/_/g, ' ');
 }
 
+function providerName(id, lang) {
+  return words(providerWords.get(id), lang) || String(id);
+}
+
+/** Fields in words, grouped by department: "入境事務處：英文姓名、性別；教育局：就讀學校". */
 function list(paths, lang) {
-  return (Array.isArray(paths) ? paths : []).map((p) => pathText(p, lang)).join(lang === 'en' ? '; ' : '；');
+  const groups = new Map();
+  for (const path of Array.isArray(paths) ? paths : []) {
+    const known = fieldWords.get(path);
+    const provider = known && known.provider ? words(known.provider, lang) || known.provider.id
+      : providerName(String(path).split('.')[0], lang);
+    if (!groups.has(provider)) groups.set(provider, []);
+    groups.get(provider).push((known && words(known, lang, 'label')) || plain(path));
+  }
+  const [colon, comma, semi] = lang === 'en' ? [': ', ', ', '; '] : ['：', '、', '；'];
+  return [...groups].map(([provider, names]) => `${provider}${colon}${names.join(comma)}`).join(semi);
 }
 
 function row(labelKey, value, lang, attrs = {}) {
@@ -83,8 +99,8 @@ function eventNode(event, lang) {
   const reason = event.reason ? (words(event, lang, 'reason') || event.reason) : '';
   const providers = (Array.isArray(event.providers) ? event.providers : []).map((p) => {
     const st = PROVIDER_STATES.includes(p.status) ? p.status : 'unavailable';
-    return `${p.id}: ${tx(lang, `x.log.provider.${st}`)}`;
-  }).join(lang === 'en' ? ', ' : '，');
+    return `${providerName(p.id, lang)}${lang === 'en' ? ': ' : '：'}${tx(lang, `x.log.provider.${st}`)}`;
+  }).join(lang === 'en' ? '; ' : '；');
   const delivered = Array.isArray(event.delivered) && event.delivered.length
     ? list(event.delivered, lang) : tx(lang, 'x.log.delivered.none');
   const showDelivered = kind === 'fetch' || kind === 'form' || kind === 'self';
@@ -122,6 +138,8 @@ function showLoggedOut() {
 async function page(cursor) {
   const answer = await getJson('/v1/me/access-log', { limit: 50, cursor });
   next = typeof answer.next === 'string' && answer.next ? answer.next : null;
+  for (const [path, view] of Object.entries(answer.fields || {})) fieldWords.set(path, view);
+  for (const [id, view] of Object.entries(answer.providers || {})) providerWords.set(id, view);
   return Array.isArray(answer.events) ? answer.events : [];
 }
 
@@ -146,22 +164,9 @@ async function more() {
   }
 }
 
-async function loadLabels() {
-  // Plain words for the field paths, from the citizen's own consents (best effort).
-  try {
-    const answer = await getJson('/v1/me/consents/exchange');
-    for (const consent of Array.isArray(answer.consents) ? answer.consents : []) {
-      for (const field of Array.isArray(consent.fields) ? consent.fields : []) labels.set(field.path, field);
-    }
-  } catch {
-    /* the paths are shown as they are */
-  }
-}
-
 async function load() {
   try {
-    const [first] = await Promise.all([page(null), loadLabels()]);
-    events = first;
+    events = await page(null);
   } catch (err) {
     if (err instanceof ApiError && isLoggedOut(err)) {
       showLoggedOut();

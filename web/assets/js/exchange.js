@@ -2,7 +2,7 @@
 // account page's links to them: their strings in both languages, applied to elements marked
 // data-x / data-x-aria-label (the portal's own data-i18n texts stay in i18n.js), and helpers.
 import { formatDateTime } from './format.js';
-import { t } from './i18n.js';
+import { LANGS, t } from './i18n.js';
 
 export const X_STRINGS = Object.freeze({
   tc: {
@@ -135,23 +135,6 @@ export const X_STRINGS = Object.freeze({
     'x.ask.lead': '「{service}」要求經「智方便」向以下部門取得你的資料：',
     'x.ask.from': '來自{provider}',
     'x.ask.how_long': '同意的有效期',
-    'x.key.registration_mark': '登記號碼',
-    'x.key.make': '廠名',
-    'x.key.model': '型號',
-    'x.key.year': '年份',
-    'x.key.licence_expiry': '牌照屆滿日期',
-    'x.key.address_en': '地址（英文）',
-    'x.key.address_tc': '地址（中文）',
-    'x.key.account_number': '帳戶號碼',
-    'x.key.rateable_value': '應課差餉租值（港元）',
-    'x.key.quarterly_rates': '每季差餉（港元）',
-    'x.key.paid_to': '已繳至',
-    'x.key.school_en': '學校（英文）',
-    'x.key.school_tc': '學校（中文）',
-    'x.key.level': '程度',
-    'x.key.from': '由',
-    'x.key.to': '至',
-    'x.key.qualification': '資歷',
   },
   en: {
     'x.nav.label': 'My data and consents',
@@ -280,23 +263,6 @@ export const X_STRINGS = Object.freeze({
     'x.ask.lead': '"{service}" asks to obtain, through iAM Smart, your data from these departments:',
     'x.ask.from': 'From the {provider}',
     'x.ask.how_long': 'How long this consent lasts',
-    'x.key.registration_mark': 'Registration mark',
-    'x.key.make': 'Make',
-    'x.key.model': 'Model',
-    'x.key.year': 'Year',
-    'x.key.licence_expiry': 'Licence expiry',
-    'x.key.address_en': 'Address (English)',
-    'x.key.address_tc': 'Address (Chinese)',
-    'x.key.account_number': 'Account number',
-    'x.key.rateable_value': 'Rateable value (HK$)',
-    'x.key.quarterly_rates': 'Quarterly rates (HK$)',
-    'x.key.paid_to': 'Paid to',
-    'x.key.school_en': 'School (English)',
-    'x.key.school_tc': 'School (Chinese)',
-    'x.key.level': 'Level',
-    'x.key.from': 'From',
-    'x.key.to': 'To',
-    'x.key.qualification': 'Qualification',
   },
 });
 
@@ -335,24 +301,53 @@ export function when(value, lang) {
   return formatDateTime(value, lang) || '';
 }
 
-/** The label of a key inside a department's record (e.g. a vehicle's registration_mark). */
-export function keyLabel(key, lang) {
-  const table = X_STRINGS[lang] || X_STRINGS.tc;
-  return table[`x.key.${key}`] || key.replace(/_/g, ' ');
+// How department data reads: the words come from the provider's registration (the API sends
+// each field's label, codes and record members: the same vocabulary as the consent page);
+// this page only formats (numbers grouped, dates in full, in the reader's language).
+
+/** The member of a field's records, from its registration (e.g. a vehicle's registration_mark). */
+function member(spec, key) {
+  const members = spec && spec.members && typeof spec.members === 'object' ? spec.members : null;
+  return members && Object.hasOwn(members, key) ? members[key] : null;
 }
 
-/** A one-line text for any JSON value a department may hold (lists and objects included). */
-export function valueText(value, lang) {
+/** The words of a member of a department's record; its plain name if unregistered. */
+export function keyLabel(key, lang, spec = null) {
+  return words(member(spec, key), lang, 'label') || String(key).replace(/_/g, ' ');
+}
+
+function numberText(value, lang) {
+  return new Intl.NumberFormat((LANGS[lang] || LANGS.tc).locale).format(value);
+}
+
+/** "1985-03-14" -> "1985年3月14日" / "14 Mar 1985" (a calendar date: no time zone shift). */
+function dateText(value, lang) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!match) return value;
+  const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
+  return new Intl.DateTimeFormat((LANGS[lang] || LANGS.tc).locale,
+    { timeZone: 'UTC', year: 'numeric', month: 'short', day: 'numeric' }).format(date);
+}
+
+/** A one-line text for any JSON value a department may hold (lists and objects included),
+ * read with its registered `spec` ({type, codes, members}): codes in words, amounts grouped,
+ * dates in full. */
+export function valueText(value, lang, spec = null) {
   if (value === null || value === undefined || value === '') return tx(lang, 'x.data.empty');
   if (typeof value === 'boolean') return tx(lang, value ? 'x.data.yes' : 'x.data.no');
   if (Array.isArray(value)) {
     if (value.length === 0) return tx(lang, 'x.data.empty');
-    return value.map((v) => valueText(v, lang)).join(lang === 'en' ? '; ' : '；');
+    return value.map((v) => valueText(v, lang, spec)).join(lang === 'en' ? '; ' : '；');
   }
   if (typeof value === 'object') {
     return Object.entries(value).filter(([, v]) => v !== null && v !== '')
-      .map(([k, v]) => `${keyLabel(k, lang)}: ${valueText(v, lang)}`).join(lang === 'en' ? ', ' : '，');
+      .map(([k, v]) => `${keyLabel(k, lang, spec)}: ${valueText(v, lang, member(spec, k))}`)
+      .join(lang === 'en' ? ', ' : '，');
   }
+  const codes = spec && spec.codes && typeof spec.codes === 'object' ? spec.codes : null;
+  if (codes && Object.hasOwn(codes, String(value))) return words(codes[String(value)], lang) || String(value);
+  if (typeof value === 'number' && spec && spec.type === 'number') return numberText(value, lang);
+  if (typeof value === 'string' && spec && spec.type === 'date') return dateText(value, lang);
   return String(value);
 }
 

@@ -20,18 +20,21 @@ function sayError(err) {
   $('x-status').textContent = lastStatus.text;
 }
 
-/** A value as the page shows it: lists of records as lists, records as label/value pairs. */
-function valueNode(value, lang) {
+/** A value as the page shows it, read with its field's registered words (`field`: type,
+ * codes, record members): lists of records as lists, records as label/value pairs. */
+function valueNode(value, lang, field) {
   if (Array.isArray(value) && value.length && value.every((v) => v && typeof v === 'object' && !Array.isArray(v))) {
-    return el('ul', { class: 'x-records' }, ...value.map((record) => el('li', {}, recordNode(record, lang))));
+    return el('ul', { class: 'x-records' }, ...value.map((record) => el('li', {}, recordNode(record, lang, field))));
   }
-  if (value && typeof value === 'object' && !Array.isArray(value)) return recordNode(value, lang);
-  return el('span', { text: valueText(value, lang) });
+  if (value && typeof value === 'object' && !Array.isArray(value)) return recordNode(value, lang, field);
+  return el('span', { text: valueText(value, lang, field) });
 }
 
-function recordNode(record, lang) {
+function recordNode(record, lang, field) {
+  const members = field && field.members && typeof field.members === 'object' ? field.members : {};
   return el('dl', { class: 'x-record' }, ...Object.entries(record).map(([key, v]) =>
-    el('div', {}, el('dt', { text: keyLabel(key, lang) }), el('dd', { text: valueText(v, lang) }))));
+    el('div', { 'data-member': key }, el('dt', { text: keyLabel(key, lang, field) }),
+      el('dd', { text: valueText(v, lang, Object.hasOwn(members, key) ? members[key] : null) }))));
 }
 
 function statusText(status, lang, provider) {
@@ -58,8 +61,8 @@ function providerNode(provider, lang) {
     el('h3', { text: words(dataset, lang) || dataset.dataset }),
     el('dl', { class: 'x-fields' }, ...(Array.isArray(dataset.fields) ? dataset.fields : []).map((field) =>
       el('div', { 'data-path': field.path },
-        el('dt', { text: words(field, lang, 'label') || field.path }),
-        el('dd', {}, valueNode(field.value, lang))))))));
+        el('dt', { text: words(field, lang, 'label') }),
+        el('dd', {}, valueNode(field.value, lang, field))))))));
 }
 
 function render() {

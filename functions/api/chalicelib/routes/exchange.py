@@ -138,10 +138,11 @@ def revoke_consent(consent_id: str) -> dict[str, Any]:
 @http.route(bp, "/v1/me/access-log", summary="Who read my data (append-only access log)",
             tag="account", query=LogQuery, errors_documented=(400, 401, 503))
 def access_log(query: LogQuery) -> dict[str, Any]:
-    from iamsmart.exchange import audit
+    from iamsmart.exchange import audit, details
 
     events, nxt = audit.events(_account_id(), limit=query.limit, cursor=query.cursor)
-    return {"events": events, "next": nxt}
+    # The words of the paths and providers the events name (the consent page's vocabulary).
+    return {"events": events, "next": nxt, **details.vocabulary_for(events)}
 
 
 @http.route(bp, "/v1/me/data", summary="My data: what each department holds about me, live",

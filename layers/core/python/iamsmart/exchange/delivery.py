@@ -27,7 +27,7 @@ from collections import defaultdict
 from typing import Any
 
 from iamsmart import errors
-from iamsmart.exchange import audit, registry, vocabulary, workflow
+from iamsmart.exchange import audit, details, registry, vocabulary, workflow
 from iamsmart.exchange import consents as xconsents
 from iamsmart.exchange.models import Consent, Consumer, split_path
 
@@ -248,14 +248,13 @@ def my_data(account_id: str) -> dict[str, Any]:
     for pid, provider in sorted(known.items()):
         datasets = []
         for name, ds in provider.datasets.items():
+            held = [f"{pid}.{name}.{f}" for f in ds.fields if f"{pid}.{name}.{f}" in values]
             datasets.append({
                 "dataset": name, "name_en": ds.name_en, "name_tc": ds.name_tc,
                 "as_of": as_of.get((pid, name)),
-                "fields": [{"path": f"{pid}.{name}.{f}", "label_en": spec.label_en,
-                            "label_tc": spec.label_tc,
-                            "value": values.get(f"{pid}.{name}.{f}")}
-                           for f, spec in ds.fields.items()
-                           if f"{pid}.{name}.{f}" in values]})
+                # the consent page's words for each field, and how its values read
+                "fields": [{**view, "value": values.get(view["path"])}
+                           for view in details.field_views(held)]})
         stamps = [d["as_of"] for d in datasets if d["as_of"]]
         out.append({"id": pid, "name_en": provider.name_en, "name_tc": provider.name_tc,
                     "status": status_of.get(pid, "unavailable"),

@@ -95,8 +95,15 @@ def load(stored: str) -> Detail:
     return Detail.model_validate(json.loads(stored))
 
 
+def _plain(name: str) -> str:
+    """A registered name in words when the registry no longer knows it (never a path)."""
+    return name.replace("_", " ")
+
+
 def field_views(paths: list[str] | tuple[str, ...]) -> list[dict[str, Any]]:
-    """Each field with its provider's and dataset's names and its own label."""
+    """Each field with its provider's and dataset's names, its own label, and how its values
+    read (type, codes, record members): the one vocabulary of the consent page, "My data" and
+    "Who read my data". A field the registry no longer knows reads as its plain name."""
     known = registry.providers()
     out = []
     for path in paths:
@@ -106,14 +113,39 @@ def field_views(paths: list[str] | tuple[str, ...]) -> list[dict[str, Any]]:
         spec = ds.fields.get(name) if ds is not None else None
         out.append({
             "path": path,
-            "provider": {"id": pid, "name_en": provider.name_en if provider else pid,
-                         "name_tc": provider.name_tc if provider else pid},
-            "dataset": dataset, "dataset_en": ds.name_en if ds else dataset,
-            "dataset_tc": ds.name_tc if ds else dataset,
-            "label_en": spec.label_en if spec else name,
-            "label_tc": spec.label_tc if spec else name,
-            "sensitivity": spec.sensitivity if spec else "personal"})
+            "provider": provider_view(pid, provider),
+            "dataset": dataset, "dataset_en": ds.name_en if ds else _plain(dataset),
+            "dataset_tc": ds.name_tc if ds else _plain(dataset),
+            "label_en": spec.label_en if spec else _plain(name),
+            "label_tc": spec.label_tc if spec else _plain(name),
+            "sensitivity": spec.sensitivity if spec else "personal",
+            **(spec.words() if spec else {"type": "string"})})
     return out
+
+
+def provider_view(provider_id: str, provider: Any = None) -> dict[str, str]:
+    """A provider's id and names (the registered ones; the id when it is gone)."""
+    if provider is None:
+        provider = registry.providers().get(provider_id)
+    return {"id": provider_id, "name_en": provider.name_en if provider else provider_id,
+            "name_tc": provider.name_tc if provider else provider_id}
+
+
+def vocabulary_for(events: list[dict[str, Any]]) -> dict[str, Any]:
+    """The words of the field paths and providers a page of access-log events names."""
+    paths = sorted({p for e in events for key in ("fields", "delivered")
+                    for p in e.get(key) or () if isinstance(p, str)})
+    views = {}
+    for path in paths:
+        try:
+            [view] = field_views([path])
+        except ValueError:  # not a field path: the page shows nothing for it
+            continue
+        views[path] = view
+    known = registry.providers()
+    ids = sorted({str(p["id"]) for e in events for p in e.get("providers") or ()
+                  if isinstance(p, dict) and isinstance(p.get("id"), str)})
+    return {"fields": views, "providers": {i: provider_view(i, known.get(i)) for i in ids}}
 
 
 def describe(client_id: str, detail: Detail) -> dict[str, Any]:

@@ -41,13 +41,74 @@ def _https_or_loopback(url: str) -> bool:
     return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
 
 
+class CodeLabel(BaseModel):
+    """What a coded value means, in words (e.g. ``F`` -> "Female" / "女")."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    en: str = Field(min_length=1, max_length=120)
+    tc: str = Field(min_length=1, max_length=120)
+
+
+def _code_names(value: dict[str, CodeLabel]) -> dict[str, CodeLabel]:
+    if len(value) > 100 or any(not 1 <= len(code) <= 40 for code in value):
+        raise ValueError("at most 100 codes of 1 to 40 characters")
+    return value
+
+
+class MemberSpec(BaseModel):
+    """One member of the records a ``list`` or ``object`` field holds (e.g. a vehicle's
+    ``registration_mark``): its words, how its value is shown, and its codes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    label_en: str = Field(min_length=1, max_length=120)
+    label_tc: str = Field(min_length=1, max_length=120)
+    # "number": an amount, grouped as the reader's language groups it; anything else is
+    # shown as it is (a year such as 2019 is a "string" here).
+    type: Literal["string", "date", "number", "boolean"] = "string"
+    codes: dict[str, CodeLabel] = Field(default_factory=dict)
+
+    _codes = field_validator("codes")(_code_names)
+
+
 class FieldSpec(BaseModel):
+    """A field a provider registers: its words for the consent page, "My data" and "Who read
+    my data" alike (the one label vocabulary), how its value is shown, the words of its coded
+    values, and the members of its records."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     type: Literal["string", "date", "number", "boolean", "address", "list", "object"]
     label_en: str = Field(min_length=1, max_length=120)
     label_tc: str = Field(min_length=1, max_length=120)
     sensitivity: Literal["personal", "sensitive"] = "personal"
+    codes: dict[str, CodeLabel] = Field(default_factory=dict)
+    members: dict[str, MemberSpec] = Field(default_factory=dict, max_length=40)
+
+    _codes = field_validator("codes")(_code_names)
+
+    @field_validator("members")
+    @classmethod
+    def _member_names(cls, value: dict[str, MemberSpec]) -> dict[str, MemberSpec]:
+        for name in value:
+            if not re.match(NAME, name):
+                raise ValueError(f"bad member name {name!r}")
+        return value
+
+    def words(self) -> dict[str, Any]:
+        """How pages show this field's values: type, codes and members (only those set)."""
+        out: dict[str, Any] = {"type": self.type}
+        if self.codes:
+            out["codes"] = {c: label.model_dump() for c, label in self.codes.items()}
+        if self.members:
+            out["members"] = {name: {"label_en": m.label_en, "label_tc": m.label_tc,
+                                     "type": m.type,
+                                     **({"codes": {c: label.model_dump()
+                                                   for c, label in m.codes.items()}}
+                                        if m.codes else {})}
+                              for name, m in self.members.items()}
+        return out
 
 
 class Dataset(BaseModel):
