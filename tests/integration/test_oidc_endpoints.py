@@ -71,6 +71,37 @@ def test_discovery_document(http: Http) -> None:
         assert path.startswith("/v1/oidc/")
 
 
+def test_discovery_leaves_empty_lists_out(http: Http) -> None:
+    doc = json.loads(http.request("GET", "/.well-known/openid-configuration")[2])
+    assert "userinfo_signing_alg_values_supported" not in doc  # userinfo is plain JSON
+    assert not [name for name, value in doc.items() if value in ([], {}, "")]
+
+
+def test_unknown_or_expired_bearer_token_gets_both_challenges(http: Http, browser: Browser,
+                                                              rp: RP) -> None:
+    for scheme, token in [("Bearer", "not-a-token"), ("Bearer", "x" * 60)]:
+        status, headers, body = rp.userinfo(token, scheme=scheme, proof=False)
+        challenge = headers["www-authenticate"]
+        assert status == 401 and body["error"] == "invalid_token"
+        assert 'Bearer realm="iamsmart", error="invalid_token"' in challenge, challenge
+        assert challenge.startswith("DPoP algs=")
+    # No credentials at all: both schemes offered, without an error code (RFC 6750 §3.1).
+    status, headers, _ = http.request("GET", "/v1/oidc/userinfo")
+    assert status == 401 and "Bearer realm=" in headers["www-authenticate"]
+    assert "error=" not in headers["www-authenticate"]
+    # An expired access token presented as Bearer (the grant's token lifetime is over).
+    answer = _tokens(browser, rp)
+    from iamsmart.oidc import grants
+
+    real_now = grants.now
+    try:
+        grants.now = lambda: real_now() + 24 * 3600  # type: ignore[assignment]
+        status, headers, _ = rp.userinfo(answer["access_token"], scheme="Bearer", proof=False)
+    finally:
+        grants.now = real_now  # type: ignore[assignment]
+    assert status == 401 and "Bearer realm=" in headers["www-authenticate"]
+
+
 def test_id_token_verifies_with_the_published_jwks(http: Http, browser: Browser,
                                                    rp: RP) -> None:
     answer = _tokens(browser, rp)

@@ -248,6 +248,22 @@ def test_step_up_forces_a_new_login(http: Http, rp: RP, extra: dict[str, str]) -
     assert status == 302 and headers["location"].startswith("/login.html?txn=")
 
 
+def test_max_age_zero_forces_a_new_login_even_in_the_same_second(
+        http: Http, rp: RP, monkeypatch: pytest.MonkeyPatch) -> None:
+    from iamsmart.oidc import grants
+
+    second = int(time.time())
+    monkeypatch.setattr(grants, "now", lambda: second)  # the session and the request share it
+    browser = Browser(http)
+    sso_session(browser, auth_time=second)
+    remember_consent(rp)
+    status, headers, _ = browser.go("GET", rp.authorize_path(rp.request_uri(max_age="0")))
+    assert status == 302 and headers["location"].startswith("/login.html?txn=")
+    # Without max_age the same session is used (a code goes straight back).
+    status, headers, _ = browser.go("GET", rp.authorize_path(rp.request_uri()))
+    assert status == 302 and "code=" in headers["location"]
+
+
 def test_session_that_satisfies_max_age_and_acr_is_used(http: Http, rp: RP) -> None:
     browser = Browser(http)
     sso_session(browser, "sandbox-lee-siu-mei", acr=assurance.ACR_PLUS)

@@ -244,7 +244,8 @@ def _needs_login(request: grants.Request, session: Session | None, at: int) -> b
         return True
     if "login" in request.prompt or "select_account" in request.prompt:
         return True
-    if request.max_age is not None and at - session.auth_time > request.max_age:
+    # max_age=0 is prompt=login (OIDC Core §3.1.2.1): a session from this very second is too old.
+    if request.max_age is not None and at - session.auth_time >= request.max_age:
         return True
     return bool(request.acr_values) and not assurance.satisfies(session.acr,
                                                                   request.acr_values)

@@ -55,7 +55,6 @@ def document() -> dict[str, Any]:
         "introspection_endpoint_auth_signing_alg_values_supported": CLIENT_AUTH_ALGS,
         "dpop_signing_alg_values_supported": DPOP_ALGS,
         "id_token_signing_alg_values_supported": ["ES256"],
-        "userinfo_signing_alg_values_supported": [],
         "authorization_response_iss_parameter_supported": True,
         "subject_types_supported": ["pairwise"],
         "acr_values_supported": list(assurance.ORDER),
@@ -69,4 +68,5 @@ def document() -> dict[str, Any]:
         "frontchannel_logout_supported": False,
         "backchannel_logout_supported": False,
     })
-    return doc
+    # An empty list says nothing a client can use (and some read [] as "any"): leave it out.
+    return {name: value for name, value in doc.items() if value != []}

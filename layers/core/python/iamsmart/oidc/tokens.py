@@ -221,6 +221,14 @@ def _bearer_challenge(error: str | None = None) -> dict[str, str]:
     return {"WWW-Authenticate": value}
 
 
+def _both_challenges(error: str | None = None) -> dict[str, str]:
+    """DPoP and Bearer challenges in one header (RFC 7235 §4.1): the caller may hold either
+    kind of token, so a missing, unknown or expired one is told both ways to present one
+    (RFC 9449 §7.1, RFC 6750 §3)."""
+    return {"WWW-Authenticate": ", ".join([_challenge(error)["WWW-Authenticate"],
+                                           _bearer_challenge(error)["WWW-Authenticate"]])}
+
+
 def userinfo(authorization: str | None, dpop_proof: str | None, method: str) -> dict[str, Any]:
     """``GET|POST /v1/oidc/userinfo``: claims for a live, correctly presented access token."""
     from iamsmart.identity import accounts
@@ -229,10 +237,11 @@ def userinfo(authorization: str | None, dpop_proof: str | None, method: str) -> 
     scheme, _, value = (authorization or "").strip().partition(" ")
     value = value.strip()
     if scheme.lower() not in ("dpop", "bearer") or not value:
-        raise InvalidToken(headers=_challenge())
+        raise InvalidToken(headers=_both_challenges())
     found = lookup(value)
     if found is None or found[1] != "access_token":
-        raise InvalidToken(headers=_challenge("invalid_token"))
+        raise InvalidToken(headers=_both_challenges("invalid_token") if scheme.lower() ==
+                           "bearer" else _challenge("invalid_token"))
     grant = found[0]
     if grant.jkt is not None:
         if scheme.lower() != "dpop":
