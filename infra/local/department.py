@@ -146,7 +146,7 @@ class RelyingParty:
             data = response.json()
             if data.get("issuer") != self.issuer:
                 raise LoginFailed("The login service gave a wrong identity.",
-                                  "登入服務的身分不符。", "issuer mismatch")
+                                  "登入服務的身份不符。", "issuer mismatch")
             self._metadata = data
         return self._metadata
 

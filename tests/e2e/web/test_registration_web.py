@@ -279,7 +279,7 @@ def test_a_selfie_from_the_camera_of_a_different_face_is_refused_in_plain_words(
     expect(page.locator("[data-step=account]")).to_have_attribute("data-state", "skipped")
     # Nothing on the page says why (a duplicate HKID would read exactly the same).
     text = page.locator("#reg-progress").inner_text()
-    for word in ("face", "面容不符", "duplicate", "account already", "已有帳戶"):
+    for word in ("face", "面容不符", "面孔不符", "duplicate", "account already", "已有帳戶"):
         assert word not in text
 
 

@@ -81,7 +81,7 @@ class FaceNotMatched(errors.Forbidden):
     code = "face_not_matched"
     en = ("The photo did not match the face we keep for you. Please try again, facing the "
           "camera in good light, with nothing covering your face.")
-    tc = "相片與我們為你保存的面孔不符。請在光線充足的地方面向鏡頭、不要遮蓋面部，然後再試。"
+    tc = "相片與我們為你保存的面孔不符。請在光線充足的地方面向鏡頭、不要遮蓋面孔，然後再試。"
 
 
 class FaceUncertain(FaceNotMatched):

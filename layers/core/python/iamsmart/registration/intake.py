@@ -58,7 +58,7 @@ class ConsentRequired(errors.InvalidInput):
     code = "consent_required"
     en = ("Your consent to the processing of your face images is needed to register online. "
           "Without it, please register in person at a counter.")
-    tc = "網上登記須得到你同意處理你的面部影像。如不同意，請親身到櫃位登記。"
+    tc = "網上登記須得到你同意處理你的面孔影像。如不同意，請親身到櫃位登記。"
 
 
 class InvalidContact(errors.InvalidInput):

@@ -29,7 +29,7 @@ TEXTS = {
     "selfie_unusable": {
         "en": "iAM Smart: we could not use your selfie. Please apply again with a clear photo "
               "of your face.",
-        "tc": "智方便：我們未能使用你的自拍相片。請以清晰的面部相片重新申請。",
+        "tc": "智方便：我們未能使用你的自拍相片。請以清晰的面孔相片重新申請。",
     },
 }
 

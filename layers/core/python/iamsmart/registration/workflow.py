@@ -476,7 +476,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "我們未能在網上完成你的登記。請親臨登記櫃位或與我們聯絡。"),
     "selfie_unusable": ("We could not use your selfie. Please apply again with a clear photo "
                         "of your face.",
-                        "我們未能使用你的自拍相片。請以清晰的面部相片重新申請。"),
+                        "我們未能使用你的自拍相片。請以清晰的面孔相片重新申請。"),
 }
 
 LIVENESS_NOT_EVALUATED = (
