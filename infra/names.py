@@ -157,6 +157,13 @@ TABLES: dict[str, TableSpec] = {
         # The citizen's append-only access log (sk "<ms>#<event id>"): PutItem and Query only.
         TableSpec("accesslog", partition_key="account_id", sort_key="sk",
                   ttl_attribute="expires_at"),
+        # Where citizens register in person (kiosks, post-office counters, mobile teams with
+        # their upcoming visits): maintained by operators (python -m infra.cli.sites).
+        TableSpec("sites", partition_key="id"),
+        # API key registry: API Gateway key id -> who holds it (a department, a registration
+        # site, a registration staff member). Written by the code that issues keys (local
+        # provisioning, the operator CLIs); read by the API, which never asks API Gateway.
+        TableSpec("apikeys", partition_key="key_id"),
     )
 }
 
@@ -236,6 +243,7 @@ SEEDERS = (
     "iamsmart.catalogue.logic:seed_catalogue",
     "iamsmart.identity.accounts:seed_sandbox_citizens",
     "iamsmart.faces.templates:seed_local_template_key",
+    "iamsmart.sites.logic:seed_sandbox_sites",
 )
 
 # How often public information is refreshed (EventBridge Scheduler in AWS; a timer locally).
@@ -243,7 +251,8 @@ FEEDS_REFRESH_MINUTES = 10
 
 # Tables the HTTP API reads and writes.
 API_TABLES_READ = ("feeds", "services", "accounts", "authenticators", "sessions", "clients",
-                   "grants", "consents", "applications", "exchange", "accesslog")
+                   "grants", "consents", "applications", "exchange", "accesslog", "sites",
+                   "apikeys")
 API_TABLES_WRITE = ("services", "accounts", "authenticators", "sessions", "grants", "consents",
                     "applications", "exchange")
 # Tables the API may only add items to (PutItem), never change or delete: the access log.
@@ -385,3 +394,37 @@ QUEUES: dict[str, QueueSpec] = {
 # decision; the bucket's lifecycle deletes whatever is left after this many days.
 EVIDENCE_BUCKET_ID = "evidence"
 EVIDENCE_LIFECYCLE_DAYS = 3
+
+
+# --- API key usage plans (API Gateway throttle and quota per key) -------------------------
+
+@dataclass(frozen=True)
+class UsagePlanSpec:
+    """A usage plan every key of one kind joins when it is issued (``iamsmart.apikeys``)."""
+
+    id: str
+    rate: float  # requests per second per key, steady
+    burst: int
+    quota_per_day: int
+    description: str
+
+    @property
+    def name(self) -> str:
+        return f"{APP}-api-{self.id}"
+
+
+USAGE_PLANS: dict[str, UsagePlanSpec] = {
+    p.id: p
+    for p in (
+        UsagePlanSpec("departments", rate=50, burst=100, quota_per_day=100_000,
+                      description="Department and business API keys"),
+        # One key per kiosk, post-office counter and mobile team (the sites table).
+        UsagePlanSpec("sites", rate=10, burst=20, quota_per_day=10_000,
+                      description="Registration sites: one key per kiosk, counter, mobile team"),
+        UsagePlanSpec("staff", rate=20, burst=40, quota_per_day=20_000,
+                      description="Registration staff (manual review console)"),
+    )
+}
+# Which usage plan a key of each registry kind joins.
+USAGE_PLAN_OF_KIND = {"department": "departments", "site": "sites",
+                      "registration-staff": "staff"}

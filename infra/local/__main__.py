@@ -56,9 +56,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"Sandbox department API keys (header x-api-key): "
           f"{', '.join(f'{d}={k}' for d, k in platform.department_keys.items())}", flush=True)
+    named = ("kiosk", "counter", "mobile", "staff")
     print(f"Sandbox registration keys (kiosk, counter, mobile team, staff console): "
-          f"{', '.join(f'{n}={k}' for n, k in platform.registration_keys.items())}",
-          flush=True)
+          f"{', '.join(f'{n}={platform.registration_keys[n]}' for n in named)} "
+          f"(every sandbox site has its own: python -m infra.cli.sites list)", flush=True)
     print(f"Sandbox citizens' app: python -m infra.cli.device --base-url {platform.url} "
           f"enrol --code SANDBOX-CHAN-TAI-MAN", flush=True)
     print(f"Admin CLIs (clients registry): AWS_ENDPOINT_URL={platform.aws_endpoint} "

@@ -28,6 +28,8 @@ from infra.names import (
     SEEDERS,
     STATE_MACHINES,
     TABLES,
+    USAGE_PLAN_OF_KIND,
+    USAGE_PLANS,
     KeySpec,
     StateMachineSpec,
     key_environment,
@@ -139,21 +141,28 @@ def create_state_machines(function_arns: dict[str, str], fast: bool) -> dict[str
     return arns
 
 
-def create_department_keys() -> dict[str, str]:
-    """One API key per sandbox department, tagged with it, on a usage plan (like AWS)."""
+def create_usage_plans() -> dict[str, str]:
+    """Every usage plan of ``infra.names.USAGE_PLANS`` (id -> plan id), as the API stack has."""
     apigw = aws.client("apigateway")
-    plan = apigw.create_usage_plan(
-        name=f"{APP}-sandbox-departments",
-        throttle={"rateLimit": 50.0, "burstLimit": 100},
-        quota={"limit": 10000, "period": "DAY"},
-    )
+    return {spec.id: apigw.create_usage_plan(
+        name=spec.name, description=spec.description,
+        throttle={"rateLimit": float(spec.rate), "burstLimit": spec.burst},
+        quota={"limit": spec.quota_per_day, "period": "DAY"})["id"]
+        for spec in USAGE_PLANS.values()}
+
+
+def create_department_keys() -> dict[str, str]:
+    """One API key per sandbox department, on its usage plan and in the API key registry
+    (``iamsmart.apikeys``), as the operator CLIs issue them in AWS. Abbreviation -> value."""
+    from iamsmart.apikeys import registry
+
     keys = {}
     for abbr in SANDBOX_DEPARTMENTS:
-        value = f"sandbox-{abbr.lower()}-{secrets.token_urlsafe(24)}"
-        key = apigw.create_api_key(name=f"{APP}-sandbox-{abbr.lower()}", enabled=True,
-                                   value=value, tags={"department": abbr})
-        apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
-        keys[abbr] = value
+        issued = registry.issue(
+            "department", department=abbr, name=f"{APP}-sandbox-{abbr.lower()}",
+            usage_plan=USAGE_PLANS[USAGE_PLAN_OF_KIND["department"]].name,
+            value=f"sandbox-{abbr.lower()}-{secrets.token_urlsafe(24)}")
+        keys[abbr] = issued.value
     return keys
 
 
@@ -226,29 +235,31 @@ def create_queues(function_arns: dict[str, str]) -> dict[str, str]:
     return urls
 
 
-# Sandbox registration channel devices and staff: API keys tagged as
-# iamsmart.registration.principals reads them.
-SANDBOX_REGISTRATION_KEYS = {
-    "kiosk": {"channel": "kiosk", "device": "kiosk-sandbox-01", "office": "Sandbox Centre"},
-    "counter": {"channel": "counter", "device": "counter-sandbox-01",
-                "office": "Sandbox Post Office"},
-    "mobile": {"channel": "mobile", "device": "mobile-team-sandbox-01"},
-    "staff": {"role": "registration-staff", "staff": "reviewer-sandbox-01"},
-}
+# The sandbox sites whose keys tests and the device simulator use by channel name; every
+# seeded site gets its own key. And a reviewer.
+SANDBOX_SITE_KEYS = {"kiosk": "kiosk-sandbox-01", "counter": "counter-sandbox-01",
+                     "mobile": "mobile-sandbox-01"}
+SANDBOX_STAFF = "reviewer-sandbox-01"
 
 
 def create_registration_keys() -> dict[str, str]:
-    apigw = aws.client("apigateway")
-    plan = apigw.create_usage_plan(name=f"{APP}-sandbox-registration",
-                                   throttle={"rateLimit": 20.0, "burstLimit": 40},
-                                   quota={"limit": 20000, "period": "DAY"})
+    """Each seeded registration site's own API key, and the sandbox reviewer's, issued and
+    registered as the operator CLI does (``python -m infra.cli.sites issue-key``).
+    Site id (and ``kiosk``, ``counter``, ``mobile``, ``staff``) -> value."""
+    from iamsmart.apikeys import registry
+    from iamsmart.sites import logic as sites
+
+    plan = USAGE_PLANS[USAGE_PLAN_OF_KIND["site"]].name
     keys = {}
-    for name, tags in SANDBOX_REGISTRATION_KEYS.items():
-        value = f"sandbox-{name}-{secrets.token_urlsafe(24)}"
-        key = apigw.create_api_key(name=f"{APP}-sandbox-registration-{name}", enabled=True,
-                                   value=value, tags=tags)
-        apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
-        keys[name] = value
+    for site in sites.all_sites():
+        if site.status == "active" and not site.key_id:
+            keys[site.id] = sites.issue_key(site.id, usage_plan=plan)[1].value
+    for name, site_id in SANDBOX_SITE_KEYS.items():
+        keys[name] = keys[site_id]
+    keys["staff"] = registry.issue(
+        "registration-staff", staff=SANDBOX_STAFF, name=f"{APP}-sandbox-registration-staff",
+        usage_plan=USAGE_PLANS[USAGE_PLAN_OF_KIND["registration-staff"]].name,
+        value=f"sandbox-staff-{secrets.token_urlsafe(24)}").value
     return keys
 
 
@@ -260,8 +271,9 @@ def provision(environment: dict[str, str], *, fast: bool = True) -> Platform:
     functions = create_functions({**key_environment(), **environment})
     machines = create_state_machines(functions, fast)
     create_queues(functions)
+    create_usage_plans()
     keys = create_department_keys()
-    registration_keys = create_registration_keys()
     seed()
+    registration_keys = create_registration_keys()
     return Platform(functions=functions, state_machines=machines, department_keys=keys,
                     registration_keys=registration_keys)

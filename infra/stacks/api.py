@@ -20,7 +20,7 @@ from infra.constructs.alarms import Alarms
 from infra.constructs.api_protection import ApiProtection
 from infra.constructs.functions import grant_tables, logs_and_role
 from infra.constructs.keys import grant_mac, grant_signing
-from infra.constructs.nag import acknowledge, resource
+from infra.constructs.nag import acknowledge
 from infra.constructs.tables import EncryptedTable
 from infra.layers import RUNTIME, Layers
 from infra.names import (
@@ -82,19 +82,8 @@ class ApiStack(Stack):
         grant_mac(self.role, keys, API_MAC_KEYS)
         self._registration(workflows)
         self._faces(workflows, config)
-        # The calling department is resolved from its API key id (value not needed).
-        api_keys = f"arn:{self.partition}:apigateway:{self.region}::/apikeys/*"
-        self.role.add_to_policy(iam.PolicyStatement(actions=["apigateway:GET"],
-                                                    resources=[api_keys]))
-        acknowledge(
-            self.role,
-            {
-                f"AwsSolutions-IAM5[{resource(self.role, api_keys)}]": (
-                    "Department keys are created at run time; reading any key's metadata "
-                    "(its name = the department) is the purpose."
-                ),
-            },
-        )
+        # Who holds an API key comes from the API key registry table (iamsmart.apikeys), read
+        # with the table grants above: the API never reads API Gateway's keys (values).
 
         environment = {**function_environment(config),
                        "EVIDENCE_BUCKET": workflows.evidence_bucket.bucket_name,

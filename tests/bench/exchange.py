@@ -69,6 +69,7 @@ def main() -> None:
                                                        "states.amazonaws.com"),
             definition=provision.definition(machine, {"exchange-call": arn}, fast=True),
             type="EXPRESS")
+        provision.create_usage_plans()
         keys = provision.create_department_keys()
         # A generous usage plan for the bench key (the sandbox plan throttles at 10/s).
         apigw = aws.client("apigateway")
@@ -77,6 +78,9 @@ def main() -> None:
         key = apigw.create_api_key(name="bench-td", enabled=True, value="bench-td-key-0123456",
                                    tags={"department": "TD"})
         apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+        from iamsmart.apikeys import registry as apikeys
+
+        apikeys.record(key["id"], "department", department="TD")
         keys["BENCH"] = "bench-td-key-0123456"
         served = xh.Providers()
         served.start()

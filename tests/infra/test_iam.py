@@ -100,15 +100,56 @@ def test_roles_use_no_managed_policies(
     assert not role["Properties"].get("ManagedPolicyArns")
 
 
-def test_api_may_read_api_keys_and_nothing_else_of_api_gateway(synth: Synth) -> None:
+def _every_statement(synth: Synth) -> list[tuple[str, str, dict]]:
+    """(stack, logical id, statement) of every IAM statement in every template: roles'
+    inline policies, policies, managed policies, and resource policies of any resource."""
+    found = []
+    for stack, template in synth.templates.items():
+        for logical, resource in template["Resources"].items():
+            props = resource.get("Properties", {})
+            documents = [props.get("PolicyDocument"), props.get("AssumeRolePolicyDocument"),
+                         props.get("KeyPolicy"), props.get("Policy")]
+            documents += [p.get("PolicyDocument") for p in props.get("Policies", [])
+                          if isinstance(p, dict)]
+            for document in documents:
+                if isinstance(document, dict):
+                    for statement in as_list(document.get("Statement", [])):
+                        found.append((stack, logical, statement))
+    return found
+
+
+def _grants_apigateway_read_of_api_keys(statement: dict) -> bool:
+    if statement.get("Effect") != "Allow":
+        return False
+    actions = [a for a in as_list(statement.get("Action", [])) if isinstance(a, str)]
+    if not any(a in ("*", "apigateway:*", "apigateway:GET") or
+               (a.startswith("apigateway:") and "*" in a) for a in actions):
+        return False
+    rendered = json.dumps(statement.get("Resource", "*"))
+    return "/apikeys" in rendered or rendered in ('"*"', '["*"]') or "::/*" in rendered
+
+
+def test_no_iam_statement_lets_anyone_read_api_keys(synth: Synth) -> None:
+    """Key values stay in API Gateway: who holds a key comes from the API key registry table
+    (iamsmart.apikeys), so no role may apigateway:GET /apikeys/* (includeValue=true)."""
+    statements = _every_statement(synth)
+    assert len(statements) > 50  # the walk sees the app's policies
+    offending = [(stack, logical) for stack, logical, statement in statements
+                 if _grants_apigateway_read_of_api_keys(statement)]
+    assert offending == []
+
+
+def test_the_api_reads_the_key_registry_and_never_writes_it(synth: Synth) -> None:
     statements = synth.role_statements("api", role_of(synth, "api", stack_name("api")))
-    apigw = [
-        s for s in statements if any(a.startswith("apigateway:") for a in as_list(s["Action"]))
-    ]
-    assert [as_list(s["Action"]) for s in apigw] == [["apigateway:GET"]]
-    resource = apigw[0]["Resource"]
-    rendered = "".join(p if isinstance(p, str) else "" for p in resource["Fn::Join"][1])
-    assert rendered.endswith(":apigateway:ap-east-1::/apikeys/*")
+    touched = set().union(*(synth.tables_referenced(s["Resource"], stack_name("api"))
+                            for s in statements))
+    written = set().union(*(synth.tables_referenced(s["Resource"], stack_name("api"))
+                            for s in statements
+                            if set(as_list(s["Action"])) & DYNAMODB_WRITES))
+    assert {"apikeys", "sites"} <= touched
+    assert not {"apikeys", "sites"} & written
+    assert not [s for s in statements
+                if any(a.startswith("apigateway:") for a in as_list(s["Action"]))]
 
 
 def test_api_queues_applications_and_answers_reviews_but_never_starts_workflows(

@@ -204,6 +204,7 @@ def xaws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
                                                        "states.amazonaws.com"),
             definition=provision.definition(machine, {"exchange-call": arn}, fast=True),
             type="EXPRESS")
+        provision.create_usage_plans()
         env["department_keys"] = json.dumps(provision.create_department_keys())
         yield env
     reset_caches()

@@ -46,17 +46,24 @@ def catalogue_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     with mock_aws(config={"core": {"reset_boto3_session": False}}):
         from iamsmart import aws
 
-        aws.client("dynamodb").create_table(
-            TableName=SPEC.name, BillingMode="PAY_PER_REQUEST",
-            KeySchema=[{"AttributeName": SPEC.partition_key, "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": SPEC.partition_key, "AttributeType": "S"}],
-        )
+        for spec in (SPEC, TABLES["apikeys"]):
+            aws.client("dynamodb").create_table(
+                TableName=spec.name, BillingMode="PAY_PER_REQUEST",
+                KeySchema=[{"AttributeName": spec.partition_key, "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": spec.partition_key,
+                                       "AttributeType": "S"}],
+            )
         apigw = aws.client("apigateway")
+        # Tagged department=TD in API Gateway, but never registered: the tag means nothing.
         keys = {
             abbr: apigw.create_api_key(name=f"test-{abbr or 'none'}", enabled=True,
-                                       tags={"department": abbr} if abbr else {})["id"]
+                                       tags={"department": abbr or "TD"})["id"]
             for abbr in ("TD", "IMMD", "")
         }
+        from iamsmart.apikeys import registry
+
+        for abbr in ("TD", "IMMD"):
+            registry.record(keys[abbr], "department", department=abbr)
         yield keys
     _reset()
     apply_environment({})
@@ -272,9 +279,9 @@ def test_other_departments_service_is_403(seeded, api_app):
     assert "login_url" not in _table_item("iamsmart-2023-21")
 
 
-@pytest.mark.parametrize("key", [None, "untagged", "unknown"])
+@pytest.mark.parametrize("key", [None, "unregistered", "unknown"])
 def test_no_usable_key_is_403(seeded, api_app, key):
-    key_id = {"untagged": seeded[""], "unknown": "abcdef1234"}.get(key) if key else None
+    key_id = {"unregistered": seeded[""], "unknown": "abcdef1234"}.get(key) if key else None
     status, body = _put_login_link(api_app, "iamsmart-2023-51",
                                    {"login_url": "https://www.td.gov.hk/x"}, key_id)
     assert status == 403

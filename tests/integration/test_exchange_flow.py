@@ -285,6 +285,9 @@ def test_department_over_quota_gets_429(http: KeyedHttp, consumer: Consumer) -> 
     key = apigw.create_api_key(name="td-tiny", enabled=True, value="td-tiny-key-0123456789",
                                tags={"department": "TD"})
     apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+    from iamsmart.apikeys import registry as apikeys
+
+    apikeys.record(key["id"], "department", department="TD")
     tokens = consumer.login(citizen(http), [ADDRESS], mode="standing", days=1)
     body = {"purpose": "licence_application"}
     assert consumer.fetch(tokens["access_token"], body, key="td-tiny-key-0123456789")[0] == 200

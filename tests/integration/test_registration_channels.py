@@ -139,3 +139,48 @@ def test_kiosk_counter_and_mobile_batch_use_the_same_workflow(api: Api):
     for app_id in first:
         api.wait(app_id, until=("in_review",))  # card photos: a person looks at them
         assert applications.get(app_id)["channel"] == "mobile"  # type: ignore[index]
+        assert applications.get(app_id)["site"] == "mobile-sandbox-01"  # type: ignore[index]
+    # Each application records the site whose own key took it.
+    assert applications.get(kiosk)["site"] == "kiosk-sandbox-01"  # type: ignore[index]
+    assert item["site"] == "counter-sandbox-01"
+
+
+def test_each_site_has_its_own_key_and_a_retired_sites_key_stops(api: Api):
+    from iamsmart.sites import logic as sites
+
+    # Another kiosk's own key: its applications record that kiosk.
+    other = api.submit(application(card_photo(CHAN), channel="kiosk"),
+                       {"x-api-key": api.keys["kiosk-sandbox-02"],
+                        "Idempotency-Key": "kiosk2-0001"},
+                       path="/v1/registrations/assisted")
+    api.wait(other, until=("in_review",))
+    assert applications.get(other)["site"] == "kiosk-sandbox-02"  # type: ignore[index]
+    # The staff console sees where it was taken, by name.
+    status, detail, _ = api.call("GET", f"/v1/staff/registrations/{other}",
+                                 headers=api.key("staff"))
+    assert status == 200
+    assert detail["site"]["id"] == "kiosk-sandbox-02"
+    assert detail["site"]["name_tc"].startswith("沙盒自助登記站 02")
+    assert detail["channel"] == "kiosk"
+
+    # A staff key is not a site key, and a site key is not a staff key.
+    body = application(chip("WX123456(9)"), selfie="biden", channel="kiosk")
+    as_staff = api.call("POST", "/v1/registrations/assisted", body,
+                        api.key("staff", **{"Idempotency-Key": "staff-0001"}))
+    assert as_staff[0] == 403 and as_staff[1]["error"] == "not_a_channel_key"
+
+    # Retired: the site's key is disabled in the registry and in API Gateway.
+    retired = sites.retire("kiosk-sandbox-02")
+    assert retired.status == "retired"
+    from iamsmart import aws
+
+    key = aws.client("apigateway").get_api_key(apiKey=retired.key_id)
+    assert key["enabled"] is False
+    refused = api.call("POST", "/v1/registrations/assisted", body,
+                       {"x-api-key": api.keys["kiosk-sandbox-02"],
+                        "Idempotency-Key": "kiosk2-0002"})
+    assert refused[0] == 403
+    assert refused[1]["error"] in ("forbidden", "not_a_channel_key")
+    # The other sites' keys still work.
+    assert api.call("POST", "/v1/registrations/assisted", body,
+                    api.key("kiosk", **{"Idempotency-Key": "kiosk1-0009"}))[0] == 202

@@ -51,17 +51,21 @@ def store(monkeypatch, seed_services):
 
 @pytest.fixture
 def keys(monkeypatch):
-    """API key id -> department tag, as API Gateway would answer; counts look-ups."""
-    table = {"key-td": "TD", "key-immd": "IMMD"}
+    """API key id -> department, as the API key registry answers; counts look-ups."""
+    from iamsmart.apikeys import dal as apikeys_dal
+    from iamsmart.apikeys.models import Principal
+
+    table = {"key-td": Principal("key-td", "department", department="TD"),
+             "key-immd": Principal("key-immd", "department", department="IMMD"),
+             "key-off": Principal("key-off", "department", department="TD", enabled=False),
+             "key-kiosk": Principal("key-kiosk", "site", channel="kiosk", site="kiosk-01")}
     calls = []
 
-    def lookup(key_id):
+    def get(key_id):
         calls.append(key_id)
-        if key_id not in table:
-            raise departments.NoDepartment()
-        return table[key_id]
+        return table.get(key_id)
 
-    monkeypatch.setattr(departments, "_lookup", lookup)
+    monkeypatch.setattr(apikeys_dal, "get", get)
     return calls
 
 
@@ -202,11 +206,22 @@ def test_unknown_service_is_not_found(store, keys):
                              LoginLinkBody(login_url="https://www.td.gov.hk/idp"))
 
 
-def test_department_answers_are_cached_for_a_few_minutes(keys):
+def test_department_answers_are_cached_for_a_few_seconds(keys):
+    from iamsmart.settings import settings
+
+    seconds = settings().apikey_cache_seconds
     departments.reset()
     assert departments.department_for_key("key-td", now=0.0) == "TD"
-    assert departments.department_for_key("key-td", now=departments.CACHE_SECONDS - 1) == "TD"
+    assert departments.department_for_key("key-td", now=seconds - 1) == "TD"
     assert keys == ["key-td"]
-    departments.department_for_key("key-td", now=departments.CACHE_SECONDS + 1)
+    departments.department_for_key("key-td", now=seconds + 1)
     assert keys == ["key-td", "key-td"]
     departments.reset()
+
+
+@pytest.mark.parametrize("key_id", ["key-off", "key-kiosk", "key-unknown"])
+def test_disabled_unknown_or_non_department_keys_are_forbidden(keys, key_id):
+    departments.reset()
+    with pytest.raises(departments.NoDepartment):
+        departments.department_for_key(key_id)
+    assert keys == [key_id]

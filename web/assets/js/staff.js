@@ -96,6 +96,13 @@ function imageUrl(b64) {
   return null;
 }
 
+// Where an assisted application was taken: the site's name in the page's language and its id.
+function siteText(site, lang) {
+  if (!site || typeof site !== 'object' || !site.id) return null;
+  const name = lang === 'en' ? site.name_en : site.name_tc;
+  return name ? `${name} (${site.id})` : site.id;
+}
+
 function fact(labelKey, value, cls = null) {
   return el('div', {}, el('dt', { text: t(state.lang, labelKey) }),
     el('dd', { class: cls, text: value === null || value === undefined || value === '' ? t(state.lang, 'na') : value }));
@@ -212,7 +219,8 @@ function renderDetail() {
     el('h3', { text: t(lang, 'staff.checks') }),
     el('dl', { class: 'staff-facts' },
       fact('staff.reason', d.reason),
-      fact('staff.channel', [d.channel, d.office, d.officer].filter(Boolean).join(' · ')),
+      fact('staff.channel', [d.channel, d.officer].filter(Boolean).join(' · ')),
+      fact('staff.site', siteText(d.site, lang), 'staff-site'),
       fact('staff.check.evidence', checks.evidence),
       fact('staff.check.immigration', immigrationText),
       fact('staff.check.face', faceText),

@@ -5,10 +5,11 @@ Public (no key): ``POST /v1/registrations`` (web, app), ``GET /v1/registrations/
 ``POST /v1/registrations/liveness`` (a liveness session, captured in the app, to send with
 the application) and ``POST /v1/registrations/liveness/{session}/state`` (the page follows the
 app's capture).
-Channel devices (API key tagged ``channel``): ``POST /v1/registrations/assisted`` (kiosk,
-counter, mobile team; ``Idempotency-Key`` required; counters and mobile teams name the
-officer in ``X-Officer-Id``). Staff (API key tagged ``role=registration-staff``; the seam
-for staff single sign-on): ``/v1/staff/...``.
+Registration sites (each kiosk, post-office counter and mobile team has its own API key,
+registered to it in the API key registry): ``POST /v1/registrations/assisted``
+(``Idempotency-Key`` required; counters and mobile teams name the officer in
+``X-Officer-Id``); the application records the site. Staff (a ``registration-staff`` key;
+the seam for staff single sign-on): ``/v1/staff/...``.
 
 The intake body may hold two photos, so it is read here with the registration's own size
 limit (``intake.MAX_BODY_BYTES``) instead of the general 1 MB JSON limit.
@@ -156,9 +157,9 @@ def register_assisted() -> Accepted:
     from iamsmart.registration import intake, principals
 
     request = bp.current_request
-    device = principals.channel_device(_api_key_id())
-    caller = intake.Caller(channel=device.channel, source=limits.source_of(request),
-                           device=device.device, key_id=device.key_id, office=device.office,
+    site = principals.channel_site(_api_key_id())
+    caller = intake.Caller(channel=site.channel, source=limits.source_of(request),
+                           site=site.site, key_id=site.key_id,
                            officer=request.headers.get("x-officer-id"))
     result = intake.submit(request.raw_body, caller, request.headers.get("idempotency-key"))
     return _accepted(result)

@@ -33,6 +33,13 @@ class Settings(BaseModel):
     clients_table: str = "iamsmart-clients"
     grants_table: str = "iamsmart-grants"
     consents_table: str = "iamsmart-consents"
+    # Registration sites (kiosks, counters, mobile teams) and the API key registry.
+    sites_table: str = "iamsmart-sites"
+    apikeys_table: str = "iamsmart-apikeys"
+    # Seconds an API key's holder (department, site, staff) is reused inside one warm function.
+    apikey_cache_seconds: float = Field(default=60.0, ge=0)
+    # Seconds the public list of registration sites is reused inside one warm function.
+    sites_cache_seconds: float = Field(default=60.0, ge=0)
     # Upstream feed URLs, as a JSON object {feed_id: url}; see iamsmart.feeds.sources.
     feed_urls: dict[str, str] = Field(default_factory=dict)
     feed_max_bytes: int = 2 * 1024 * 1024

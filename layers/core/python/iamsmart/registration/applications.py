@@ -3,11 +3,12 @@ in the evidence bucket.
 
 Items (partition key ``pk``, sort key ``sk``; every item has ``expires_at``, DynamoDB's TTL):
 
-- ``<application id>`` / ``application``: one application through its life: channel, who
-  took it (kiosk, counter office and officer, mobile team device), consent, contact, the
-  result of each step (summaries only: outcomes, check names, never particulars), the
-  decision, the review task token while a review is open, the account id, the enrolment
-  code until the applicant has been shown it. Never the HKID number: only its keyed hash.
+- ``<application id>`` / ``application``: one application through its life: channel, where
+  it was taken (the site: kiosk, post-office counter or mobile team) and by which officer,
+  consent, contact, the result of each step (summaries only: outcomes, check names, never
+  particulars), the decision, the review task token while a review is open, the account id,
+  the enrolment code until the applicant has been shown it. Never the HKID number: only its
+  keyed hash.
 - ``idem#<channel principal>#<sha256 of the key>`` / ``idem``: an ``Idempotency-Key`` seen,
   with the application it created and the SHA-256 of the request body;
 - ``review`` / ``<opened at>#<application id>``: the manual-review queue (staff console);

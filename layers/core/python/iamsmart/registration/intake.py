@@ -95,13 +95,13 @@ class TooManyApplications(errors.TooManyRequests):
 
 @dataclass(frozen=True)
 class Caller:
-    """Who submits: a public client (web, app) by its source address, or a channel device."""
+    """Who submits: a public client (web, app) by its source address, or a registration site
+    (kiosk, post-office counter, mobile team) by its own API key."""
 
     channel: str  # web | app | kiosk | counter | mobile
     source: str  # what the gateway saw (requestContext.identity.sourceIp)
-    device: str | None = None  # kiosk / counter terminal / mobile tablet (from its API key)
+    site: str | None = None  # the site's id in the sites table (from its API key)
     key_id: str | None = None
-    office: str | None = None
     officer: str | None = None
 
     @property
@@ -290,7 +290,7 @@ def submit(raw: bytes | None, caller: Caller, idempotency_key: str | None) -> Ac
     item: dict[str, Any] = {
         "pk": application_id, "sk": applications.APPLICATION, "kind": "application",
         "status": "queued", "channel": caller.channel, "source": caller.source,
-        "device": caller.device, "office": caller.office, "officer": caller.officer,
+        "site": caller.site, "officer": caller.officer,
         "evidence_kind": "chip" if type(evidence).__name__ == "ChipEvidence" else "card_photo",
         "consent": consent, "contact": contact, "language": language,
         "device_key": device_key, "liveness": live, "received_at": received,

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from iamsmart import errors
 from iamsmart.registration import applications
+from iamsmart.sites import logic as sites
 
 MAX_REASON = 500
 
@@ -61,8 +62,8 @@ def detail(application_id: str) -> dict[str, Any]:
     steps = item.get("steps") or {}
     return {
         "application_id": application_id, "status": item.get("status"),
-        "channel": item.get("channel"), "device": item.get("device"),
-        "office": item.get("office"), "officer": item.get("officer"),
+        "channel": item.get("channel"), "site": sites.describe(item.get("site")),
+        "officer": item.get("officer"),
         "received_at": item.get("received_at"), "reason": item.get("reason"),
         "level": item.get("level"), "escalated": bool(item.get("escalated")),
         "flags": {"duplicate_hkid": bool(item.get("duplicate")),
