@@ -410,7 +410,11 @@ class UsagePlanSpec:
 
     @property
     def name(self) -> str:
-        return f"{APP}-api-{self.id}"
+        return self.name_in()
+
+    def name_in(self, stage: str | None = None) -> str:
+        """``iamsmart-api-sites`` locally, ``iamsmart-dev-api-sites`` in stage ``dev``."""
+        return resource_name(f"api-{self.id}", stage)
 
 
 USAGE_PLANS: dict[str, UsagePlanSpec] = {
