@@ -13,6 +13,7 @@ from chalicelib.routes import (
     oidc,
     registration,
     sandbox,
+    sites,
 )
 from iamsmart.observability import logger, metrics
 
@@ -30,6 +31,7 @@ app.register_blueprint(account.bp)
 app.register_blueprint(connections.bp)
 app.register_blueprint(registration.bp)
 app.register_blueprint(sandbox.bp)
+app.register_blueprint(sites.bp)
 from chalicelib.routes import faces  # noqa: E402 - face step-up and face data
 
 app.register_blueprint(faces.bp)

@@ -116,7 +116,7 @@ class Site(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(pattern=SITE_ID.pattern)
+    id: str = Field(pattern=f"^{SITE_ID.pattern}$")
     type: SiteType
     district: District
     name_en: str = Field(min_length=1, max_length=120)

@@ -1,0 +1,56 @@
+"""Which platform an operator CLI talks to: a deployment in AWS or the local emulator.
+
+    --region ap-east-1 --profile ops --stage dev   # a deployment (stage-prefixed names)
+    --endpoint-url http://127.0.0.1:<port>         # the local platform's moto server
+    (nothing)                                      # the ambient AWS configuration
+
+``add_arguments`` declares the options; ``apply`` turns them into the environment the
+platform's code reads (``AWS_REGION``, ``AWS_PROFILE``, ``AWS_ENDPOINT_URL`` and the table
+and key names of ``infra.names`` for the stage), so a CLI runs the same code path against
+both. The local platform has no stage: its names are the unprefixed ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from infra.names import STAGES, key_environment, table_environment
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("target")
+    group.add_argument("--region", help="AWS region of the deployment (default: AWS_REGION)")
+    group.add_argument("--profile", help="AWS named profile (default: the ambient credentials)")
+    group.add_argument("--stage", choices=STAGES,
+                       help="the deployment's stage (cdk -c stage=); omit for the local platform")
+    group.add_argument("--endpoint-url",
+                       help="an AWS-compatible endpoint (the local platform's emulator)")
+
+
+def apply(args: argparse.Namespace) -> str | None:
+    """Set the environment for ``args``; returns the stage (``None``: unprefixed names)."""
+    env: dict[str, str] = {}
+    if args.region:
+        env["AWS_REGION"] = env["AWS_DEFAULT_REGION"] = args.region
+    if args.profile:
+        env["AWS_PROFILE"] = args.profile
+        # Named profiles bring their own credentials: drop ambient ones that would win.
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            os.environ.pop(name, None)
+    if args.endpoint_url:
+        env["AWS_ENDPOINT_URL"] = args.endpoint_url
+        env["AWS_ACCOUNT_ID_ENDPOINT_MODE"] = "disabled"
+    # With --stage, that deployment's names; without, names already set in the environment
+    # stay and the others are the local platform's.
+    for name, value in {**table_environment(args.stage), **key_environment(args.stage)}.items():
+        if args.stage or name not in os.environ:
+            env[name] = value
+    os.environ.update(env)
+
+    from iamsmart import aws
+    from iamsmart.settings import settings
+
+    settings.cache_clear()
+    aws.reset()
+    return args.stage
