@@ -15,11 +15,13 @@ from chalicelib.routes import (
     sandbox,
     sites,
 )
+from chalicelib import http
 from iamsmart.observability import logger, metrics
 
 app = Chalice(app_name="iamsmart-api")
 app.register_middleware(ConvertToMiddleware(logger().inject_lambda_context(clear_state=True)))
 app.register_middleware(ConvertToMiddleware(metrics().log_metrics))
+app.register_middleware(http.platform_errors, "http")
 
 app.register_blueprint(meta.bp)
 app.register_blueprint(info.bp)

@@ -139,3 +139,15 @@ def test_every_429_says_its_real_wait():
             cls()  # a limit cannot be raised without saying when it lifts
         resp = http.error_response(cls(retry_after=1800))
         assert resp.status_code == 429 and resp.headers["Retry-After"] == "1800", cls
+
+
+def test_chalices_own_415_and_405_are_in_the_platform_shape(api_app, api_client):
+    resp = api_client.http.post("/v1/me/passkeys", headers={"Content-Type": "text/plain"},
+                                body=b"{}")
+    assert resp.status_code == 415
+    body = _error(resp)
+    assert body["error"] == "unsupported_media_type"
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    resp = api_client.http.request("PATCH", "/v1/me/passkeys", headers={}, body=b"")
+    assert resp.status_code == 405 and _error(resp)["error"] == "method_not_allowed"
+    assert "POST" in resp.headers["Allow"] and resp.headers["Cache-Control"] == "no-store"

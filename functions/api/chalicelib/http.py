@@ -47,6 +47,32 @@ SECURITY_HEADERS = {
 
 
 @dataclasses.dataclass(frozen=True)
+class Header:
+    """A request header a route reads, for the OpenAPI document."""
+
+    name: str
+    description: str
+    required: bool = False
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+
+    def schema(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "string"}
+        if self.min_length is not None:
+            out["minLength"] = self.min_length
+        if self.max_length is not None:
+            out["maxLength"] = self.max_length
+        if self.pattern is not None:
+            out["pattern"] = self.pattern
+        return out
+
+
+AUTHORIZATION = Header("Authorization", "DPoP (or Bearer) access token", required=True)
+DPOP = Header("DPoP", "DPoP proof (RFC 9449) for a DPoP-bound access token")
+
+
+@dataclasses.dataclass(frozen=True)
 class RouteDoc:
     """What OpenAPI needs to know about one route (collected when the route is declared)."""
 
@@ -61,6 +87,10 @@ class RouteDoc:
     status: int
     api_key: bool
     errors: tuple[int, ...]
+    headers: tuple[Header, ...] = ()
+    html: bool = False
+    redirects: bool = False
+    doc_body: type[BaseModel] | None = None
 
 
 ROUTES: list[RouteDoc] = []
@@ -118,6 +148,34 @@ def error_response(exc: errors.DomainError) -> Response:
         headers["Retry-After"] = str(exc.retry_after)
     return Response(body=json.dumps(body, ensure_ascii=False), status_code=status,
                     headers=headers)
+
+
+# Chalice answers some requests itself, before any view, with ``{"Code", "Message"}``: the
+# same answer in the platform's shape (OAuth error, bilingual message, security headers).
+CHALICE_ERRORS: dict[str, tuple[str, str, str]] = {
+    "UnsupportedMediaType": (
+        "unsupported_media_type",
+        "This content type is not accepted here: send application/json (or the form type "
+        "the endpoint documents).",
+        "此處不接受此內容類型：請以 application/json（或端點列明的表格類型）傳送。"),
+    "MethodNotAllowedError": (
+        "method_not_allowed", "This method is not allowed here.", "此處不接受此方法。"),
+    "BadRequest": ("invalid_request", "The request is not valid.", "請求無效。"),
+}
+
+
+def platform_errors(request: Any, get_response: Callable[[Any], Response]) -> Response:
+    """Chalice ``http`` middleware: Chalice's own error answers in the platform's shape."""
+    response = get_response(request)
+    body = response.body
+    if not (isinstance(body, dict) and set(body) == {"Code", "Message"}):
+        return response
+    code, en, tc = CHALICE_ERRORS.get(str(body["Code"]), (
+        "error", errors.DomainError.en, errors.DomainError.tc))
+    kept = {k: v for k, v in (response.headers or {}).items() if k.lower() == "allow"}
+    return Response(body=json.dumps({"error": code, "error_description": en,
+                                     "message": {"en": en, "tc": tc}}, ensure_ascii=False),
+                    status_code=response.status_code, headers={**SECURITY_HEADERS, **kept})
 
 
 def _validation_error(exc: ValidationError, where: str) -> errors.InvalidInput:
@@ -207,12 +265,19 @@ def route(
     api_key: bool = False,
     cache_seconds: int = 0,
     errors_documented: tuple[int, ...] = (400,),
+    headers: tuple[Header, ...] = (),
+    html: bool = False,
+    redirects: bool = False,
+    doc_body: type[BaseModel] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a route: validated input in, a model out, errors mapped, documented.
 
     ``body`` is a JSON body, ``form`` a urlencoded one (the view gets it as ``body``). A view
     may return a chalice ``Response`` itself (redirects, HTML pages, cookies); it is passed
-    through with the security headers added where it set none.
+    through with the security headers added where it set none. For the document only:
+    ``headers`` the view reads, ``html`` (it answers pages, errors included), ``redirects``
+    (302 with Location), ``doc_body`` (a JSON body the view parses itself, e.g. with a larger
+    size limit).
     """
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -251,7 +316,8 @@ def route(
             {"content_types": ["application/x-www-form-urlencoded"]} if form is not None else {})
         bp.route(path, methods=[method], api_key_required=api_key, **extra)(view)
         ROUTES.append(RouteDoc(path, method, summary, tag, query, body, form, response, status,
-                               api_key, errors_documented))
+                               api_key, errors_documented, headers, html, redirects,
+                               doc_body))
         return fn
 
     return decorate

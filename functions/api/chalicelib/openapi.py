@@ -1,4 +1,11 @@
-"""OpenAPI 3.1 document generated from the declared routes and their pydantic models."""
+"""OpenAPI 3.1 document generated from the declared routes and their pydantic models.
+
+Every body, header and response a client sees is here (so that a department can generate a
+client from it): JSON and form bodies (also those a view parses itself, ``doc_body``), the
+headers a route reads, HTML pages and redirects, ``415`` for a body of the wrong type (every
+operation that takes one), ``Retry-After`` on ``429`` and ``503``, and the bilingual error
+body on every error.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,12 @@ from pydantic import BaseModel
 from chalicelib.http import ROUTES, RouteDoc
 
 _REF = "#/components/schemas/{model}"
+_HTML = {"text/html": {"schema": {"type": "string"}}}
+_ERROR_TEXT = {
+    415: "The body is not of the type this operation takes (JSON unless a form is shown)",
+    429: "A limit was reached: wait Retry-After seconds (bilingual message)",
+    503: "Temporarily unavailable: retry after Retry-After seconds (bilingual message)",
+}
 
 
 def _error_schema() -> dict[str, Any]:
@@ -67,27 +80,47 @@ def _operation(doc: RouteDoc, schemas: _Schemas) -> dict[str, Any]:
                                  "schema": {"type": "string"}})
     if doc.query is not None:
         op["parameters"].extend(schemas.parameters(doc.query))
-    if doc.body is not None:
+    for header in doc.headers:
+        op["parameters"].append({"name": header.name, "in": "header",
+                                 "required": header.required,
+                                 "description": header.description,
+                                 "schema": header.schema()})
+    body = doc.body or doc.doc_body
+    if body is not None:
         op["requestBody"] = {"required": True, "content": {
-            "application/json": {"schema": schemas.ref(doc.body, "validation")}}}
+            "application/json": {"schema": schemas.ref(body, "validation")}}}
     elif doc.form is not None:
         op["requestBody"] = {"required": True, "content": {
             "application/x-www-form-urlencoded": {"schema": schemas.ref(doc.form,
                                                                         "validation")}}}
     ok: dict[str, Any] = {"description": "OK"}
-    if doc.response is not None:
+    if doc.html:
+        ok["content"] = _HTML
+    elif doc.response is not None:
         ok["content"] = {"application/json": {"schema": schemas.ref(doc.response,
                                                                     "serialization")}}
     op["responses"][str(doc.status)] = ok
+    if doc.redirects:
+        op["responses"]["302"] = {
+            "description": "Redirect (to the login page, or back to the service)",
+            "headers": {"Location": {"required": True, "schema": {"type": "string"}}}}
     error_codes = set(doc.errors) | {500}
     if doc.api_key:
         op["security"] = [{"ApiKey": []}]
         error_codes |= {403, 429}
+    if doc.method != "GET":
+        error_codes.add(415)
     for code in sorted(error_codes):
-        op["responses"][str(code)] = {
-            "description": "Error (bilingual message)",
-            "content": {"application/json": {"schema": {"$ref": _REF.format(model="Error")}}},
+        error: dict[str, Any] = {
+            "description": _ERROR_TEXT.get(code, "Error (bilingual message)"),
+            "content": _HTML if doc.html and code != 415 else {
+                "application/json": {"schema": {"$ref": _REF.format(model="Error")}}},
         }
+        if code in (429, 503):
+            error["headers"] = {"Retry-After": {
+                "required": True, "description": "Seconds until trying again makes sense",
+                "schema": {"type": "integer", "minimum": 1}}}
+        op["responses"][str(code)] = error
     if not op["parameters"]:
         del op["parameters"]
     return op

@@ -24,6 +24,9 @@ from iamsmart.identity import limits
 
 bp = Blueprint(__name__)
 
+_SIGNED = http.Header("Authorization", "Device <JWS>: the request signed with the device key "
+                      "(method, path, body hash, time, unique id)", required=True)
+
 
 class EnrolBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -112,7 +115,8 @@ def enrol(body: EnrolBody) -> Response:
 
 
 @http.route(bp, "/v1/device/approvals", summary="Login requests pushed to this device",
-            tag="device", errors_documented=(401, 503))
+            tag="device", errors_documented=(401, 503),
+            headers=(_SIGNED,))
 def approvals() -> dict[str, Any]:
     from iamsmart.identity import login
 
@@ -122,7 +126,8 @@ def approvals() -> dict[str, Any]:
 
 @http.route(bp, "/v1/device/approvals/{txn_id}", query=ApprovalQuery,
             summary="A login request to approve: the service and three numbers to choose from",
-            tag="device", errors_documented=(400, 401, 404, 409, 503))
+            tag="device", errors_documented=(400, 401, 404, 409, 503),
+            headers=(_SIGNED,))
 def approval(txn_id: str, query: ApprovalQuery) -> dict[str, Any]:
     from iamsmart.identity import login
 
@@ -132,7 +137,8 @@ def approval(txn_id: str, query: ApprovalQuery) -> dict[str, Any]:
 
 @http.route(bp, "/v1/device/approvals/{txn_id}", method="POST", body=AnswerBody,
             summary="Approve (with the number shown in the browser) or deny a login request",
-            tag="device", errors_documented=(400, 401, 403, 404, 409, 429, 503))
+            tag="device", errors_documented=(400, 401, 403, 404, 409, 429, 503),
+            headers=(_SIGNED,))
 def answer(txn_id: str, body: AnswerBody) -> dict[str, Any]:
     from iamsmart.identity import limits, login
 
@@ -152,7 +158,8 @@ def _maybe_device(path: str) -> tuple[str | None, str]:
 
 
 @http.route(bp, "/v1/device/liveness", summary="Face step-ups waiting for this device's "
-            "citizen to capture in the app", tag="device", errors_documented=(401, 503))
+            "citizen to capture in the app", tag="device", errors_documented=(401, 503),
+            headers=(_SIGNED,))
 def liveness_pending() -> dict[str, Any]:
     from iamsmart.faces import liveness
 
@@ -162,7 +169,8 @@ def liveness_pending() -> dict[str, Any]:
 
 @http.route(bp, "/v1/device/liveness/{session_id}", query=LivenessQuery,
             summary="A live capture handed to the app: what it is for, three numbers",
-            tag="device", errors_documented=(400, 401, 403, 409, 503))
+            tag="device", errors_documented=(400, 401, 403, 409, 503),
+            headers=(_SIGNED,))
 def liveness_task(session_id: str, query: LivenessQuery) -> dict[str, Any]:
     from iamsmart.faces import liveness, stepup
 
@@ -177,7 +185,8 @@ def liveness_task(session_id: str, query: LivenessQuery) -> dict[str, Any]:
             body=LivenessStartBody, response=LivenessStarted,
             summary="Start the live capture with the number shown on the page: Rekognition's "
             "session and credentials for StartFaceLivenessSession only", tag="device",
-            errors_documented=(400, 401, 403, 429, 503))
+            errors_documented=(400, 401, 403, 429, 503),
+            headers=(_SIGNED,))
 def liveness_start(session_id: str, body: LivenessStartBody) -> LivenessStarted:
     from iamsmart.faces import liveness
 
@@ -198,7 +207,8 @@ def liveness_start(session_id: str, body: LivenessStartBody) -> LivenessStarted:
             body=LivenessCompleteBody,
             summary="The live capture finished: a step-up is checked now (its outcome also "
             "reaches the page); a registration's page may send its application",
-            tag="device", errors_documented=(400, 401, 403, 409, 413, 429, 503))
+            tag="device", errors_documented=(400, 401, 403, 409, 413, 429, 503),
+            headers=(_SIGNED,))
 def liveness_complete(session_id: str, body: LivenessCompleteBody) -> dict[str, Any]:
     from iamsmart.faces import liveness, stepup
 

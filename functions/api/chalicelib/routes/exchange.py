@@ -64,7 +64,8 @@ def _consumer_call() -> dict[str, Any]:
 @http.route(bp, "/v1/exchange/fetch", method="POST",
             summary="Fetch consented data (JWE to the consumer's key, per-field provenance)",
             tag="exchange", body=FetchBody, api_key=True,
-            errors_documented=(400, 401, 403, 404, 429, 503))
+            errors_documented=(400, 401, 403, 404, 429, 503),
+            headers=(http.AUTHORIZATION, http.DPOP))
 def fetch(body: FetchBody) -> dict[str, Any]:
     from iamsmart.exchange import delivery
 
@@ -76,7 +77,8 @@ def fetch(body: FetchBody) -> dict[str, Any]:
 @http.route(bp, "/v1/exchange/form", method="POST",
             summary="e-ME form filling: consented data keyed by the form's own field names",
             tag="exchange", body=FormBody, api_key=True,
-            errors_documented=(400, 401, 403, 404, 429, 503))
+            errors_documented=(400, 401, 403, 404, 429, 503),
+            headers=(http.AUTHORIZATION, http.DPOP))
 def form(body: FormBody) -> dict[str, Any]:
     import re
 

@@ -102,7 +102,8 @@ def stepup_liveness_state(txn_id: str, session_id: str) -> HandoffState:
 
 @http.route(bp, "/v1/login/{txn_id}/face/check", method="POST",
             summary="Check the live photo against the citizen's face template",
-            tag="face", errors_documented=(400, 403, 404, 409, 413, 429, 503))
+            tag="face", errors_documented=(400, 403, 404, 409, 413, 429, 503),
+            doc_body=SelfieBody)
 def stepup_check(txn_id: str) -> dict[str, Any]:
     from iamsmart.faces import stepup
 
@@ -157,7 +158,8 @@ class LoginAgain(errors.Unauthorized):
 
 @http.route(bp, "/v1/me/face", method="POST", status=201,
             summary="Enrol a face template from a fresh photo, with biometric consent",
-            tag="face", errors_documented=(400, 401, 403, 409, 413, 503))
+            tag="face", errors_documented=(400, 401, 403, 409, 413, 503),
+            doc_body=EnrolBody)
 def face_enrol() -> dict[str, Any]:
     import base64
     import binascii

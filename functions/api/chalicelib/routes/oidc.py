@@ -19,6 +19,11 @@ from iamsmart import errors
 
 bp = Blueprint(__name__)
 
+_CLIENT_BASIC = http.Header("Authorization", "HTTP Basic client authentication "
+                            "(client_secret_basic), when the client is registered for it; "
+                            "otherwise client_assertion in the form (private_key_jwt)")
+_DPOP_TOKEN = http.Header("DPoP", "DPoP proof (RFC 9449): the tokens are bound to its key")
+
 
 class OAuthForm(BaseModel):
     """Any urlencoded OAuth request: the protocol module reads the parameters it knows."""
@@ -115,7 +120,8 @@ def jwks() -> dict[str, Any]:
 
 @http.route(bp, "/v1/oidc/par", method="POST", form=OAuthForm, status=201,
             summary="Pushed authorization request (RFC 9126; required)", tag="oidc",
-            errors_documented=(400, 401, 503))
+            errors_documented=(400, 401, 503),
+            headers=(_CLIENT_BASIC, _DPOP_TOKEN))
 def par(body: OAuthForm) -> dict[str, Any]:
     from iamsmart.oidc import authorize
 
@@ -124,7 +130,8 @@ def par(body: OAuthForm) -> dict[str, Any]:
 
 @http.route(bp, "/v1/oidc/authorize", query=AuthorizeQuery,
             summary="Authorization endpoint (client_id and a pushed request_uri only)",
-            tag="oidc", errors_documented=(400, 401))
+            tag="oidc", errors_documented=(400, 401),
+            html=True, redirects=True)
 def authorize_endpoint(query: AuthorizeQuery) -> Response:
     from iamsmart.oidc import authorize
 
@@ -136,7 +143,8 @@ def authorize_endpoint(query: AuthorizeQuery) -> Response:
 
 @http.route(bp, "/v1/oidc/authorize/resume", query=ResumeQuery,
             summary="Return from the login page to the authorization", tag="oidc",
-            errors_documented=(400, 403, 404))
+            errors_documented=(400, 403, 404),
+            html=True, redirects=True)
 def resume(query: ResumeQuery) -> Response:
     from iamsmart.oidc import authorize
 
@@ -166,7 +174,8 @@ def consent_decide(txn_id: str, body: ConsentDecision) -> dict[str, str]:
 
 @http.route(bp, "/v1/oidc/token", method="POST", form=OAuthForm,
             summary="Token endpoint (authorization_code with PKCE, refresh_token)", tag="oidc",
-            errors_documented=(400, 401, 503))
+            errors_documented=(400, 401, 503),
+            headers=(_CLIENT_BASIC, _DPOP_TOKEN))
 def token(body: OAuthForm) -> dict[str, Any]:
     from iamsmart.oidc import tokens
 
@@ -181,20 +190,23 @@ def _userinfo() -> dict[str, Any]:
 
 
 @http.route(bp, "/v1/oidc/userinfo", summary="Claims about the logged-in citizen", tag="oidc",
-            errors_documented=(401, 403))
+            errors_documented=(401, 403),
+            headers=(http.AUTHORIZATION, http.DPOP))
 def userinfo_get() -> dict[str, Any]:
     return _userinfo()
 
 
 @http.route(bp, "/v1/oidc/userinfo", method="POST",
             summary="Claims about the logged-in citizen (POST)", tag="oidc",
-            errors_documented=(401, 403))
+            errors_documented=(401, 403),
+            headers=(http.AUTHORIZATION, http.DPOP))
 def userinfo_post() -> dict[str, Any]:
     return _userinfo()
 
 
 @http.route(bp, "/v1/oidc/revoke", method="POST", form=OAuthForm,
-            summary="Token revocation (RFC 7009)", tag="oidc", errors_documented=(400, 401))
+            summary="Token revocation (RFC 7009)", tag="oidc", errors_documented=(400, 401),
+            headers=(_CLIENT_BASIC,))
 def revoke(body: OAuthForm) -> dict[str, Any]:
     from iamsmart.oidc import tokens
 
@@ -204,7 +216,8 @@ def revoke(body: OAuthForm) -> dict[str, Any]:
 
 @http.route(bp, "/v1/oidc/introspect", method="POST", form=OAuthForm,
             summary="Token introspection for the client's resource servers (RFC 7662)",
-            tag="oidc", errors_documented=(400, 401))
+            tag="oidc", errors_documented=(400, 401),
+            headers=(_CLIENT_BASIC,))
 def introspect(body: OAuthForm) -> dict[str, Any]:
     from iamsmart.oidc import tokens
 
@@ -212,7 +225,8 @@ def introspect(body: OAuthForm) -> dict[str, Any]:
 
 
 @http.route(bp, "/v1/oidc/logout", query=LogoutQuery,
-            summary="RP-initiated logout", tag="oidc", errors_documented=(400,))
+            summary="RP-initiated logout", tag="oidc", errors_documented=(400,),
+            html=True, redirects=True)
 def logout(query: LogoutQuery) -> Response:
     from iamsmart.oidc import authorize
 
@@ -224,7 +238,8 @@ def logout(query: LogoutQuery) -> Response:
 
 @http.route(bp, "/v1/oidc/logout", method="POST", form=OAuthForm,
             summary="Logout confirmed on the provider's page", tag="oidc",
-            errors_documented=(403,))
+            errors_documented=(403,),
+            html=True, redirects=True)
 def logout_confirmed(body: OAuthForm) -> Response:
     from iamsmart.oidc import authorize
 

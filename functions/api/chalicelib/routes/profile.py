@@ -9,11 +9,26 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Blueprint, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib import http
 from iamsmart.exchange.eme import Profile
 
 bp = Blueprint(__name__)
+
+_GATEWAY_SIGNATURE = http.Header("Authorization", "Gateway <JWS>: the exchange gateway's "
+                                 "signature over the call (contract (a))", required=True)
+
+
+class EmeRequest(BaseModel):
+    """What the exchange gateway asks the EME provider for (contract (a))."""
+
+    model_config = ConfigDict(extra="forbid")
+    sub: str = Field(max_length=64, description="The provider's subject for the citizen")
+    fields: list[str] = Field(min_length=1, description="Field names of the data set")
+    purpose: str
+    consent_id: str
+    request_id: str
 
 
 def _account_id() -> str:
@@ -50,7 +65,8 @@ def delete_profile() -> dict[str, Any]:
 
 @http.route(bp, "/v1/providers/eme/v1/datasets/{dataset}", method="POST",
             summary="EME data provider (called by the exchange gateway, signed request)",
-            tag="exchange", errors_documented=(400, 401, 404, 503))
+            tag="exchange", errors_documented=(400, 401, 404, 503),
+            doc_body=EmeRequest, headers=(_GATEWAY_SIGNATURE,))
 def eme_provider(dataset: str) -> Response:
     import json
 

@@ -24,10 +24,22 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib import http
 from chalicelib.liveness_models import Handoff, HandoffState, NonceBody
+from chalicelib.registration_models import AssistedApplication, WebApplication
 from iamsmart import errors
 from iamsmart.identity import limits
 
 bp = Blueprint(__name__)
+
+_IDEM_RULE = dict(min_length=8, max_length=128, pattern=r"^[A-Za-z0-9._:\-]{8,128}$")
+_IDEMPOTENCY_KEY = http.Header(
+    "Idempotency-Key", "Optional: the same key with the same body answers the first "
+    "application again instead of a second one", **_IDEM_RULE)  # type: ignore[arg-type]
+_IDEMPOTENCY_KEY_REQUIRED = http.Header(
+    "Idempotency-Key", "Required: one key per application (8 to 128 letters, digits or "
+    ". _ : -); resending it with the same body answers the first application again, with "
+    "another body 409", required=True, **_IDEM_RULE)  # type: ignore[arg-type]
+_OFFICER = http.Header("X-Officer-Id", "The officer taking the application (required at "
+                       "counters and for mobile teams)", min_length=2, max_length=64)
 
 
 class Accepted(BaseModel):
@@ -119,7 +131,8 @@ def _accepted(result: Any) -> Accepted:
 
 @http.route(bp, "/v1/registrations", method="POST", status=202,
             summary="Apply for an account (web or app): queued, answered at once",
-            tag="registration", response=Accepted, errors_documented=(400, 413, 429, 503))
+            tag="registration", response=Accepted, errors_documented=(400, 413, 429, 503),
+            doc_body=WebApplication, headers=(_IDEMPOTENCY_KEY,))
 def register() -> Accepted:
     from iamsmart.registration import intake
 
@@ -152,7 +165,8 @@ def registration_liveness_state(session_id: str, body: NonceBody) -> HandoffStat
 @http.route(bp, "/v1/registrations/assisted", method="POST", status=202,
             summary="Apply for an account at a kiosk, a counter or with a mobile team",
             tag="registration", response=Accepted, api_key=True,
-            errors_documented=(400, 403, 409, 413, 429, 503))
+            errors_documented=(400, 403, 409, 413, 429, 503),
+            doc_body=AssistedApplication, headers=(_IDEMPOTENCY_KEY_REQUIRED, _OFFICER))
 def register_assisted() -> Accepted:
     from iamsmart.registration import intake, principals
 
