@@ -16,12 +16,9 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from infra.constructs.nag import acknowledge
+from infra.names import USAGE_PLANS
 from infra.stacks.config import DeployConfig
 
-# Per-department defaults; each department's key joins the plan when it is provisioned.
-USAGE_PLAN_RATE = 50  # requests per second, steady
-USAGE_PLAN_BURST = 100
-USAGE_PLAN_QUOTA_PER_DAY = 100_000
 # Stage-wide method throttling (all callers).
 STAGE_RATE = 500
 STAGE_BURST = 1000
@@ -151,26 +148,31 @@ class ApiProtection(Construct):
             ],
         )
 
-        self.usage_plan = apigateway.CfnUsagePlan(
-            self,
-            "DepartmentsUsagePlan",
-            usage_plan_name=f"{api_name}-departments",
-            description="Default plan for department and business API keys",
-            api_stages=[
-                apigateway.CfnUsagePlan.ApiStageProperty(
-                    api_id=rest_api_id,
-                    stage=stage_name,
-                )
-            ],
-            throttle=apigateway.CfnUsagePlan.ThrottleSettingsProperty(
-                rate_limit=USAGE_PLAN_RATE,
-                burst_limit=USAGE_PLAN_BURST,
-            ),
-            quota=apigateway.CfnUsagePlan.QuotaSettingsProperty(
-                limit=USAGE_PLAN_QUOTA_PER_DAY,
-                period="DAY",
-            ),
-        )
+        # One usage plan per kind of key holder (infra.names.USAGE_PLANS); a key joins its
+        # plan when it is issued (iamsmart.apikeys.registry.issue, the operator CLIs).
+        self.usage_plans = {
+            spec.id: apigateway.CfnUsagePlan(
+                self,
+                f"{spec.id.capitalize()}UsagePlan",
+                usage_plan_name=spec.name_in(config.stage),
+                description=spec.description,
+                api_stages=[
+                    apigateway.CfnUsagePlan.ApiStageProperty(
+                        api_id=rest_api_id,
+                        stage=stage_name,
+                    )
+                ],
+                throttle=apigateway.CfnUsagePlan.ThrottleSettingsProperty(
+                    rate_limit=spec.rate,
+                    burst_limit=spec.burst,
+                ),
+                quota=apigateway.CfnUsagePlan.QuotaSettingsProperty(
+                    limit=spec.quota_per_day,
+                    period="DAY",
+                ),
+            )
+            for spec in USAGE_PLANS.values()
+        }
 
         self.web_acl = wafv2.CfnWebACL(
             self,
@@ -207,7 +209,7 @@ class ApiProtection(Construct):
             web_acl_arn=self.web_acl.attr_arn,
         )
         # The stage exists only after the SAM transform: depend on its generated logical id.
-        for resource in (self.usage_plan, association):
+        for resource in (*self.usage_plans.values(), association):
             resource.add_override("DependsOn", [stage_logical_id])
             acknowledge(
                 resource,

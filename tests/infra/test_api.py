@@ -7,6 +7,7 @@ from infra_synth import STAGE, Synth, stack_name
 from infra.names import (
     FACE_COLLECTION,
     FACES_REGION,
+    USAGE_PLANS,
     prefix,
     resource_name,
     table_environment,
@@ -66,19 +67,22 @@ def test_stage_has_access_logs_tracing_and_no_body_logging(synth: Synth) -> None
     assert props["EndpointConfiguration"] == "REGIONAL"  # CloudFront is the edge
 
 
-def test_usage_plan_with_throttle_and_quota_is_on_the_stage(synth: Synth) -> None:
-    plans = [
-        (logical, r)
-        for _, logical, r in synth.resources("AWS::ApiGateway::UsagePlan", "api")
+def test_every_usage_plan_has_throttle_and_quota_on_the_stage(synth: Synth) -> None:
+    """One plan per kind of key holder (departments, registration sites, staff), named as the
+    operator CLIs look them up (infra.names.USAGE_PLANS, stage-prefixed)."""
+    plans = {
+        r["Properties"]["UsagePlanName"]: r
+        for _, _, r in synth.resources("AWS::ApiGateway::UsagePlan", "api")
         if {"ApiId": {"Ref": "RestAPI"}, "Stage": "api"} in r["Properties"]["ApiStages"]
-    ]
-    assert plans, "no usage plan on RestAPI/api"
-    _, plan = plans[0]
-    assert plan["Properties"]["Throttle"]["RateLimit"] > 0
-    assert plan["Properties"]["Throttle"]["BurstLimit"] > 0
-    assert plan["Properties"]["Quota"]["Limit"] > 0
-    # The stage is created by the SAM transform; the plan must wait for it.
-    assert "RestAPIapiStage" in plan["DependsOn"]
+    }
+    assert set(plans) == {spec.name_in(STAGE) for spec in USAGE_PLANS.values()}
+    for spec in USAGE_PLANS.values():
+        plan = plans[spec.name_in(STAGE)]
+        assert plan["Properties"]["Throttle"] == {"RateLimit": spec.rate,
+                                                  "BurstLimit": spec.burst}
+        assert plan["Properties"]["Quota"] == {"Limit": spec.quota_per_day, "Period": "DAY"}
+        # The stage is created by the SAM transform; the plan must wait for it.
+        assert "RestAPIapiStage" in plan["DependsOn"]
 
 
 def test_waf_with_a_rate_rule_guards_the_stage(synth: Synth) -> None:
