@@ -23,8 +23,11 @@ from infra.cli.device import Device, DeviceError
 
 
 def _show(browser: Browser, txn: str) -> dict:
+    from chalicelib.routes.login import LoginView
+
     status, page, _ = browser.call("GET", f"/v1/login/{txn}")
     assert status == 200, page
+    LoginView.model_validate(page)  # the answer is what the OpenAPI document says
     return page
 
 

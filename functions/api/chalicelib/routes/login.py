@@ -6,10 +6,10 @@ any other caller gets the same 404 as for an unknown id.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib import http
 
@@ -22,9 +22,46 @@ class PasskeyAssertion(BaseModel):
     credential: dict[str, Any]
 
 
+class LoginService(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name_en: str
+    name_tc: str
+    uri: str | None = Field(default=None, description=(
+        "\"Back to the service\": the service's registered landing page (first post-logout "
+        "redirect URI, else its initiate-login URI, else the origin of its first redirect "
+        "URI); never taken from a request."))
+
+
+class LoginView(BaseModel):
+    """What the login page shows; members absent when they do not apply."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["pending", "authenticated", "denied", "expired"]
+    service: LoginService
+    expires_in: int = Field(description="Seconds left (0 once expired).")
+    number: int | None = Field(default=None, description="Pending: the number to pick in the app.")
+    qr: dict[str, str] | None = Field(default=None,
+                                      description="Pending: payload and SVG data URI.")
+    app_link: str | None = Field(default=None, description="Pending: the same-device app link.")
+    passkey: dict[str, Any] | None = Field(default=None,
+                                           description="Pending: WebAuthn request options.")
+    wrong_numbers: int | None = Field(default=None, description=(
+        "Pending, after the app sent a number other than the one shown: how many times."))
+    tries_left: int | None = Field(default=None, description=(
+        "Pending, after a wrong number: how many more wrong numbers cancel the login."))
+    reason: Literal["wrong_number"] | None = Field(default=None, description=(
+        "Denied because the app sent a wrong number three times (not declined by the citizen)."))
+    next: str | None = Field(default=None, description=(
+        "Authenticated, denied or expired: the same-origin path to continue (the service "
+        "hears the outcome)."))
+    face_required: bool | None = None
+
+
 @http.route(bp, "/v1/login/{txn_id}",
             summary="A login transaction: status, number, QR code, passkey options",
-            tag="login", errors_documented=(404, 503))
+            tag="login", response=LoginView, errors_documented=(404, 503))
 def get_login(txn_id: str) -> dict[str, Any]:
     from iamsmart.identity import login
 
