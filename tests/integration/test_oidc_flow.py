@@ -301,3 +301,23 @@ def test_prompt_none_answers_with_an_error_redirect(http: Http, rp: RP, situatio
     assert headers["location"].startswith(REDIRECT)
     assert params == {"error": error, "error_description": params["error_description"],
                       "state": rp.state, "iss": PUBLIC_URL}
+
+
+def test_an_expired_login_leads_back_to_the_service_with_access_denied(
+        http: Http, rp: RP, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The login page's "Back to the service" on an expired login: its ``next`` takes the
+    citizen to the service's redirect URI with ``access_denied`` and the service's state."""
+    from iamsmart.identity import store
+
+    browser = Browser(http)
+    status, headers, _ = browser.go("GET", rp.authorize_path(rp.request_uri()))
+    assert status == 302
+    txn = query_of(headers["location"])["txn"]
+    later = store.now() + 301
+    monkeypatch.setattr(store, "now", lambda: later)
+    status, page = browser.json("GET", f"/v1/login/{txn}")  # the cookie outlives the login
+    assert status == 200 and page["status"] == "expired", page
+    status, headers, _ = browser.go("GET", page["next"])
+    assert status == 302, headers
+    params = query_of(headers["location"])
+    assert params["error"] == "access_denied" and params["state"] == rp.state
