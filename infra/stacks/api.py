@@ -22,7 +22,7 @@ from infra.constructs.functions import grant_tables, logs_and_role
 from infra.constructs.keys import grant_mac, grant_signing
 from infra.constructs.nag import acknowledge
 from infra.constructs.tables import EncryptedTable
-from infra.layers import RUNTIME, Layers
+from infra.layers import ARCHITECTURE, RUNTIME, Layers
 from infra.names import (
     API_MAC_KEYS,
     API_ROLE,
@@ -107,6 +107,7 @@ class ApiStack(Stack):
         handler = self.chalice.get_resource(CHALICE_FUNCTION)
         # chalice picks the runtime of the synthesizing interpreter; Lambda runs ours.
         handler.add_property_override("Runtime", RUNTIME.name)
+        handler.add_property_override("Architectures", [ARCHITECTURE.name])  # as the layers
         handler.add_property_override("FunctionName", api_name)
         handler.add_property_override("LoggingConfig", {"LogGroup": self.log_group.log_group_name})
         acknowledge(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from infra_synth import STAGE, Synth, synthesize
+from infra_synth import Synth, synthesize_with_cli
 
 
 @pytest.fixture(scope="session")
-def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    """The platform as ``cdk synth -c stage=dev`` produces it (bundling skipped)."""
-    return synthesize(tmp_path_factory.mktemp("cdk.out"), {"stage": STAGE})
+def synth() -> Synth:
+    """The platform as ``make synth`` (= ``npx cdk synth``, cdk.json's ``stage=dev``) writes it
+    to cdk.out: the templates and assets that ``cdk deploy`` uploads."""
+    return synthesize_with_cli()

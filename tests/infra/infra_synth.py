@@ -1,22 +1,28 @@
 """Synthesizing the app once and reading the result (used by conftest.py and the tests).
 
-Bundling is skipped (context ``aws:cdk:bundling-stacks = []``): no pip, no network, no Docker.
-cdk-nag runs as a validation plugin; if it finds unacknowledged errors, synthesis raises
-``ValidationFailed`` after writing the templates, so the failure is kept for ``test_nag`` and
-the other tests still see the templates.
+The session's synthesis is ``make synth``: the pinned CDK CLI (``npx cdk synth``) with
+cdk.json's context (feature flags included) and bundling, into the repository's ``cdk.out``,
+i.e. literally the command an operator runs before ``cdk deploy``, so the tests read the
+templates and assets that deploy. The deps layer's bundle is reused from ``cdk.out`` while its
+asset hash (the lock) is unchanged. cdk-nag runs as a validation plugin; if it finds
+unacknowledged errors the CLI exits non-zero after the templates are written, so the failure is
+kept for ``test_nag`` and the other tests still see the templates.
+
+``synthesized`` (in-process, for small apps built by a test) stays for cheap variations.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from infra.names import TABLES, resource_name
+from infra.names import ROOT, TABLES, resource_name
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
@@ -117,6 +123,15 @@ class Synth:
                 out[ref] = table_id
         return out
 
+    def manifest_region(self, stack: str) -> str:
+        """The region ``stack`` deploys to, from the cloud assembly's manifest."""
+        return self.environment(stack).rsplit("/", 1)[1]
+
+    def environment(self, stack: str) -> str:
+        """``aws://<account>/<region>`` of ``stack`` (account ``unknown-account`` offline)."""
+        manifest = json.loads((self.outdir / "manifest.json").read_text())
+        return str(manifest["artifacts"][stack]["environment"])
+
     def function_logical_id(self, stack: str, function_name: str) -> str:
         """The logical id of the function called ``function_name`` in ``stack`` (short name)."""
         for type_ in ("AWS::Lambda::Function", "AWS::Serverless::Function"):
@@ -145,13 +160,42 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+CDK_OUT = ROOT / "cdk.out"
+# cdk.json's context (feature flags included): what `npx cdk synth` gives the app.
+CDK_CONTEXT: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
+
+
+def synthesize_with_cli() -> Synth:
+    """``make synth`` (the pinned CLI, bundling on) and the templates it wrote to cdk.out."""
+    assert CDK_CONTEXT["stage"] == STAGE, "cdk.json's stage is the stage the tests expect"
+    for stale in (*CDK_OUT.glob("*.template.json"), CDK_OUT / "validation-report.json"):
+        stale.unlink(missing_ok=True)
+    started = time.perf_counter()
+    result = subprocess.run(
+        ["make", "--no-print-directory", "synth"], cwd=ROOT, capture_output=True, text=True,
+        check=False, env={**os.environ, "MAKEFLAGS": ""},
+    )
+    seconds = time.perf_counter() - started
+    error = None
+    if result.returncode != 0:
+        error = f"make synth exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+    synth = Synth(outdir=CDK_OUT, seconds=seconds, error=error)
+    for path in CDK_OUT.glob("*.template.json"):
+        synth.templates[path.name.removesuffix(".template.json")] = json.loads(path.read_text())
+    if not synth.templates:
+        raise RuntimeError(error or "make synth wrote no template")
+    return synth
+
+
 def synthesize(outdir: Path, context: dict[str, Any]) -> Synth:
+    """The whole app synthesized in this process with cdk.json's context plus ``context``
+    (bundling skipped: for tests that change the app, e.g. to show that nag catches it)."""
     from aws_cdk import App
 
     from infra.stacks.platform import build
 
     started = time.perf_counter()
-    app = App(outdir=str(outdir), context={**SKIP_BUNDLING, **context})
+    app = App(outdir=str(outdir), context={**CDK_CONTEXT, **SKIP_BUNDLING, **context})
     build(app)
     return synthesized(app, outdir, started)
 

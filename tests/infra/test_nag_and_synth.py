@@ -1,4 +1,4 @@
-"""The app synthesizes offline, fast, and cdk-nag (AWS Solutions) has nothing unacknowledged."""
+"""`make synth` (= `npx cdk synth`) works offline, fast, and cdk-nag has nothing unacknowledged."""
 
 from __future__ import annotations
 
@@ -25,9 +25,10 @@ def test_every_stack_is_synthesized(synth: Synth) -> None:
 
 
 def test_synth_stays_fast(synth: Synth) -> None:
-    # Measured 8-13 s on an idle 2-core machine (chalice packaging and cdk-nag included) and
-    # up to ~32 s with the machine's load average at 8: a regression guard, not a benchmark.
-    assert synth.seconds < 60, f"synth took {synth.seconds:.1f} s"
+    # `make synth` (CLI, chalice packaging, cdk-nag; the deps layer reused from cdk.out while
+    # the lock is unchanged) measured ~40 s warm and ~70 s cold (pip building the layer) on a
+    # 2-core machine under a load average of ~12: a regression guard, not a benchmark.
+    assert synth.seconds < 240, f"synth took {synth.seconds:.1f} s"
 
 
 def test_cdk_nag_reports_no_unacknowledged_error(synth: Synth) -> None:

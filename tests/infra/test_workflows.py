@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from infra_synth import STAGE, Synth, as_list
 
-from infra.layers import PIP_PLATFORM, PIP_PYTHON_VERSION, pip_command
 from infra.names import (
     FEEDS_REFRESH_MINUTES,
     FUNCTIONS,
@@ -60,14 +59,6 @@ def test_function_has_both_layers_and_a_retained_log_group(
     log_group = resources[props["LoggingConfig"]["LogGroup"]["Ref"]]
     assert log_group["Properties"]["LogGroupName"] == f"/aws/lambda/{spec.name_in(STAGE)}"
     assert log_group["Properties"]["RetentionInDays"] > 0
-
-
-def test_deps_layer_is_built_by_pip_for_the_lambda_platform() -> None:
-    argv = pip_command(Path("requirements.txt"), Path("/out"))
-    assert argv[argv.index("--platform") + 1] == PIP_PLATFORM == "manylinux2014_x86_64"
-    assert argv[argv.index("--python-version") + 1] == PIP_PYTHON_VERSION == "3.12"
-    assert argv[argv.index("--target") + 1] == "/out/python"
-    assert "--only-binary=:all:" in argv
 
 
 def test_core_layer_ships_the_iamsmart_package(synth: Synth) -> None:
