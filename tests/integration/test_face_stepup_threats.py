@@ -130,6 +130,20 @@ def test_per_citizen_limit_stops_new_step_ups(stepup: tuple[Browser, str]) -> No
     assert status == 429 and int(answer and 1) and answer["error"] == "too_many_attempts"
 
 
+def test_tries_left_are_the_transactions_not_the_citizens_hour(
+        stepup: tuple[Browser, str]) -> None:
+    """Failures earlier in the hour (other transactions) count toward the citizen's limit,
+    never against a new transaction's three tries: its first failure leaves two."""
+    browser, txn = stepup
+    for _ in range(limits.POLICIES["face-txn"].limit):
+        limits.fail(("face-account", CITIZEN))
+    status, answer = _check(browser, txn, b"%PDF-1.7 not a photo")
+    assert status == 400, answer
+    assert answer["details"]["remaining"] == 2 and answer["details"]["declined"] is False
+    status, answer = browser.json("GET", f"/v1/login/{txn}")
+    assert answer["status"] == "authenticated"
+
+
 def test_step_up_page_belongs_to_the_browser_that_logged_in(http: Http,
                                                             stepup: tuple[Browser, str]) -> None:
     _, txn = stepup

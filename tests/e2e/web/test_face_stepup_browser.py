@@ -168,7 +168,8 @@ def test_enrol_step_up_at_the_bank_refuse_another_face_and_withdraw(
     expect(page.locator("#txn-details")).to_contain_text("開立儲蓄戶口")
     expect(page.locator("#liveness-note")).to_contain_text("未有評估")
     upload_selfie(page, "biden.jpg")
-    expect(page.locator("#stepup-status")).to_contain_text("不符", timeout=20_000)
+    expect(page.locator("#stepup-alert")).to_contain_text("不符", timeout=20_000)
+    expect(page.locator("#stepup-tries")).to_contain_text("再試 2 次")
     expect(page).to_have_url(re.compile(r"/stepup\.html\?txn="))
     page.locator("#stepup-cancel").click()
     expect(page).to_have_url(f"{bank}/application", timeout=15_000)
@@ -178,7 +179,7 @@ def test_enrol_step_up_at_the_bank_refuse_another_face_and_withdraw(
     # 3. Again, with a selfie of the same person: the account is opened, and the bank shows
     #    the face acr/amr, face_assurance and the transaction confirmed.
     reference = open_account(page, bank, device, deposit="1234.5")
-    expect(page.locator("#txn-details")).to_contain_text("HKD 1234.50")
+    expect(page.locator("#txn-details")).to_contain_text("HKD 1,234.50")  # grouped
     upload_selfie(page, "obama2.jpg")
     back_at_the_bank(page, bank)
     expect(page.locator("#decision")).to_have_attribute("data-outcome", "opened")

@@ -5,13 +5,15 @@ export class ApiError extends Error {
    * @param {number} status HTTP status (0 when the network failed)
    * @param {string} code the API's error code, e.g. "not_ready"
    * @param {{en?: string, tc?: string} | null} message the API's bilingual message, if any
+   * @param {object | null} details the API's details (e.g. {remaining: 2} attempts left)
    */
-  constructor(status, code, message) {
+  constructor(status, code, message, details = null) {
     super(code);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.apiMessage = message;
+    this.details = details && typeof details === 'object' ? details : {};
   }
 
   /** True when the data simply has not been fetched yet (first start) or is briefly down. */
@@ -47,7 +49,7 @@ export async function getJson(path, params = {}, { signal } = {}) {
   if (!response.ok) {
     const code = body && typeof body.error === 'string' ? body.error : 'http_error';
     const message = body && body.message && typeof body.message === 'object' ? body.message : null;
-    throw new ApiError(response.status, code, message);
+    throw new ApiError(response.status, code, message, body && body.details);
   }
   if (body === null || typeof body !== 'object') throw new ApiError(response.status, 'bad_body', null);
   return body;
@@ -82,7 +84,7 @@ export async function sendJson(method, path, body = undefined) {
   if (!response.ok) {
     const code = data && typeof data.error === 'string' ? data.error : 'http_error';
     const message = data && data.message && typeof data.message === 'object' ? data.message : null;
-    throw new ApiError(response.status, code, message);
+    throw new ApiError(response.status, code, message, data && data.details);
   }
   if (data === null || typeof data !== 'object') throw new ApiError(response.status, 'bad_body', null);
   return data;

@@ -459,14 +459,18 @@ def refused(event: dict[str, Any], reason: str, error: str | None = None) -> dic
 
     account_id, txn_id = str(event["account_id"]), str(event["txn_id"])
     counted = reason not in ("Unavailable", "StepUpClosed")
-    highest = limits.fail(("face-account", account_id), ("face-txn", txn_id)) if counted else 0
+    # The citizen's hourly count is its own limit (checked before each attempt); the tries
+    # left and the decline are this transaction's alone.
+    if counted:
+        limits.fail(("face-account", account_id))
+    in_txn = limits.fail(("face-txn", txn_id)) if counted else 0
     declined = False
-    if counted and highest >= MAX_ATTEMPTS_PER_TXN:
+    if counted and in_txn >= MAX_ATTEMPTS_PER_TXN:
         login.face_declined(txn_id)
         declined = True
     out: dict[str, Any] = {"outcome": "refused" if error is None else "error",
                            "reason": reason, "declined": declined,
-                           "attempts_left": max(0, MAX_ATTEMPTS_PER_TXN - highest)}
+                           "attempts_left": max(0, MAX_ATTEMPTS_PER_TXN - in_txn)}
     if error is not None:
         out["error"] = error
     return out
