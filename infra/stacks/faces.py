@@ -9,7 +9,7 @@ is derived from the stage, so the other stacks grant on its ARN without a cross-
 reference. ``rekognition_grants`` is what a role needs to keep, match
 and delete templates and to run liveness sessions.
 
-The liveness client role (````infra.names.LIVENESS_CLIENT``, staged``) allows exactly one action,
+The liveness client role (``infra.names.LIVENESS_CLIENT``, staged) allows exactly one action,
 ``rekognition:StartFaceLivenessSession``: the API assumes it (STS, 15 minutes, with a session
 policy naming the same single action) for each session the app starts, so the app can stream
 its video selfie to Rekognition and do nothing else. IAM roles are global; the name is derived
