@@ -5,6 +5,12 @@ API keys are enforced here (neither ``chalice local`` nor moto's API Gateway doe
 keys and usage plans stored in (moto's) API Gateway; everything else is served from ``web/``,
 as the CloudFront function of ``infra.constructs.site`` serves it: ``/account`` is
 ``/account.html``, and an unknown path gets ``web/404.html`` with status 404.
+
+As API Gateway does: a method an API resource does not declare (``HEAD`` included) is refused
+with 403 (API Gateway's "Missing Authentication Token"), a disabled or deleted API key is
+refused on its next call. Every answer, protocol errors included (a malformed
+``Content-Length``, an unknown method such as ``TRACE``, a URL over 64 KB), is the
+platform's bilingual JSON error with the security headers, never Python's HTML page.
 """
 
 from __future__ import annotations
@@ -36,6 +42,13 @@ class GatewayRefusal(Exception):
         super().__init__(code)
         self.status, self.code, self.en, self.tc = status, code, en, tc
         self.retry_after = retry_after
+
+
+# API Gateway answers a method the resource does not declare with 403 (not 405).
+METHOD_NOT_DECLARED = GatewayRefusal(
+    403, "method_not_available", "This method is not available on this path.",
+    "此路徑不提供此請求方法。")
+ALLOWED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
 
 
 @dataclass
@@ -78,6 +91,15 @@ class KeyRegistry:
         self._keys = keys
         self._loaded_at = time.monotonic()
 
+    @staticmethod
+    def _still_enabled(key_id: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            return bool(aws.client("apigateway").get_api_key(apiKey=key_id).get("enabled"))
+        except ClientError:  # deleted
+            return False
+
     def check(self, value: str | None) -> str:
         """The key's id if the call may go ahead; raises GatewayRefusal otherwise."""
         forbidden = GatewayRefusal(403, "forbidden", "A valid API key is required.",
@@ -88,6 +110,9 @@ class KeyRegistry:
             if value not in self._keys and time.monotonic() - self._loaded_at > 1.0:
                 self._load()
             key = self._keys.get(value)
+            if key is not None and not self._still_enabled(key.id):
+                self._load()  # disabled, deleted or out of its plan: refused at once
+                key = self._keys.get(value)
             if key is None:
                 raise forbidden
             now = time.monotonic()
@@ -118,7 +143,9 @@ class Gateway(LocalGateway):
                                body: bytes | None) -> Any:
         event = super()._generate_lambda_event(method, path, headers, body)
         route = self._app_object.routes[event["requestContext"]["resourcePath"]].get(method)
-        if route is not None and route.api_key_required:
+        if route is None:
+            raise METHOD_NOT_DECLARED
+        if route.api_key_required:
             key_id = self._keys.check(headers.get("x-api-key"))
             event["requestContext"].setdefault("identity", {})["apiKeyId"] = key_id
         return event
@@ -127,7 +154,19 @@ class Gateway(LocalGateway):
 def _json(status: int, code: str, en: str, tc: str) -> tuple[int, dict[str, str], bytes]:
     body = json.dumps({"error": code, "error_description": en, "message": {"en": en, "tc": tc}},
                       ensure_ascii=False)
-    return status, {"Content-Type": "application/json; charset=utf-8"}, body.encode()
+    return status, {**WEB_SECURITY_HEADERS, "Content-Type": "application/json; charset=utf-8",
+                    "Cache-Control": "no-store"}, body.encode()
+
+
+# What http.server itself refuses (before any path is known), in the platform's words.
+PROTOCOL_ERRORS: dict[int, tuple[str, str, str]] = {
+    400: ("invalid_request", "The request is not valid HTTP.", "請求不是有效的 HTTP。"),
+    408: ("request_timeout", "The request took too long.", "請求逾時。"),
+    414: ("uri_too_long", "The address is too long.", "網址過長。"),
+    431: ("headers_too_large", "The request headers are too large.", "請求標頭過大。"),
+    501: ("method_not_available", "This method is not available.", "不提供此請求方法。"),
+    505: ("invalid_request", "This HTTP version is not supported.", "不支援此 HTTP 版本。"),
+}
 
 
 class FrontHandler(BaseHTTPRequestHandler):
@@ -139,6 +178,25 @@ class FrontHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by default
         pass
+
+    def send_error(self, code: int, message: str | None = None,
+                   explain: str | None = None) -> None:
+        """http.server's own refusals as bilingual JSON with the security headers."""
+        name, en, tc = PROTOCOL_ERRORS.get(code, ("invalid_request", "The request is not "
+                                                  "valid.", "請求無效。"))
+        status, headers, body = _json(code, name, en, tc)
+        self.close_connection = True
+        headers["Connection"] = "close"
+        self._send(status, headers, body)
+
+    def do_TRACE(self) -> None:  # noqa: N802 - http.server's naming
+        """TRACE and CONNECT are refused, as CloudFront refuses them."""
+        status, headers, body = _json(405, "method_not_allowed", "This method is not "
+                                      "allowed.", "不接受此請求方法。")
+        headers["Allow"] = ALLOWED_METHODS
+        self._send(status, headers, body)
+
+    do_CONNECT = do_TRACE
 
     def _send(self, status: int, headers: dict[str, str | list[str]], body: bytes) -> None:
         self.send_response(status)
@@ -165,7 +223,12 @@ class FrontHandler(BaseHTTPRequestHandler):
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _dispatch
 
     def _api(self) -> tuple[int, dict[str, str], bytes]:
-        length = int(self.headers.get("Content-Length") or 0)
+        raw_length = (self.headers.get("Content-Length") or "0").strip()
+        if not raw_length.isdigit() or len(raw_length) > 12:
+            self.close_connection = True  # the body's end is unknown: nothing else to read
+            return _json(400, "invalid_request", "Content-Length is not a number of bytes.",
+                         "Content-Length 不是位元組數目。")
+        length = int(raw_length)
         if length > MAX_REQUEST_BYTES:
             self.close_connection = True
             return _json(413, "payload_too_large", "The request is too large.", "請求內容過大。")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.error
 import urllib.request
 
@@ -127,3 +128,84 @@ def test_several_set_cookie_headers_each_arrive_as_their_own_line(front) -> None
     base, _ = front
     with urllib.request.urlopen(f"{base}/v1/cookies", timeout=5) as resp:  # noqa: S310
         assert resp.headers.get_all("Set-Cookie") == ["a=1; Path=/; HttpOnly", "b=; Max-Age=0"]
+
+
+def _raw(base: str, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send bytes as they are (what urllib would refuse to send); read the whole answer."""
+    import socket
+
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(request)
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+            head, ended, body = data.partition(b"\r\n\r\n")
+            if ended and request.startswith(b"HEAD "):
+                break
+            lengths = [line.split(b":", 1)[1] for line in head.split(b"\r\n")
+                       if line.lower().startswith(b"content-length:")]
+            if lengths and len(body) >= int(lengths[0]):
+                break
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), headers, body
+
+
+def _platform_error(status: int, headers: dict[str, str], body: bytes, expected: int) -> dict:
+    assert status == expected, (status, body[:200])
+    answer = json.loads(body)
+    assert answer["error"] and answer["message"]["en"] and answer["message"]["tc"]
+    assert headers["Content-Type"] == "application/json; charset=utf-8"
+    for name, value in WEB_SECURITY_HEADERS.items():
+        assert headers[name] == value, name
+    return answer
+
+
+def test_malformed_requests_get_bilingual_answers_with_security_headers(front) -> None:
+    base, _ = front
+    _platform_error(*_raw(base, b"POST /v1/open HTTP/1.1\r\nHost: x\r\nContent-Length: abc"
+                                b"\r\n\r\n{}"), 400)
+    _platform_error(*_raw(base, b"POST /v1/open HTTP/1.1\r\nHost: x\r\nContent-Length: -5"
+                                b"\r\n\r\n"), 400)
+    status, headers, body = _raw(base, b"TRACE / HTTP/1.1\r\nHost: x\r\n\r\n")
+    _platform_error(status, headers, body, 405)
+    assert "TRACE" not in headers["Allow"]
+    _platform_error(*_raw(base, b"GET /v1/open?q=" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x"
+                                b"\r\n\r\n"), 414)
+    _platform_error(*_raw(base, b"BREW / HTTP/1.1\r\nHost: x\r\n\r\n"), 501)
+    # The server is still answering afterwards.
+    assert json.loads(_get(base + "/v1/open")[2]) == {"open": True}
+
+
+def test_head_and_other_undeclared_methods_on_api_paths_are_refused_as_api_gateway_does(
+        front) -> None:
+    base, _ = front
+    status, headers, body = _raw(base, b"HEAD /v1/open HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert status == 403 and body == b"" and headers["X-Content-Type-Options"] == "nosniff"
+    answer = _platform_error(*_raw(base, b"DELETE /v1/open HTTP/1.1\r\nHost: x\r\n"
+                                         b"Content-Length: 0\r\n\r\n"), 403)
+    assert answer["error"] == "method_not_available"
+    # HEAD on a page works as CloudFront serves it: the GET's headers, no body.
+    status, headers, body = _raw(base, b"HEAD /account HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert status == 200 and body == b"" and headers["Content-Type"].startswith("text/html")
+
+
+def test_a_disabled_or_deleted_key_is_refused_at_once(front) -> None:
+    base, key_id = front
+    dept = {"x-api-key": "td-key-123456789012345"}
+    assert _get(base + "/v1/dept", dept)[0] == 200
+    apigw = aws.client("apigateway")
+    apigw.update_api_key(apiKey=key_id, patchOperations=[
+        {"op": "replace", "path": "/enabled", "value": "false"}])
+    assert _get(base + "/v1/dept", dept)[0] == 403
+    apigw.update_api_key(apiKey=key_id, patchOperations=[
+        {"op": "replace", "path": "/enabled", "value": "true"}])
+    time.sleep(1.1)  # keys not known are looked up again at most once a second
+    assert _get(base + "/v1/dept", dept)[0] == 200
+    apigw.delete_api_key(apiKey=key_id)
+    assert _get(base + "/v1/dept", dept)[0] == 403
