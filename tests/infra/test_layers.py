@@ -112,3 +112,19 @@ def test_built_layer_wheels_are_for_lambda_python_312_x86_64(synth: Synth) -> No
             assert min(glibc) <= (2, 28), f"{wheel.parent.name} needs glibc {min(glibc)}"
     for extension in built.rglob("*.cpython-*.so"):
         assert "cpython-312-x86_64-linux-gnu" in extension.name, extension.name
+
+
+def test_functions_run_on_the_layers_architecture(synth: Synth) -> None:
+    """Every function with our layers, the Chalice API's included, runs on the architecture
+    the layers are built for, and `make lock` resolves for that platform too."""
+    functions = [*synth.resources("AWS::Lambda::Function"),
+                 *synth.resources("AWS::Serverless::Function")]
+    ours = [(stack, logical, res) for stack, logical, res in functions
+            if any("LayersCore" in str(ref) for ref in res["Properties"].get("Layers", []))]
+    assert {res["Type"] for _, _, res in ours} == {"AWS::Lambda::Function",
+                                                    "AWS::Serverless::Function"}
+    wrong = [(s, lg, res["Properties"].get("Architectures")) for s, lg, res in ours
+             if res["Properties"].get("Architectures") != [ARCHITECTURE.name]]
+    assert not wrong, wrong
+    makefile = (DEPS_DIR.parents[1] / "Makefile").read_text()
+    assert f"--python-platform {ARCHITECTURE.name}-manylinux_2_28" in makefile
