@@ -2,16 +2,32 @@
 
 Built for an API Gateway stage created elsewhere (chalice's SAM template), so it works with
 logical ids and raw overrides rather than the ``RestApi`` L2.
+
+The stage's regional web ACL admits only requests that came through CloudFront: CloudFront adds
+the origin-verify header (``ORIGIN_VERIFY_HEADER``) with a secret from Secrets Manager to every
+request it sends to the API (``infra.constructs.site``), and the ACL blocks any request without
+an accepted value, so the ``execute-api`` URL answers 403 to anyone going around CloudFront.
+Viewers are limited at CloudFront's own web ACL (``infra.stacks.edge``): this one sees only
+CloudFront's edge addresses.
+
+Rotation without downtime, two accepted values: there are two secrets (slots ``a`` and
+``b``); the ACL accepts either, CloudFront sends the slot named by ``-c origin_verify_slot=``
+(default ``a``). To rotate while CloudFront sends ``a``: put a new random value into ``b``
+(``aws secretsmanager put-secret-value``), then deploy with ``-c origin_verify_slot=b``: the
+API stack deploys first, its ACL (whose description names the slot, so it is updated and
+re-reads both secrets) accepts the new ``b`` and the current ``a``; then the web stack points
+CloudFront at ``b``. The next rotation renews ``a`` the same way.
 """
 
 from __future__ import annotations
 
 import json
 
-from aws_cdk import ArnFormat, CfnResource, Stack
+from aws_cdk import ArnFormat, CfnResource, SecretValue, Stack
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
@@ -22,8 +38,9 @@ from infra.stacks.config import DeployConfig
 # Stage-wide method throttling (all callers).
 STAGE_RATE = 500
 STAGE_BURST = 1000
-# WAF: requests per client IP per 5 minutes before it is blocked.
-WAF_RATE_LIMIT_PER_5_MIN = 2000
+# The header CloudFront adds to every request to the API, with the current slot's secret.
+ORIGIN_VERIFY_HEADER = "x-origin-verify"
+ORIGIN_VERIFY_SLOTS = ("a", "b")
 
 # API Gateway access log: who called what, and which department key; never bodies.
 ACCESS_LOG_FORMAT = json.dumps(
@@ -64,6 +81,34 @@ def managed_rule(name: str, priority: int) -> wafv2.CfnWebACL.RuleProperty:
             ),
         ),
         visibility_config=waf_rule_visibility(name),
+    )
+
+
+def _header_is(value: SecretValue) -> wafv2.CfnWebACL.StatementProperty:
+    return wafv2.CfnWebACL.StatementProperty(
+        byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+            field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(
+                single_header={"Name": ORIGIN_VERIFY_HEADER}),
+            positional_constraint="EXACTLY",
+            search_string=value.unsafe_unwrap(),  # a dynamic reference, resolved at deploy
+            text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(
+                priority=0, type="NONE")],
+        ))
+
+
+def from_cloudfront_only(priority: int,
+                         accepted: list[SecretValue]) -> wafv2.CfnWebACL.RuleProperty:
+    """Block every request whose origin-verify header is none of the ``accepted`` values."""
+    either = wafv2.CfnWebACL.StatementProperty(
+        or_statement=wafv2.CfnWebACL.OrStatementProperty(
+            statements=[_header_is(value) for value in accepted]))
+    return wafv2.CfnWebACL.RuleProperty(
+        name="FromCloudFrontOnly",
+        priority=priority,
+        action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+        statement=wafv2.CfnWebACL.StatementProperty(
+            not_statement=wafv2.CfnWebACL.NotStatementProperty(statement=either)),
+        visibility_config=waf_rule_visibility("FromCloudFrontOnly"),
     )
 
 
@@ -174,28 +219,41 @@ class ApiProtection(Construct):
             for spec in USAGE_PLANS.values()
         }
 
+        #: slot -> the origin-verify secret CloudFront may send (infra.constructs.site)
+        self.origin_verify: dict[str, secretsmanager.Secret] = {}
+        for slot in ORIGIN_VERIFY_SLOTS:
+            secret = secretsmanager.Secret(
+                self,
+                f"OriginVerify{slot.upper()}",
+                secret_name=config.name(f"origin-verify-{slot}"),
+                description=f"CloudFront -> API origin-verify header value, slot {slot}",
+                generate_secret_string=secretsmanager.SecretStringGenerator(
+                    password_length=48, exclude_punctuation=True),
+                removal_policy=config.removal_policy,
+            )
+            acknowledge(secret, {
+                "AwsSolutions-SMG4": "Rotated without downtime by the two-slot procedure in "
+                "infra/constructs/api_protection.py (README 'Deploying to AWS'): a rotation "
+                "Lambda could not update CloudFront and the ACL in the order that keeps every "
+                "request admitted.",
+            })
+            self.origin_verify[slot] = secret
+        self.origin_verify_slot: str = config.origin_verify_slot
         self.web_acl = wafv2.CfnWebACL(
             self,
             "WebAcl",
             name=f"{api_name}-{stage_name}",
             scope="REGIONAL",
+            # Names the slot CloudFront sends: changing it updates the ACL, which re-reads both
+            # secrets (CloudFormation resolves dynamic references when a resource is updated).
+            description=f"Only requests through CloudFront, origin-verify slot "
+                        f"{config.origin_verify_slot} sent",
             default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
             visibility_config=waf_rule_visibility(f"{api_name}-{stage_name}"),
             rules=[
-                wafv2.CfnWebACL.RuleProperty(
-                    name="RatePerIp",
-                    priority=0,
-                    action=wafv2.CfnWebACL.RuleActionProperty(block={}),
-                    statement=wafv2.CfnWebACL.StatementProperty(
-                        rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
-                            limit=WAF_RATE_LIMIT_PER_5_MIN,
-                            aggregate_key_type="IP",
-                        ),
-                    ),
-                    visibility_config=waf_rule_visibility("RatePerIp"),
-                ),
-                managed_rule("AWSManagedRulesAmazonIpReputationList", 1),
-                managed_rule("AWSManagedRulesKnownBadInputsRuleSet", 2),
+                from_cloudfront_only(
+                    0, [secret.secret_value for secret in self.origin_verify.values()]),
+                managed_rule("AWSManagedRulesKnownBadInputsRuleSet", 1),
             ],
         )
         stage_arn = (

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from aws_cdk import Duration
+from aws_cdk import Duration, SecretValue
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
@@ -20,6 +20,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
+from infra.constructs.api_protection import ORIGIN_VERIFY_HEADER
 from infra.constructs.buckets import log_bucket, private_bucket
 from infra.constructs.nag import acknowledge
 from infra.names import API_PATHS, WEB_CSP, WEB_SECURITY_HEADERS
@@ -116,6 +117,8 @@ class StaticSite(Construct):
         api_stage: str,
         cloudfront_logs: s3.IBucket,
         config: DeployConfig,
+        origin_verify: SecretValue,
+        web_acl_arn: str,
         domain_name: str | None = None,
         certificate_arn: str | None = None,
     ) -> None:
@@ -133,6 +136,9 @@ class StaticSite(Construct):
             origin_path=f"/{api_stage}",
             protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
             origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+            # The regional web ACL admits only requests carrying an accepted value
+            # (infra.constructs.api_protection); a dynamic reference, resolved at deploy.
+            custom_headers={ORIGIN_VERIFY_HEADER: origin_verify.unsafe_unwrap()},
         )
         api_behavior = cloudfront.BehaviorOptions(
             origin=api_origin,
@@ -140,7 +146,10 @@ class StaticSite(Construct):
             allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
             # Nothing from the API is cached at the edge: responses may depend on the caller's
             # Authorization header or department key. With caching off, this policy forwards
-            # every viewer header (Authorization included) except Host.
+            # every viewer header (Authorization included) except Host, and CloudFront's own
+            # headers, CloudFront-Viewer-Address among them (per-source limits read it:
+            # iamsmart.identity.limits.source_of); CloudFront sets that one itself,
+            # overwriting any a viewer sent.
             cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
             origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
             response_headers_policy=headers,
@@ -180,6 +189,8 @@ class StaticSite(Construct):
             enable_logging=True,
             log_bucket=cloudfront_logs,
             log_file_prefix="web/",
+            # Per-viewer rate limits (us-east-1, infra.stacks.edge): CloudFront sees viewers.
+            web_acl_id=web_acl_arn,
         )
         self.deployment = s3deploy.BucketDeployment(
             self,
@@ -193,8 +204,6 @@ class StaticSite(Construct):
         reasons = {
             "AwsSolutions-CFR1": "A national portal for residents and visitors abroad: no geo "
             "restriction.",
-            "AwsSolutions-CFR2": "WAF is on the API Gateway stage (regional, rate-based); the "
-            "static site is public, cached content.",
         }
         if certificate is None:
             reasons["AwsSolutions-CFR4"] = (

@@ -4,7 +4,9 @@
 API keys are enforced here (neither ``chalice local`` nor moto's API Gateway does), from the
 keys and usage plans stored in (moto's) API Gateway; everything else is served from ``web/``,
 as the CloudFront function of ``infra.constructs.site`` serves it: ``/account`` is
-``/account.html``, and an unknown path gets ``web/404.html`` with status 404.
+``/account.html``, and an unknown path gets ``web/404.html`` with status 404. Like CloudFront,
+the front sets ``CloudFront-Viewer-Address`` to the caller's address on every API request,
+replacing any a client sent (per-source limits read it).
 
 As API Gateway does: a method an API resource does not declare (``HEAD`` included) is refused
 with 403 (API Gateway's "Missing Authentication Token"), a disabled or deleted API key is
@@ -169,6 +171,10 @@ PROTOCOL_ERRORS: dict[int, tuple[str, str, str]] = {
 }
 
 
+# Set by CloudFront on every request it forwards (its origin request policy includes it).
+VIEWER_ADDRESS_HEADER = "CloudFront-Viewer-Address"
+
+
 class FrontHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # small JSON answers must not wait for delayed ACKs
@@ -233,6 +239,7 @@ class FrontHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             return _json(413, "payload_too_large", "The request is too large.", "請求內容過大。")
         body = self.rfile.read(length) if length else None
+        self._as_cloudfront()
         try:
             response = self.gateway.handle_request(self.command, self.path, self.headers, body)
         except GatewayRefusal as exc:
@@ -250,6 +257,14 @@ class FrontHandler(BaseHTTPRequestHandler):
         elif isinstance(raw, str):
             raw = raw.encode("utf-8")
         return response["statusCode"], headers, raw
+
+    def _as_cloudfront(self) -> None:
+        """What CloudFront does to the request before the API sees it: the viewer's address in
+        ``CloudFront-Viewer-Address`` (``<ip>:<port>``), replacing any the client sent (the API
+        reads it for per-source limits, iamsmart.identity.limits.source_of)."""
+        del self.headers[VIEWER_ADDRESS_HEADER]  # every copy a client sent
+        host, port = self.client_address[0], self.client_address[1]
+        self.headers[VIEWER_ADDRESS_HEADER] = f"{host}:{port}"
 
     def _static(self, path: str) -> tuple[int, dict[str, str], bytes]:
         relative = "index.html" if path in ("", "/") else path.lstrip("/")

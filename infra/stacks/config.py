@@ -32,6 +32,9 @@ class DeployConfig:
     face_region: str = FACES_REGION
     # Who hears the alarms (an SNS e-mail subscription, confirmed by the recipient).
     alarm_email: str | None = None
+    # Which origin-verify secret CloudFront sends to the API (the other one is accepted too:
+    # rotation without downtime, infra/constructs/api_protection.py).
+    origin_verify_slot: str = "a"
 
     @classmethod
     def of(cls, scope: Construct) -> DeployConfig:
@@ -46,8 +49,12 @@ class DeployConfig:
         email = scope.node.try_get_context("alarm_email") or None
         if email is not None and not _EMAIL.match(str(email)):
             raise ValueError(f"context 'alarm_email' is not an e-mail address: {email!r}")
+        slot = scope.node.try_get_context("origin_verify_slot") or "a"
+        if slot not in ("a", "b"):
+            raise ValueError(f"context 'origin_verify_slot' must be a or b, not {slot!r}")
         return cls(stage=stage, public_url=str(public_url).rstrip("/") if public_url else None,
-                   face_region=region, alarm_email=str(email) if email else None)
+                   face_region=region, alarm_email=str(email) if email else None,
+                   origin_verify_slot=slot)
 
     @property
     def prod(self) -> bool:

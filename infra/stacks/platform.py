@@ -11,7 +11,7 @@ from infra.names import APP, REGION
 from infra.stacks.api import ApiStack
 from infra.stacks.config import DeployConfig
 from infra.stacks.data import DataStack
-from infra.stacks.edge import EDGE_REGION, EdgeLogsStack
+from infra.stacks.edge import EDGE_REGION, EdgeStack
 from infra.stacks.faces import FacesStack
 from infra.stacks.ops import OpsStack
 from infra.stacks.web import WebStack
@@ -55,11 +55,13 @@ def build(app: App) -> dict[str, object]:
         alarm_topic=ops.topic,
         description=f"{config.prefix}: HTTP API (Chalice) behind API Gateway",
     )
-    edge = EdgeLogsStack(
+    edge = EdgeStack(
         app,
-        config.name("edge-logs"),
+        config.name("edge"),
         env=environment(EDGE_REGION),
-        description=f"{config.prefix}: CloudFront standard logs (us-east-1)",
+        cross_region_references=True,  # the web stack uses its web ACL
+        description=f"{config.prefix}: CloudFront's web ACL (per-viewer limits) and standard "
+                    "logs (us-east-1)",
     )
     web = WebStack(
         app,
@@ -67,9 +69,13 @@ def build(app: App) -> dict[str, object]:
         env=env,
         rest_api_id=api.rest_api_id,
         api_stage=api.stage_name,
+        origin_verify=api.protection.origin_verify[api.protection.origin_verify_slot]
+        .secret_value,
+        web_acl_arn=edge.web_acl.attr_arn,
+        cross_region_references=True,
         description=f"{config.prefix}: portal (S3 + CloudFront) in front of the API",
     )
-    web.add_stack_dependency(edge, reason="CloudFront logs to the edge bucket")
+    web.add_stack_dependency(edge, reason="CloudFront logs to the edge bucket, and its web ACL")
     faces = FacesStack(
         app,
         config.name("faces"),

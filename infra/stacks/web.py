@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, SecretValue, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
@@ -26,6 +27,8 @@ class WebStack(Stack):
         *,
         rest_api_id: str,
         api_stage: str,
+        origin_verify: SecretValue,
+        web_acl_arn: str,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -44,11 +47,43 @@ class WebStack(Stack):
             api_stage=api_stage,
             cloudfront_logs=cloudfront_logs,
             config=config,
+            origin_verify=origin_verify,
+            web_acl_arn=web_acl_arn,
             domain_name=self.node.try_get_context("domain_name"),
             certificate_arn=self.node.try_get_context("certificate_arn"),
         )
         self._acknowledge_deployment_handler()
+        self._scope_invalidation_to_the_distribution()
         CfnOutput(self, "Url", value=f"https://{self.site.distribution.distribution_domain_name}/")
+
+    def _scope_invalidation_to_the_distribution(self) -> None:
+        """CDK's BucketDeployment lets its handler invalidate any distribution (``"*"``): narrow
+        CreateInvalidation/GetInvalidation to this stack's distribution (its ARN)."""
+        distribution_arn = self.format_arn(
+            service="cloudfront", region="", resource="distribution",
+            resource_name=self.site.distribution.distribution_id)
+        scoped = 0
+        for child in self.node.children:
+            if not child.node.id.startswith("Custom::CDKBucketDeployment"):
+                continue
+            role = child.node.try_find_child("ServiceRole")
+            policy = role.node.try_find_child("DefaultPolicy") if role else None
+            cfn = policy.node.default_child if policy else None
+            if not isinstance(cfn, iam.CfnPolicy):
+                raise RuntimeError("CDK's BucketDeployment handler role has no default policy")
+            document = self.resolve(cfn.policy_document)
+            for statement in document["Statement"]:
+                actions = statement["Action"]
+                actions = [actions] if isinstance(actions, str) else actions
+                if any(a.startswith("cloudfront:") for a in actions):
+                    if not set(actions) <= {"cloudfront:CreateInvalidation",
+                                            "cloudfront:GetInvalidation"}:
+                        raise RuntimeError(f"unexpected CloudFront grant {actions}")
+                    statement["Resource"] = distribution_arn
+                    scoped += 1
+            cfn.policy_document = document  # the property itself: cdk-nag reads it too
+        if scoped != 1:
+            raise RuntimeError("expected one CloudFront invalidation grant to scope")
 
     def _acknowledge_deployment_handler(self) -> None:
         """CDK's BucketDeployment adds one singleton Lambda per stack (CDK's own code)."""
@@ -88,10 +123,6 @@ class WebStack(Stack):
                     **source_objects,
                     f"AwsSolutions-IAM5[Resource::<{content}.Arn>/*]": (
                         f"{copy}: objects of this stack's site bucket."
-                    ),
-                    "AwsSolutions-IAM5[Resource::*]": (
-                        "CloudFront CreateInvalidation/GetInvalidation after a deployment; the "
-                        "handler is told the one distribution id."
                     ),
                 },
             )

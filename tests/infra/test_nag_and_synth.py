@@ -6,7 +6,7 @@ import re
 
 from infra_synth import Synth, stack_name
 
-STACKS = {stack_name(s) for s in ("ops", "data", "api", "workflows", "edge-logs", "web")}
+STACKS = {stack_name(s) for s in ("ops", "data", "api", "workflows", "edge", "web")}
 ACK_ID = re.compile(r"^(AwsSolutions-[A-Z]+\d+(\[.+\])?|CloudFormation-Validate::[EW]\d+)$")
 
 

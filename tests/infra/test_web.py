@@ -123,13 +123,13 @@ def test_cloudfront_logs_go_to_the_us_east_1_edge_bucket(synth: Synth) -> None:
     logging = distribution(synth)["Logging"]
     parts = logging["Bucket"]["Fn::Join"][1]
     assert parts[-1].endswith(".s3.us-east-1.amazonaws.com")
-    [(_, _, edge)] = list(synth.resources("AWS::S3::Bucket", "edge-logs"))
+    [(_, _, edge)] = list(synth.resources("AWS::S3::Bucket", "edge"))
     # Same account-derived name in both stacks, so no cross-region reference is needed.
     assert edge["Properties"]["BucketName"]["Fn::Join"][1] == parts[:-1]
     assert edge["Properties"]["OwnershipControls"]["Rules"] == [
         {"ObjectOwnership": "BucketOwnerPreferred"}
     ]
-    manifest_env = synth.templates[stack_name("edge-logs")]
+    manifest_env = synth.templates[stack_name("edge")]
     assert manifest_env  # synthesized
 
 

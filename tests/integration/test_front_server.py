@@ -34,6 +34,12 @@ def _app() -> Chalice:
         return Response(body="{}", status_code=200,
                         headers={"Set-Cookie": ["a=1; Path=/; HttpOnly", "b=; Max-Age=0"]})
 
+    @app.route("/v1/source")
+    def source_route():
+        from iamsmart.identity import limits
+
+        return {"source": limits.source_of(app.current_request)}
+
     @app.route("/v1/dept", api_key_required=True)
     def dept_route():
         return {"key_id": app.current_request.context["identity"]["apiKeyId"]}
@@ -209,3 +215,16 @@ def test_a_disabled_or_deleted_key_is_refused_at_once(front) -> None:
     assert _get(base + "/v1/dept", dept)[0] == 200
     apigw.delete_api_key(apiKey=key_id)
     assert _get(base + "/v1/dept", dept)[0] == 403
+
+
+@pytest.mark.parametrize("sent", [None, "203.0.113.9:443", "198.51.100.1:1, 203.0.113.2:2"])
+def test_the_front_sets_the_viewer_address_as_cloudfront_does(front, sent) -> None:
+    """A client cannot choose its own source for the limits: whatever CloudFront-Viewer-Address
+    it sends is replaced by its real address (THREATS 30), as CloudFront overwrites it."""
+    base, _ = front
+    request = urllib.request.Request(f"{base}/v1/source")
+    if sent:
+        request.add_header("CloudFront-Viewer-Address", sent)
+        request.add_header("X-Forwarded-For", "192.0.2.77")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert json.load(response) == {"source": "127.0.0.1"}

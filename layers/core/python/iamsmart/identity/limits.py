@@ -1,9 +1,14 @@
 """Failure limits: wrong approval numbers, failed passkey assertions and wrong enrolment codes,
 counted per account and per source, in fixed windows (DynamoDB atomic counters with TTL).
 
-The source is what API Gateway saw (``requestContext.identity.sourceIp``), never a header
-the client wrote (``X-Forwarded-For`` is not read here): rotating a spoofed header cannot
-evade the limit. In AWS a WAF rate rule sits in front as well.
+The source is the viewer's address as the edge saw it: CloudFront's ``CloudFront-Viewer-Address``
+(``<ip>:<port>``), which CloudFront sets on every request it forwards, overwriting whatever a
+client sent; the regional API accepts only requests that came through CloudFront (the
+origin-verify header, checked by the regional web ACL), and the local front server plays
+CloudFront's part (infra/local/server.py). Without that header (a request straight to the
+gateway), what API Gateway saw (``requestContext.identity.sourceIp``). Never a header a client
+can write (``X-Forwarded-For`` is not read here): rotating a spoofed header cannot evade the
+limit. In AWS the CloudFront web ACL's per-viewer rate rules sit in front as well.
 
 Counter items live in the sessions table: ``pk = "limit#<policy>#<key digest>#<window>"``,
 ``sk = "n"``, ``n`` (the count) and ``expires_at`` (end of the window; filtered on read).
@@ -45,11 +50,34 @@ class Limited(errors.TooManyRequests):
     tc = "嘗試失敗次數過多，請稍後再試。"
 
 
+VIEWER_ADDRESS = "cloudfront-viewer-address"
+
+
 def source_of(request: Any) -> str:
-    """The caller's address as the gateway saw it (``requestContext.identity.sourceIp``)."""
+    """The viewer's address: CloudFront's ``CloudFront-Viewer-Address`` without its port, else
+    the gateway's ``requestContext.identity.sourceIp``. A malformed header counts as absent."""
+    headers: Mapping[str, Any] = getattr(request, "headers", None) or {}
+    viewer = _viewer_ip(headers.get(VIEWER_ADDRESS))
+    if viewer is not None:
+        return viewer
     context: Mapping[str, Any] = getattr(request, "context", None) or {}
     identity = context.get("identity") or {}
     return str(identity.get("sourceIp") or "unknown")
+
+
+def _viewer_ip(value: object) -> str | None:
+    """``198.51.100.10:46532`` or ``2001:db8::1:46532`` (IPv6 unbracketed) -> the address."""
+    import ipaddress
+
+    if not isinstance(value, str) or len(value) > 64 or ":" not in value:
+        return None
+    address, _, port = value.strip().rpartition(":")
+    if not port.isdigit():
+        return None
+    try:
+        return str(ipaddress.ip_address(address.strip("[]")))
+    except ValueError:
+        return None
 
 
 def _pk(policy: str, key: str, window_start: int) -> str:
