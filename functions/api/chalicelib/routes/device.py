@@ -26,6 +26,11 @@ bp = Blueprint(__name__)
 
 _SIGNED = http.Header("Authorization", "Device <JWS>: the request signed with the device key "
                       "(method, path, body hash, time, unique id)", required=True)
+# A live capture: a step-up's session needs its citizen's signed device; a registration's
+# applicant has no enrolled key yet and sends none (the QR secret and number suffice).
+_SIGNED_FOR_STEPUP = http.Header(
+    "Authorization", "Device <JWS> (as for every device request): required for a face "
+    "step-up's session; an applicant's app (registration, no enrolled key yet) sends none")
 
 
 class EnrolBody(BaseModel):
@@ -71,6 +76,39 @@ class LivenessCompleteBody(BaseModel):
         default=None, max_length=1_000_000,
         description="Only where the face engine is local (no liveness engine): the app's "
         "photo, base64. In AWS the live frame comes from the Face Liveness session.")
+
+
+class LivenessWaiting(BaseModel):
+    liveness_session: str
+    k: str = Field(description="The secret the QR code would have carried")
+    purpose: Literal["stepup"]
+    expires_in: int
+
+
+class LivenessPending(BaseModel):
+    liveness: list[LivenessWaiting]
+
+
+class ServiceNames(BaseModel):
+    name_en: str
+    name_tc: str
+
+
+class LivenessTask(BaseModel):
+    liveness_session: str
+    purpose: Literal["stepup", "registration"]
+    choices: list[int] = Field(description="Three numbers; the citizen picks the page's")
+    expires_in: int
+    service: ServiceNames | None = Field(default=None, description="A step-up's service")
+    transaction: dict[str, Any] | None = Field(
+        default=None, description="A step-up's transaction details (authorization_details)")
+
+
+class LivenessCompleted(BaseModel):
+    status: Literal["passed", "captured"] = Field(
+        description="passed: the step-up passed (a refusal is an error answer); captured: a "
+        "registration's page may now send its application")
+    face_assurance: dict[str, Any] | None = None
 
 
 class Credentials(BaseModel):
@@ -158,27 +196,28 @@ def _maybe_device(path: str) -> tuple[str | None, str]:
 
 
 @http.route(bp, "/v1/device/liveness", summary="Face step-ups waiting for this device's "
-            "citizen to capture in the app", tag="device", errors_documented=(401, 503),
-            headers=(_SIGNED,))
-def liveness_pending() -> dict[str, Any]:
+            "citizen to capture in the app", tag="device", response=LivenessPending,
+            errors_documented=(401, 503), headers=(_SIGNED,))
+def liveness_pending() -> LivenessPending:
     from iamsmart.faces import liveness
 
     device = _device("/v1/device/liveness")
-    return {"liveness": liveness.pending_for(device.account_id)}
+    return LivenessPending.model_validate({"liveness": liveness.pending_for(device.account_id)})
 
 
-@http.route(bp, "/v1/device/liveness/{session_id}", query=LivenessQuery,
+@http.route(bp, "/v1/device/liveness/{session_id}", query=LivenessQuery, response=LivenessTask,
             summary="A live capture handed to the app: what it is for, three numbers",
             tag="device", errors_documented=(400, 401, 403, 409, 503),
-            headers=(_SIGNED,))
-def liveness_task(session_id: str, query: LivenessQuery) -> dict[str, Any]:
+            headers=(_SIGNED_FOR_STEPUP,))
+def liveness_task(session_id: str, query: LivenessQuery) -> LivenessTask:
     from iamsmart.faces import liveness, stepup
 
     account_id, _ = _maybe_device(f"/v1/device/liveness/{session_id}")
     purpose, _ = liveness.purpose_of(session_id, query.k, account_id)
     if purpose == "stepup":
-        return stepup.device_task(session_id, query.k, str(account_id))
-    return liveness.device_view(session_id, query.k, account_id)
+        return LivenessTask.model_validate(stepup.device_task(session_id, query.k,
+                                                              str(account_id)))
+    return LivenessTask.model_validate(liveness.device_view(session_id, query.k, account_id))
 
 
 @http.route(bp, "/v1/device/liveness/{session_id}/start", method="POST",
@@ -186,7 +225,7 @@ def liveness_task(session_id: str, query: LivenessQuery) -> dict[str, Any]:
             summary="Start the live capture with the number shown on the page: Rekognition's "
             "session and credentials for StartFaceLivenessSession only", tag="device",
             errors_documented=(400, 401, 403, 429, 503),
-            headers=(_SIGNED,))
+            headers=(_SIGNED_FOR_STEPUP,))
 def liveness_start(session_id: str, body: LivenessStartBody) -> LivenessStarted:
     from iamsmart.faces import liveness
 
@@ -207,17 +246,19 @@ def liveness_start(session_id: str, body: LivenessStartBody) -> LivenessStarted:
             body=LivenessCompleteBody,
             summary="The live capture finished: a step-up is checked now (its outcome also "
             "reaches the page); a registration's page may send its application",
-            tag="device", errors_documented=(400, 401, 403, 409, 413, 429, 503),
-            headers=(_SIGNED,))
-def liveness_complete(session_id: str, body: LivenessCompleteBody) -> dict[str, Any]:
+            tag="device", response=LivenessCompleted,
+            errors_documented=(400, 401, 403, 409, 413, 429, 503),
+            headers=(_SIGNED_FOR_STEPUP,))
+def liveness_complete(session_id: str, body: LivenessCompleteBody) -> LivenessCompleted:
     from iamsmart.faces import liveness, stepup
 
     account_id, _ = _maybe_device(f"/v1/device/liveness/{session_id}/complete")
     purpose, _ = liveness.purpose_of(session_id, body.k, account_id)
     if purpose == "stepup":
-        return stepup.device_complete(session_id, body.k, str(account_id), body.selfie)
+        return LivenessCompleted.model_validate(
+            stepup.device_complete(session_id, body.k, str(account_id), body.selfie))
     if body.selfie is not None:
         raise errors.InvalidInput(en="The application carries the photo, not the live check.",
                                   tc="相片隨申請提交，而非隨活體檢測提交。")
     liveness.captured(session_id, body.k, account_id)
-    return {"status": "captured"}
+    return LivenessCompleted(status="captured")

@@ -179,8 +179,7 @@ def pending_for(account_id: str) -> list[dict[str, Any]]:
               if int(p.get("expires_at", 0)) > now]
     items = store.batch_get(table, [_key(str(p["sk"])) for p in pushes])
     waiting = [{"liveness_session": i["pk"].split("#", 1)[1], "k": i["k"],
-                "purpose": i.get("purpose", "stepup"), "txn_id": i["txn_id"],
-                "expires_in": int(i["expires_at"]) - now}
+                "purpose": i.get("purpose", "stepup"), "expires_in": int(i["expires_at"]) - now}
                for i in items if i.get("kind") == "liveness" and not i.get("started_at")
                and not i.get("used_at") and int(i["expires_at"]) > now
                and i.get("account_id") == account_id]
