@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml layers/deps/requirements.in | sha1sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml layers/deps/requirements.in layers/deps/requirements.txt | sha1sum | cut -c1-12)
 # The CDK CLI pinned in package.json / package-lock.json (npm ci), never a global install.
 NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | sha1sum | cut -c1-12)
 CDK := npx --no-install cdk
@@ -21,10 +21,13 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 env: $(STAMP)  ## create the virtual environment and install everything Python needs
 
-$(STAMP): pyproject.toml layers/deps/requirements.in
+# The runtime dependencies at the deps layer's locked versions (the lock's pins as
+# constraints, without hashes: the editable project itself has none), so the tests run what ships.
+$(STAMP): pyproject.toml layers/deps/requirements.in layers/deps/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check 'pip<26.3'
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]' \
+	  -c <(grep -oE '^[A-Za-z0-9._-]+==[^ ]+' layers/deps/requirements.txt)
 	@rm -f $(VENV)/.installed-* && touch $@
 
 cdk: $(NODE_STAMP)  ## the pinned CDK CLI (node_modules, from package-lock.json)

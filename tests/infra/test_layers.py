@@ -128,3 +128,19 @@ def test_functions_run_on_the_layers_architecture(synth: Synth) -> None:
     assert not wrong, wrong
     makefile = (DEPS_DIR.parents[1] / "Makefile").read_text()
     assert f"--python-platform {ARCHITECTURE.name}-manylinux_2_28" in makefile
+
+
+def test_development_runs_the_locked_versions() -> None:
+    """`make env` installs the runtime dependencies at the lock's versions (constraints), so
+    the unit and integration tests exercise what the deps layer ships."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    drift = {}
+    for name, pinned in pins(DEPS_LOCK).items():
+        try:
+            installed = version(name)
+        except PackageNotFoundError:
+            installed = None
+        if installed != pinned:
+            drift[name] = (pinned, installed)
+    assert not drift, f"locked vs installed (run `make env`): {drift}"
