@@ -1,5 +1,8 @@
 """``python -m infra.local``: the whole platform on loopback; prints ``Ready: <url>``.
 
+Keys and addresses are printed before ``/healthz`` answers 200 (it answers 503 while the
+platform starts), so a script that waits for ``/healthz`` can read them.
+
 State lives in the embedded moto server's memory: nothing survives a restart (every start
 provisions and seeds afresh), which keeps the sandbox reproducible.
 """
@@ -72,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(platform, "providers", None) is not None:
         print(f"Sandbox data providers: {platform.providers.url} (/immd /td /rvd /edb)",
               flush=True)
+    platform.mark_ready()  # /healthz answers only now: everything above is already printed
     print(f"Ready: {platform.url} (in {time.monotonic() - started:.1f} s)", flush=True)
 
     next_refresh = time.monotonic() + args.refresh_minutes * 60

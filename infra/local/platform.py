@@ -150,6 +150,12 @@ class LocalPlatform:
             print(f"Sandbox bank service not started: {type(exc).__name__}: {exc}",
                   file=sys.stderr, flush=True)
 
+    def mark_ready(self) -> None:
+        """/healthz answers 200 from now on: call it after announcing keys and addresses."""
+        from infra.local import server
+
+        server.mark_ready(self._front)
+
     def start_department(self) -> None:
         """The sandbox department service: registers itself as a client and links a
         catalogue service to its one-click login."""

@@ -175,7 +175,16 @@ PROTOCOL_ERRORS: dict[int, tuple[str, str, str]] = {
 VIEWER_ADDRESS_HEADER = "CloudFront-Viewer-Address"
 
 
+def _always_ready() -> threading.Event:
+    event = threading.Event()
+    event.set()
+    return event
+
+
 class FrontHandler(BaseHTTPRequestHandler):
+    # /healthz answers 503 until the platform says it is ready (``mark_ready``): a script
+    # that waits for /healthz then finds everything started and announced.
+    ready: threading.Event = _always_ready()
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # small JSON answers must not wait for delayed ACKs
     server_version = "iamsmart-local"
@@ -217,7 +226,11 @@ class FrontHandler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         path = self.path.split("?", 1)[0]
-        if any(fnmatch.fnmatchcase(path, pattern) for pattern in API_PATHS):
+        if path == "/healthz" and not self.ready.is_set():
+            status, headers, body = _json(503, "starting", "The platform is still starting.",
+                                          "平台仍在啟動中。")
+            headers["Retry-After"] = "1"
+        elif any(fnmatch.fnmatchcase(path, pattern) for pattern in API_PATHS):
             status, headers, body = self._api()
         elif self.command in ("GET", "HEAD"):
             status, headers, body = self._static(path)
@@ -298,7 +311,7 @@ class FrontServer(ThreadingHTTPServer):
 
 def make_server(host: str, port: int) -> ThreadingHTTPServer:
     """Bind the port (so a busy port fails at once); ``attach`` the app before serving."""
-    handler = type("Front", (FrontHandler,), {})
+    handler = type("Front", (FrontHandler,), {"ready": threading.Event()})
     server = FrontServer((host, port), handler)
     server.daemon_threads = True
     return server
@@ -306,6 +319,11 @@ def make_server(host: str, port: int) -> ThreadingHTTPServer:
 
 def attach(server: ThreadingHTTPServer, app: Any) -> None:
     server.RequestHandlerClass.gateway = Gateway(app, KeyRegistry())  # type: ignore[attr-defined]
+
+
+def mark_ready(server: ThreadingHTTPServer) -> None:
+    """From now on /healthz answers 200 (call it once everything is started and printed)."""
+    server.RequestHandlerClass.ready.set()  # type: ignore[attr-defined]
 
 
 def serve_in_thread(server: ThreadingHTTPServer) -> threading.Thread:
