@@ -157,6 +157,31 @@ def find_consumer(client_id: str) -> Consumer | None:
     return consumer
 
 
+def list_consumers() -> list[Consumer]:
+    """Every consumer registration, by client id (read from the table, not the cache)."""
+    found: list[Consumer] = []
+    params: dict[str, Any] = {"TableName": table(), "KeyConditionExpression": "pk = :p",
+                              "ExpressionAttributeValues": {":p": {"S": CONSUMER_PK}}}
+    while True:
+        with translated("exchange.list_consumers"):
+            page = _ddb().query(**params)
+        found += [Consumer.model_validate(json.loads(i["doc"]["S"])) for i in page["Items"]]
+        if "LastEvaluatedKey" not in page:
+            return sorted(found, key=lambda c: c.client_id)
+        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def delete_consumer(client_id: str) -> bool:
+    """Remove a consumer registration (further fetches refused); False when there was none.
+    Standing consents are the citizens' and stay, but cannot be used without it."""
+    with translated("exchange.delete_consumer"):
+        old = _ddb().delete_item(TableName=table(), ReturnValues="ALL_OLD", Key={
+            "pk": {"S": CONSUMER_PK}, "sk": {"S": client_id}}).get("Attributes")
+    with _lock:
+        _consumers.pop(client_id, None)
+    return old is not None
+
+
 def get_consumer(client_id: str) -> Consumer:
     consumer = find_consumer(client_id)
     if consumer is None:

@@ -1,0 +1,130 @@
+"""Operator CLI for data-exchange consumers: the services registered to receive citizens'
+data through the exchange gateway, per purpose (``iamsmart.exchange.models.Consumer``).
+
+    python -m infra.cli.consumers list [--json]
+    python -m infra.cli.consumers show CLIENT_ID
+    python -m infra.cli.consumers put --file consumer.json
+    python -m infra.cli.consumers remove CLIENT_ID
+
+Target (``infra.cli.target``): ``--region``/``--profile``/``--stage`` for a deployment in
+AWS, ``--endpoint-url`` for the local platform's emulator (``make dev`` prints it), else the
+ambient configuration.
+
+A consumer file is one JSON object: ``client_id`` (a registered OIDC client:
+``python -m infra.cli.clients``), ``department``, ``name_en``, ``name_tc``,
+``encryption_jwk`` (the public EC P-256 key with a ``kid`` the data is encrypted to),
+``notification_uri`` (optional: where revocation notices are posted) and ``purposes``
+(``{"form_filling": {"retention_days": 30, "fields": ["IMMD.particulars.name_en", ...]}}``).
+``put`` creates or replaces it after checking every field against the providers' registry
+(the field exists, its data set allows the purpose, the retention fits). Exit codes: 0 done,
+2 usage, 3 not found, 4 invalid, 1 AWS unavailable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from infra.cli import target
+
+EXIT_UNAVAILABLE = 1
+EXIT_NOT_FOUND = 3
+EXIT_INVALID = 4
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m infra.cli.consumers",
+                                     description="Manage data-exchange consumers.")
+    target.add_arguments(parser)
+    commands = parser.add_subparsers(dest="command", required=True)
+    listing = commands.add_parser("list", help="list registered consumers")
+    listing.add_argument("--json", action="store_true", help="full registrations as JSON lines")
+    show = commands.add_parser("show", help="one registration as JSON")
+    show.add_argument("client_id")
+    put = commands.add_parser("put", help="register a consumer, or replace its registration")
+    put.add_argument("--file", type=Path, required=True, help="the consumer (JSON object)")
+    remove = commands.add_parser("remove", help="remove a registration (fetches refused)")
+    remove.add_argument("client_id")
+    return parser
+
+
+def _summary(consumer: Any) -> str:
+    purposes = ", ".join(f"{name} ({len(reg.fields)} fields, {reg.retention_days} d)"
+                         for name, reg in sorted(consumer.purposes.items()))
+    return f"{consumer.client_id}\t{consumer.department}\t{purposes}\t{consumer.name_en}"
+
+
+def _load(path: Path) -> Any:
+    from iamsmart.exchange.models import Consumer
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError("the consumer file must hold one JSON object")
+    return Consumer.model_validate(data)
+
+
+def main(argv: list[str] | None = None, out: TextIO | None = None,
+         err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    args = _parser().parse_args(argv)
+    target.apply(args)
+
+    from pydantic import ValidationError
+
+    from iamsmart import errors
+    from iamsmart.exchange import registry
+    from iamsmart.oidc import clients
+    from iamsmart.oidc.errors import InvalidClient
+
+    registry.reset()  # an admin tool always reads the table
+    clients.reset_cache()
+    try:
+        if args.command == "list":
+            found = registry.list_consumers()
+            for consumer in found:
+                print(json.dumps(consumer.model_dump(mode="json"), ensure_ascii=False)
+                      if args.json else _summary(consumer), file=out)
+            if not found:
+                print("no consumers registered", file=err)
+            return 0
+        if args.command == "show":
+            consumer = registry.find_consumer(args.client_id)
+            if consumer is None:
+                print(f"no such consumer: {args.client_id}", file=err)
+                return EXIT_NOT_FOUND
+            print(json.dumps(consumer.model_dump(mode="json"), ensure_ascii=False, indent=2),
+                  file=out)
+            return 0
+        if args.command == "remove":
+            if not registry.delete_consumer(args.client_id):
+                print(f"no such consumer: {args.client_id}", file=err)
+                return EXIT_NOT_FOUND
+            print(f"removed {args.client_id}", file=out)
+            return 0
+        # put
+        try:
+            consumer = _load(args.file)
+            clients.get(consumer.client_id)  # a consumer is a registered client first
+            existed = registry.find_consumer(consumer.client_id) is not None
+            registry.put_consumer(consumer)
+        except InvalidClient:
+            print(f"invalid registration: {consumer.client_id} is not a registered client "
+                  f"(python -m infra.cli.clients register ...)", file=err)
+            return EXIT_INVALID
+        except (ValueError, OSError) as exc:  # registry.InvalidRegistration too
+            reason = exc.errors(include_url=False) if isinstance(exc, ValidationError) else exc
+            print(f"invalid registration: {reason}", file=err)
+            return EXIT_INVALID
+        print(f"{'updated' if existed else 'registered'} {consumer.client_id}", file=out)
+        return 0
+    except errors.Unavailable as exc:
+        print(f"AWS unavailable: {exc.details}", file=err)
+        return EXIT_UNAVAILABLE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
