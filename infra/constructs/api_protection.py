@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 
-from aws_cdk import ArnFormat, CfnResource, SecretValue, Stack
+from aws_cdk import ArnFormat, CfnResource, RemovalPolicy, SecretValue, Stack
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
@@ -150,6 +150,10 @@ class ApiProtection(Construct):
                 ),
             },
         )
+        # The account setting is one per account and region, shared by every stage: the stage
+        # deployed last points it at its role. Kept on destroy, so deleting one stage never
+        # leaves the setting naming a deleted role (the other stages' logs would stop).
+        cloudwatch_role.apply_removal_policy(RemovalPolicy.RETAIN)
         account = apigateway.CfnAccount(
             self, "Account", cloud_watch_role_arn=cloudwatch_role.role_arn
         )

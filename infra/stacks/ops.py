@@ -122,7 +122,13 @@ def golden_signals(scope: Construct, construct_id: str,
                       expression=(f"SUM(SEARCH('{{AWS/WAFV2,WebACL,Rule,Region}} "
                                   f"MetricName=\"BlockedRequests\" WebACL=\"{config.prefix}-\"',"
                                   f" 'Sum', {int(PERIOD.to_seconds())}))"),
-                      label="WAF blocked (regional)", period=PERIOD)]),
+                      label="WAF blocked (regional)", period=PERIOD),
+                  # CloudFront's web ACL (per-viewer rate rules) reports in us-east-1.
+                  cloudwatch.Metric(namespace="AWS/WAFV2", metric_name="BlockedRequests",
+                                    dimensions_map={"WebACL": config.name("edge"),
+                                                    "Rule": "ALL"},
+                                    region="us-east-1", statistic="Sum", period=PERIOD,
+                                    label="WAF blocked at CloudFront (per viewer)")]),
         cloudwatch.GraphWidget(
             title="API latency (ms)", width=8,
             left=[api_metric("Latency", "p50", "p50"), api_metric("Latency", "p90", "p90"),

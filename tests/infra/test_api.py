@@ -112,6 +112,11 @@ def test_the_regional_waf_guards_the_stage(synth: Synth) -> None:
 def test_api_gateway_can_write_logs(synth: Synth) -> None:
     accounts = [r for _, _, r in synth.resources("AWS::ApiGateway::Account", "api")]
     assert accounts and accounts[0]["Properties"]["CloudWatchRoleArn"]
+    # One setting per account and region, shared by the stages: the role it names outlives
+    # the stack that made it (destroying dev must not break prod's API logs).
+    [role] = synth.referenced_logical_ids(accounts[0]["Properties"]["CloudWatchRoleArn"],
+                                          stack_name("api"))
+    assert synth.template("api")["Resources"][role[1]]["DeletionPolicy"] == "Retain"
     assert any("Account" in d for d in as_depends(synth.template("api")["Resources"]["RestAPI"]))
 
 
