@@ -2,6 +2,7 @@
 
 from chalice import Chalice, ConvertToMiddleware
 
+from chalicelib import http
 from chalicelib.routes import (
     account,
     catalogue,
@@ -15,7 +16,6 @@ from chalicelib.routes import (
     sandbox,
     sites,
 )
-from chalicelib import http
 from iamsmart.observability import logger, metrics
 
 app = Chalice(app_name="iamsmart-api")
