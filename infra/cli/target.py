@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from infra.names import STAGES, key_environment, table_environment
+from infra.names import REGION, STAGES, key_environment, table_environment
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,6 +41,10 @@ def apply(args: argparse.Namespace) -> str | None:
     if args.endpoint_url:
         env["AWS_ENDPOINT_URL"] = args.endpoint_url
         env["AWS_ACCOUNT_ID_ENDPOINT_MODE"] = "disabled"
+        if not args.profile and "AWS_ACCESS_KEY_ID" not in os.environ:
+            # The emulator accepts any credentials: its placeholders, as the platform uses.
+            env["AWS_ACCESS_KEY_ID"] = env["AWS_SECRET_ACCESS_KEY"] = "local"  # noqa: S105
+        env.setdefault("AWS_REGION", os.environ.get("AWS_REGION") or REGION)
     # With --stage, that deployment's names; without, names already set in the environment
     # stay and the others are the local platform's.
     for name, value in {**table_environment(args.stage), **key_environment(args.stage)}.items():

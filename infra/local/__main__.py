@@ -62,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     named = ("kiosk", "counter", "mobile", "staff")
     print(f"Sandbox registration keys (kiosk, counter, mobile team, staff console): "
           f"{', '.join(f'{n}={platform.registration_keys[n]}' for n in named)} "
-          f"(every sandbox site has its own: python -m infra.cli.sites list)", flush=True)
+          f"(each sandbox site has its own; the sites: python -m infra.cli.sites "
+          f"--endpoint-url {platform.aws_endpoint} list)", flush=True)
     print(f"Sandbox citizens' app: python -m infra.cli.device --base-url {platform.url} "
           f"enrol --code SANDBOX-CHAN-TAI-MAN", flush=True)
     print(f"Admin CLIs (clients registry): AWS_ENDPOINT_URL={platform.aws_endpoint} "

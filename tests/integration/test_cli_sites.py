@@ -55,15 +55,13 @@ def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 def cli(endpoint: str, *argv: str) -> tuple[int, str, str]:
     """The CLI as an operator runs it: a new process, the emulator named by --endpoint-url."""
-    env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
-    env.update({"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-                "AWS_REGION": REGION, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT}/layers/core/python"})
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["PYTHONPATH"] = f"{ROOT}{os.pathsep}{ROOT}/layers/core/python"
     for spec in TABLES.values():
         env.pop(spec.env, None)
     answer = subprocess.run(
-        [sys.executable, "-m", "infra.cli.sites", "--endpoint-url", endpoint, "--region",
-         REGION, *argv], capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
-        env=env)
+        [sys.executable, "-m", "infra.cli.sites", "--endpoint-url", endpoint, *argv],
+        capture_output=True, text=True, timeout=60, check=False, cwd=ROOT, env=env)
     return answer.returncode, answer.stdout, answer.stderr
 
 
