@@ -170,3 +170,25 @@ def test_an_asl_placeholder_without_a_function_is_refused(
         AslStateMachine(
             stack, "Odd", spec=spec, functions={"feeds-plan": plan}, config=DeployConfig("dev")
         )
+
+
+def test_code_that_finds_resources_by_name_is_told_the_staged_names(synth: Synth) -> None:
+    """Names carry the stage (iamsmart-dev-...): the code's local defaults ("iamsmart-...")
+    must never be what a deployed function falls back to."""
+    from infra.names import FUNCTIONS as SPECS
+    from infra.names import STATE_MACHINES as MACHINES
+    from infra.names import prefix
+
+    _, drain = function(synth, SPECS["registration-drain"])
+    env = drain["Properties"]["Environment"]["Variables"]
+    [(_, logical)] = synth.referenced_logical_ids(env["REGISTRATION_STATE_MACHINE_ARN"],
+                                                  f"{prefix(STAGE)}-workflows")
+    machine_logical, _ = machine(synth, MACHINES["registration"])
+    assert logical == machine_logical
+    for spec in SPECS.values():
+        _, fn = function(synth, spec)
+        variables = fn["Properties"]["Environment"]["Variables"]
+        for name, value in variables.items():
+            if isinstance(value, str) and value.startswith("iamsmart-"):
+                staged = value == prefix(STAGE) or value.startswith(f"{prefix(STAGE)}-")
+                assert staged, (spec.id, name, value)
