@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from face_helpers import CITIZEN, FACE, bank, device_for, enrol, face_login, photo
-from oidc_helpers import Browser, Http
+from oidc_helpers import Browser, Http, aws_calls
 from registration_flow import Api, application, chip
 from test_face_stepup import _finish
 
@@ -60,20 +60,30 @@ def test_step_up_captured_in_the_app_passes_and_the_page_goes_on(
     rp, browser = bank(http), Browser(http)
     device = device_for(http, tmp_path)
     txn = face_login(browser, rp, device)
-    live = _handoff(browser, txn)
+    with aws_calls() as created:
+        live = _handoff(browser, txn)
     qr, session = live["handoff"]["qr"]["payload"], live["liveness_session"]
-    assert _state(browser, txn, session)["state"] == "waiting"
+    with aws_calls() as polled:
+        assert _state(browser, txn, session)["state"] == "waiting"
     # The citizen's device also finds it without the QR code (a step-up is the citizen's).
     assert [p["liveness_session"] for p in device.liveness_pending()] == [session]
     shown = device.liveness_show(qr)
     assert shown["service"]["name_tc"] == "沙盒銀行"
     assert shown["transaction"]["purpose"] == "Open a savings account"
     assert live["handoff"]["number"] in shown["choices"] and len(shown["choices"]) == 3
-    started = device.liveness_start(qr, number=live["handoff"]["number"])
+    with aws_calls() as start_calls:
+        started = device.liveness_start(qr, number=live["handoff"]["number"])
     assert started["evaluated"] is False and started.get("credentials") is None
     assert _state(browser, txn, session)["state"] == "started"
     assert device.liveness_pending() == []
-    answer = device.liveness_complete(qr, selfie=photo("obama2.jpg"))
+    with aws_calls() as complete_calls:
+        answer = device.liveness_complete(qr, selfie=photo("obama2.jpg"))
+    print("hand-off AWS calls: create", len(created), created, "poll", len(polled), polled,
+          "start", len(start_calls), start_calls, "complete", len(complete_calls))
+    # The page's poll is one read after the cookie check; the hand-off adds one write to the
+    # session's creation (the push item shares its BatchWriteItem).
+    assert polled.count("dynamodb.GetItem") <= 2 and len(polled) <= 2
+    assert created.count("dynamodb.BatchWriteItem") == 1
     assert answer["status"] == "passed"
     assert answer["face_assurance"]["liveness"] == "not_evaluated"
     page = _state(browser, txn, session)
