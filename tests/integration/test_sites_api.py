@@ -164,3 +164,17 @@ def test_seeding_again_keeps_retired_sites_retired_and_their_keys(sites_aws):
     logic.seed_sandbox_sites(today=TODAY)
     again = dal.get("kiosk-sandbox-03")
     assert again is not None and again.status == "retired" and again.key_id == site.key_id
+
+
+def test_a_key_the_site_could_not_record_is_stopped_at_once(sites_aws, monkeypatch):
+    """Nothing half-written: if the site cannot be updated with its new key, the key is
+    disabled (retiring the site could never stop a key the site does not know)."""
+    def broken(site, *, expect_new=False):
+        raise errors.Unavailable()
+
+    monkeypatch.setattr(dal, "put", broken)
+    with pytest.raises(errors.Unavailable):
+        logic.issue_key("kiosk-sandbox-04", usage_plan=PLAN)
+    keys = aws.client("apigateway").get_api_keys()["items"]
+    assert len(keys) == 1 and keys[0]["enabled"] is False
+    assert registry.holder(keys[0]["id"]) is None

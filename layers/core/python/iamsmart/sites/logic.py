@@ -178,7 +178,12 @@ def issue_key(site_id: str, *, usage_plan: str, rotate: bool = False) -> tuple[S
     issued = registry.issue("site", channel=site.type, site=site.id, name=f"site-{site.id}",
                             usage_plan=usage_plan)
     stored = site.model_copy(update={"key_id": issued.principal.key_id, "updated_at": _now()})
-    dal.put(stored)
+    try:
+        dal.put(stored)
+    except BaseException:
+        # The site does not know this key, so retiring it could not stop it: stop it now.
+        registry.disable(issued.principal.key_id)
+        raise
     if old:
         registry.disable(old)
     reset_cache()
