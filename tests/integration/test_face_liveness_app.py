@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from face_helpers import CITIZEN, FACE, bank, device_for, enrol, face_login, photo
+from face_helpers import CITIZEN, FACE, b64, bank, device_for, enrol, face_login, photo
 from oidc_helpers import Browser, Http, aws_calls
 from registration_flow import Api, application, chip
 from test_face_stepup import _finish
@@ -227,3 +227,47 @@ def test_registration_liveness_captured_in_an_unenrolled_app(api: Api, http: Htt
     code, answer, _ = api.call("POST", "/v1/registrations", application(
         chip("AB987654(3)"), liveness_session=session, liveness_nonce=nonce))
     assert code == 400 and answer["error"] == "liveness_session_refused"
+
+
+def test_in_aws_a_photo_is_never_taken_instead_of_the_live_capture(
+        http: Http, tmp_path: Path) -> None:
+    """THREATS 25: where liveness can be evaluated, neither the page nor the app may send a
+    photo in its place; the refusal is plain, in both languages, and nothing passes."""
+    enrol(name="obama.jpg")
+    rp, browser = bank(http), Browser(http)
+    device = device_for(http, tmp_path)
+    txn = face_login(browser, rp, device)
+    import os
+
+    engine = os.environ.get("FACE_ENGINE")
+    os.environ["FACE_ENGINE"] = "rekognition"
+    settings.cache_clear()
+    try:
+        status, live = browser.json("POST", f"/v1/login/{txn}/face/liveness", {})
+        assert status == 201 and live["evaluated"] is True
+        status, view = browser.json("GET", f"/v1/login/{txn}/face")
+        assert view["capture"] == ["app"] and view["upload_allowed"] is False
+        status, answer = browser.json("POST", f"/v1/login/{txn}/face/check",
+                                      {"selfie": b64(photo("obama2.jpg")),
+                                       "liveness_session": live["liveness_session"]})
+        assert status == 400 and answer["details"]["reason"] == "upload_not_allowed", answer
+        assert answer["message"]["en"] and answer["message"]["tc"]
+        # The app's side: started (as Rekognition's session would be), then a photo instead
+        # of the video is refused and the page hears it.
+        session = live["liveness_session"]
+        store.update(settings().sessions_table, {"pk": f"liveness#{session}", "sk": "s"},
+                     "SET started_at = :t", values_={":t": int(time.time())})
+        with pytest.raises(DeviceError) as refused:
+            device.liveness_complete(live["handoff"]["qr"]["payload"],
+                                     selfie=photo("obama2.jpg"))
+        assert refused.value.status == 400
+        assert refused.value.answer["details"]["reason"] == "upload_not_allowed"
+        assert _state(browser, txn, session)["state"] == "refused"
+    finally:
+        if engine is None:
+            os.environ.pop("FACE_ENGINE", None)
+        else:
+            os.environ["FACE_ENGINE"] = engine
+        settings.cache_clear()
+    _, login_view = browser.json("GET", f"/v1/login/{txn}")
+    assert login_view["status"] == "authenticated" and login_view["face_required"] is True
