@@ -36,7 +36,37 @@ def _error_schema() -> dict[str, Any]:
                 "required": ["en", "tc"],
                 "properties": {"en": {"type": "string"}, "tc": {"type": "string"}},
             },
-            "details": {"type": "object"},
+            "details": {
+                "type": "object",
+                "description": "What the error is about (never the input's value).",
+                "properties": {
+                    "fields": {
+                        "type": "array",
+                        "description": "Every field with a problem, all at once (for a form "
+                                       "to show each beside its field).",
+                        "items": {
+                            "type": "object",
+                            "required": ["field"],
+                            "properties": {
+                                "field": {"type": "string", "description": "Dotted path in "
+                                          "the body, e.g. evidence.particulars.hkid."},
+                                "problem": {"type": "string", "description": "What is wrong,"
+                                            " e.g. missing, format, check_digit, future."},
+                                "code": {"type": "string",
+                                         "description": "The error code of this problem."},
+                                "message": {
+                                    "type": "object",
+                                    "required": ["en", "tc"],
+                                    "properties": {"en": {"type": "string"},
+                                                   "tc": {"type": "string"}},
+                                },
+                            },
+                        },
+                    },
+                    "field": {"type": "string",
+                              "description": "The one field the error is about."},
+                },
+            },
         },
     }
 

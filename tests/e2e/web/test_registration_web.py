@@ -176,6 +176,20 @@ def test_staff_approve_a_card_photo_application_in_the_console(
         body = staff.locator("#detail-body")
         expect(body).to_contain_text("XB000000(0)")
         expect(body).to_contain_text("SMITH, John Paul")
+        # Plain words, never the workflow's codes (issue 11 item 10).
+        expect(body).to_contain_text("HKID card photo (chip not read): check by hand")
+        expect(body).to_contain_text("Card photo, to check by hand")
+        expect(body).to_contain_text("Online (web)")
+        expect(body.locator("div:has(> dt:text-is('Sex')) > dd")).to_have_text("Male")
+        expect(body.locator("div:has(> dt:text-is('Channel:')) > dd")).to_have_text(
+            "Online (web)")
+        shown = staff.locator("#staff-work").inner_text()
+        for code in ("card_photo", "needs_manual_review", "chip_verified"):
+            assert code not in shown, code
+        staff.locator("#lang-toggle").click()
+        expect(body).to_contain_text("身份證相片（未能讀取晶片），須人手核對")
+        expect(body).to_contain_text("網上（網頁）")
+        staff.locator("#lang-toggle").click()
         for name in ("evidence", "selfie", "reference"):
             img = staff.locator(f"figure[data-image={name}] img")
             expect(img).to_be_visible()
@@ -266,16 +280,20 @@ def test_a_selfie_from_the_camera_of_a_different_face_is_refused_in_plain_words(
 
     expect(page.locator("#reg-progress")).to_have_attribute("data-state", "not_completed")
     outcome = page.locator("#outcome-text")
-    expect(outcome).to_contain_text("登記未能完成")
     # The camera's photo was usable (one whole face): not the "retake your selfie" answer,
-    # but the one answer for every refusal the applicant cannot fix.
-    expect(outcome).to_contain_text("請親臨登記櫃位或與我們聯絡")
-    expect(outcome).not_to_contain_text("自拍相片")
+    # but the one answer for every refusal the applicant cannot fix, said once (issue 11).
+    expect(outcome).to_have_text("我們未能在網上完成你的登記。請親臨登記櫃位或與我們聯絡。")
+    assert page.locator("#reg-progress").inner_text().count("未能在網上完成") == 1
+    expect(page.locator("#progress-status")).to_have_text("")
     expect(page.locator("#enrol-box")).to_be_hidden()
     expect(page.locator("#reg-again")).to_be_visible()
-    # The bar ends full and the steps after the decision say "not needed".
+    # The bar counts only the steps done: the ones after the decision were not carried out
+    # (never "9 of 9 steps done" for an application that was not completed).
     bar = page.locator("#progress-bar")
-    assert bar.get_attribute("aria-valuenow") == bar.get_attribute("aria-valuemax")
+    done, total = int(bar.get_attribute("aria-valuenow")), int(bar.get_attribute("aria-valuemax"))
+    assert 0 < done < total
+    expect(page.locator("#progress-label")).to_have_text(
+        f"申請在完成 {done} 個步驟後停止，其餘 {total - done} 個步驟沒有進行")
     expect(page.locator("[data-step=account]")).to_have_attribute("data-state", "skipped")
     # Nothing on the page says why (a duplicate HKID would read exactly the same).
     text = page.locator("#reg-progress").inner_text()

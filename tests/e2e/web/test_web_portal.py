@@ -278,8 +278,8 @@ def test_search_in_english_finds_the_international_driving_permit(
     page.locator("#service-q").press("Enter")
     settle(page)
     expect(page.locator("#service-list > li")).to_have_count(0)
-    expect(page.locator("#service-status")).to_have_text(
-        "No service matches. Try another keyword or clear the filters.")
+    expect(page.locator("#service-status .empty-title")).to_have_text(
+        "No online service here matches “qxjzv”.")
 
 
 def test_filter_by_theme_and_by_audience(home: Page, platform_url: str) -> None:

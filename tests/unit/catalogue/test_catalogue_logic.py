@@ -74,7 +74,7 @@ def keys(monkeypatch):
 def test_list_in_both_languages(store):
     en = logic.list_services(ServiceQuery(q="driving", lang="en"))
     tc = logic.list_services(ServiceQuery(q="driving", lang="tc"))
-    assert en.count == tc.count == 1
+    assert en.count == tc.count == 2  # the permit, then TD's e-licensing platform
     assert en.items[0].name == "Online Application for International Driving Permit"
     assert tc.items[0].name == "網上申請「國際駕駛許可證」"
     assert en.items[0].department.name == "Transport Department"

@@ -11,6 +11,7 @@ from iamsmart.registration.particulars import (
     decode_dg1,
     encode_dg1,
     from_form,
+    problems,
 )
 
 FORM = {"hkid": "a123456 (3)", "name_en": "  CHAN,  Tai Man ", "name_zh": " 陳大文 ",
@@ -42,8 +43,22 @@ def test_hkid_is_checked_before_any_other_field():
 def test_bad_fields_are_named_in_a_bilingual_error(field, value):
     with pytest.raises(InvalidParticulars) as exc:
         from_form({**FORM, field: value})
-    assert exc.value.details == {"field": field}
+    assert exc.value.details["field"] == field and set(exc.value.details) == {"field", "problem"}
     assert exc.value.en and re.search(r"[\u4e00-\u9fff]", exc.value.tc)
+
+
+def test_each_problem_is_told_in_its_own_words_and_all_at_once():
+    # A future birth date is not "use YYYY-MM-DD"; an issue date before birth says so.
+    found = problems({"hkid": "A123456(4)", "name_en": "", "name_zh": None, "sex": "X",
+                      "date_of_birth": "2999-01-01", "date_of_issue": "1960-01-01"})
+    assert [(p.field, p.problem) for p in found] == [
+        ("hkid", "check_digit"), ("name_en", "missing"), ("sex", "format"),
+        ("date_of_birth", "future")]
+    assert "future" in found[-1].en and "YYYY" not in found[-1].en
+    later = problems({**FORM, "date_of_birth": "1975-03-14", "date_of_issue": "1970-01-01"})
+    assert [(p.field, p.problem) for p in later] == [("date_of_issue", "too_early")]
+    assert problems(FORM) == []
+    assert problems({**FORM, "hkid": "Ａ１２３４５６（３）"}) == []  # full-width input
 
 
 def test_unknown_fields_and_non_objects_are_refused():

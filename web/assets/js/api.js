@@ -5,7 +5,8 @@ export class ApiError extends Error {
    * @param {number} status HTTP status (0 when the network failed)
    * @param {string} code the API's error code, e.g. "not_ready"
    * @param {{en?: string, tc?: string} | null} message the API's bilingual message, if any
-   * @param {object | null} details the API's details (e.g. {remaining: 2} attempts left)
+   * @param {object | null} details the API's details (e.g. {remaining: 2} attempts left, or
+   *   `fields`: one problem per field)
    */
   constructor(status, code, message, details = null) {
     super(code);

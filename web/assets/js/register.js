@@ -5,6 +5,7 @@ import { ApiError, errorText, getJson, sendJson } from './api.js';
 import { el } from './dom.js';
 import { t } from './i18n.js';
 import { initPrefs, state, whenReady } from './prefs.js';
+import { checkDate, checkEmail, checkHkid, checkNameEn, checkPhone } from './validate.js';
 
 const MAX_FILE_BYTES = 5 * 1024 * 1024; // the platform's limit per photo (the server decides)
 const RECODE_ABOVE_BYTES = 1536 * 1024; // bigger photos are scaled down so the application fits
@@ -94,11 +95,18 @@ function showPreview(id, dataUrl) {
   }
 }
 
-function fieldError(id, key) {
+/** Show (or clear) a field's error: an i18n `key`, or the API's bilingual `message`. */
+function fieldError(id, key, message = null) {
   const node = $(id);
   node.dataset.key = key || '';
-  node.textContent = key ? t(state.lang, key) : '';
-  node.hidden = !key;
+  node.dataset.message = message ? JSON.stringify(message) : '';
+  node.textContent = problemText({ key, message });
+  node.hidden = !key && !message;
+}
+
+function problemText(problem) {
+  if (problem.message) return typeof problem.message[state.lang] === 'string' ? problem.message[state.lang] : '';
+  return problem.key ? t(state.lang, problem.key) : '';
 }
 
 function evidenceChoice() {
@@ -249,15 +257,44 @@ function showContactKind() {
 
 // ---------------------------------------------------------------- submit
 
+const ERROR_IDS = ['reg-consent-error', 'evidence-error', 'sandbox-card-error', 'card-photo-error',
+  'p-hkid-error', 'p-name-en-error', 'p-name-zh-error', 'p-dob-error', 'p-sex-error', 'p-issue-error',
+  'selfie-error', 'contact-error'];
+// The API's field paths (details.fields[].field) → [the input, its error line] on this page.
+const API_FIELDS = {
+  'evidence.particulars.hkid': ['p-hkid', 'p-hkid-error'],
+  'evidence.particulars.name_en': ['p-name-en', 'p-name-en-error'],
+  'evidence.particulars.name_zh': ['p-name-zh', 'p-name-zh-error'],
+  'evidence.particulars.date_of_birth': ['p-dob', 'p-dob-error'],
+  'evidence.particulars.sex': ['p-sex', 'p-sex-error'],
+  'evidence.particulars.date_of_issue': ['p-issue', 'p-issue-error'],
+  'evidence.data_groups.1': ['sandbox-card', 'sandbox-card-error'],
+  'evidence.photo': ['card-photo', 'card-photo-error'],
+  'consent.face_processing': ['reg-consent', 'reg-consent-error'],
+  contact: ['contact-value', 'contact-error'],
+  'contact.email': ['contact-value', 'contact-error'],
+  'contact.phone': ['contact-value', 'contact-error'],
+  selfie: ['selfie-file', 'selfie-error'],
+};
+const PROBLEM_KEYS = {
+  hkid: { missing: 'reg.p.hkid.required', format: 'reg.p.hkid.format', check_digit: 'reg.p.hkid.check' },
+  name_en: { missing: 'reg.p.name_en.required', format: 'reg.p.name_en.format' },
+  dob: { missing: 'reg.p.dob.required', format: 'reg.p.dob.format', future: 'reg.p.dob.future', too_early: 'reg.p.dob.early' },
+  issue: { format: 'reg.p.issue.format', future: 'reg.p.issue.future', too_early: 'reg.p.issue.early' },
+  email: { missing: 'reg.contact.email.required', format: 'reg.contact.email.format' },
+  phone: { missing: 'reg.contact.phone.required', format: 'reg.contact.phone.format' },
+};
+
+/** Everything the browser can check, all at once; each problem shown beside its field. */
 function check() {
   const problems = [];
   const fail = (fieldId, errorId, key) => {
     fieldError(errorId, key);
     problems.push({ id: fieldId, key });
   };
-  for (const id of ['reg-consent-error', 'evidence-error', 'sandbox-card-error', 'card-photo-error',
-    'p-hkid-error', 'p-name-en-error', 'p-dob-error', 'p-sex-error', 'selfie-error', 'contact-error']) {
-    if ($(id).dataset.key && !['card-photo-error', 'selfie-error'].includes(id)) fieldError(id, null);
+  for (const id of ERROR_IDS) {
+    const kept = ['card-photo-error', 'selfie-error'].includes(id) && $(id).dataset.key;
+    if (!kept && ($(id).dataset.key || $(id).dataset.message)) fieldError(id, null);
   }
   if (!$('reg-consent').checked) fail('reg-consent', 'reg-consent-error', 'reg.consent.required');
   const choice = evidenceChoice();
@@ -267,28 +304,54 @@ function check() {
   }
   if (choice === 'photo') {
     if (!form.cardPhoto) fail('card-photo', 'card-photo-error', $('card-photo-error').dataset.key || 'reg.photo.missing');
-    if (!$('p-hkid').value.trim()) fail('p-hkid', 'p-hkid-error', 'reg.p.hkid.required');
-    if (!$('p-name-en').value.trim()) fail('p-name-en', 'p-name-en-error', 'reg.p.name_en.required');
-    if (!$('p-dob').value) fail('p-dob', 'p-dob-error', 'reg.p.dob.required');
+    const hkid = checkHkid($('p-hkid').value);
+    if (hkid.problem) fail('p-hkid', 'p-hkid-error', PROBLEM_KEYS.hkid[hkid.problem]);
+    else $('p-hkid').value = hkid.canonical; // full-width or spaced input, shown as on the card
+    const name = checkNameEn($('p-name-en').value);
+    if (name) fail('p-name-en', 'p-name-en-error', PROBLEM_KEYS.name_en[name]);
+    const dob = checkDate($('p-dob').value);
+    if (dob) fail('p-dob', 'p-dob-error', PROBLEM_KEYS.dob[dob]);
     if (!$('p-sex').value) fail('p-sex', 'p-sex-error', 'reg.p.sex.required');
+    const issue = checkDate($('p-issue').value, { required: false, earliest: dob ? undefined : $('p-dob').value });
+    if (issue) fail('p-issue', 'p-issue-error', PROBLEM_KEYS.issue[issue]);
   }
   if (!form.selfie) fail('selfie-file', 'selfie-error', $('selfie-error').dataset.key || 'reg.selfie.required');
-  if (!$('contact-value').value.trim()) {
-    fail('contact-value', 'contact-error', contactChoice() === 'phone' ? 'reg.contact.phone.required' : 'reg.contact.email.required');
+  const kind = contactChoice() === 'phone' ? 'phone' : 'email';
+  const contact = (kind === 'phone' ? checkPhone : checkEmail)($('contact-value').value);
+  if (contact) fail('contact-value', 'contact-error', PROBLEM_KEYS[kind][contact]);
+  return problems;
+}
+
+/** The API's per-field problems (details.fields), each on its field; the rest listed. */
+function apiProblems(err) {
+  const fields = err instanceof ApiError && err.details && Array.isArray(err.details.fields) ? err.details.fields : [];
+  const one = err instanceof ApiError && err.details && typeof err.details.field === 'string'
+    ? [{ field: err.details.field, message: err.apiMessage }] : [];
+  const problems = [];
+  for (const entry of fields.length ? fields : one) {
+    const place = entry && API_FIELDS[entry.field];
+    const message = entry && entry.message && typeof entry.message === 'object' ? entry.message : null;
+    if (!place || !message) continue;
+    fieldError(place[1], null, message);
+    problems.push({ id: place[0], message });
   }
   return problems;
+}
+
+function renderErrorList() {
+  const list = $('reg-error-list');
+  list.replaceChildren();
+  if (form.apiText) list.append(el('li', { text: form.apiText }));
+  for (const problem of form.errors) {
+    list.append(el('li', {}, el('a', { href: `#${problem.id}`, text: problemText(problem) })));
+  }
 }
 
 function showErrors(problems, apiText = null) {
   form.errors = problems;
   form.apiText = apiText;
   const box = $('reg-errors');
-  const list = $('reg-error-list');
-  list.replaceChildren();
-  if (apiText) list.append(el('li', { text: apiText }));
-  for (const problem of problems) {
-    list.append(el('li', {}, el('a', { href: `#${problem.id}`, text: t(state.lang, problem.key) })));
-  }
+  renderErrorList();
   box.hidden = problems.length === 0 && !apiText;
   if (!box.hidden) box.focus();
 }
@@ -298,7 +361,7 @@ async function evidence() {
     return getJson(`/v1/sandbox/cards/${encodeURIComponent($('sandbox-card').value)}`);
   }
   const particulars = {
-    hkid: $('p-hkid').value.trim().toUpperCase(),
+    hkid: checkHkid($('p-hkid').value).canonical || $('p-hkid').value.trim(),
     name_en: $('p-name-en').value.trim(),
     name_zh: $('p-name-zh').value.trim() || null,
     date_of_birth: $('p-dob').value,
@@ -306,6 +369,14 @@ async function evidence() {
     date_of_issue: $('p-issue').value || null,
   };
   return { kind: 'card_photo', photo: form.cardPhoto, particulars };
+}
+
+/** The application without its photos: what POST /v1/registrations/check looks at. */
+function textOnly(body) {
+  const { evidence: ev } = body;
+  const groups = ev.kind === 'chip' && ev.data_groups ? { 1: ev.data_groups['1'] } : undefined;
+  const evidenceText = ev.kind === 'chip' ? { kind: 'chip', data_groups: groups } : { kind: ev.kind, particulars: ev.particulars };
+  return { channel: body.channel, evidence: evidenceText, consent: body.consent, contact: body.contact, language: body.language };
 }
 
 async function submit(event) {
@@ -320,7 +391,7 @@ async function submit(event) {
   sending = true;
   $('reg-submit').disabled = true;
   $('reg-form').setAttribute('aria-busy', 'true');
-  sayKey('reg-sending', 'reg.sending');
+  sayKey('reg-sending', 'reg.checking');
   try {
     const body = {
       channel: 'web',
@@ -330,13 +401,21 @@ async function submit(event) {
       contact: { [contactChoice()]: $('contact-value').value.trim() },
       language: state.lang,
     };
+    // The text first, without the photos: a mistyped field never costs sending them again.
+    await sendJson('POST', '/v1/registrations/check', textOnly(body));
+    sayKey('reg-sending', 'reg.sending');
     const accepted = await sendJson('POST', '/v1/registrations', body);
     if (!APP_ID_RE.test(accepted.application_id || '')) throw new ApiError(200, 'bad_body', null);
     stopCamera();
     start(accepted.application_id, true);
   } catch (err) {
-    const key = err instanceof ApiError && err.status === 0 ? 'reg.error.network' : 'reg.error';
-    showErrors([], errorText(err, state.lang, t, key));
+    const onFields = apiProblems(err);
+    if (onFields.length) {
+      showErrors(onFields);
+    } else {
+      const key = err instanceof ApiError && err.status === 0 ? 'reg.error.network' : 'reg.error';
+      showErrors([], errorText(err, state.lang, t, key));
+    }
   } finally {
     sending = false;
     $('reg-submit').disabled = false;
@@ -420,10 +499,14 @@ function renderProgress(announce = true) {
   }
   $('reg-progress').dataset.state = answer.status;
   const steps = answer.steps.filter((s) => s && typeof s.step === 'string');
-  const finished = FINAL.has(answer.status);
-  const done = steps.filter((s) => stepState(s, answer.status) === 'done' || (finished && stepState(s, answer.status) === 'skipped')).length;
+  // Only steps really done count: a refusal stops early, its remaining steps are "not needed"
+  // (never "9 of 9 steps done" for an application that was not completed).
+  const done = steps.filter((s) => stepState(s, answer.status) === 'done').length;
+  const skipped = steps.filter((s) => stepState(s, answer.status) === 'skipped').length;
   const total = steps.length;
-  const text = t(lang, 'reg.progress.count', { done, total });
+  const text = answer.status === 'not_completed'
+    ? t(lang, 'reg.progress.stopped', { done, skipped, total })
+    : t(lang, 'reg.progress.count', { done, total });
   bar.setAttribute('aria-valuemax', String(total));
   bar.setAttribute('aria-valuenow', String(done));
   bar.setAttribute('aria-valuetext', text);
@@ -435,8 +518,10 @@ function renderProgress(announce = true) {
       el('span', { class: 'pstep-name', text: t(lang, `reg.step.${s.step}`) }),
       el('span', { class: 'pstep-state', text: t(lang, `reg.state.${st}`) }));
   }));
-  const message = answer.message && typeof answer.message[lang] === 'string' ? answer.message[lang] : '';
-  if (announce || $('progress-status').textContent === '') $('progress-status').textContent = message;
+  // The outcome box says how it ended, once: the live status line is for the way there.
+  const message = answer.message && typeof answer.message[lang] === 'string' && !FINAL.has(answer.status)
+    ? answer.message[lang] : '';
+  if (announce || message === '') $('progress-status').textContent = message;
 }
 
 function finish() {
@@ -456,9 +541,8 @@ function renderOutcome() {
   if (answer.status === 'completed') key = answer.level === 'plus' ? 'reg.outcome.completed.plus' : 'reg.outcome.completed';
   else if (answer.status === 'not_completed') key = 'reg.outcome.not_completed';
   const apiText = answer.message && typeof answer.message[lang] === 'string' ? answer.message[lang] : '';
-  // The API's own words say why (the same for every reason the applicant cannot fix).
-  $('outcome-text').textContent = answer.status === 'not_completed' && apiText
-    ? `${t(lang, key)} ${apiText}` : t(lang, key);
+  // The API's own words say why (the same for every reason the applicant cannot fix), once.
+  $('outcome-text').textContent = answer.status === 'not_completed' && apiText ? apiText : t(lang, key);
   const approved = answer.status === 'completed';
   $('enrol-box').hidden = !(approved && enrolmentCode && !answer.device_bound);
   $('enrol-gone').hidden = !(approved && !enrolmentCode && !answer.device_bound);
@@ -478,14 +562,10 @@ function rerender() {
   for (const node of document.querySelectorAll('.field-error[data-key], #camera-note[data-key], #reg-sending[data-key]')) {
     if (node.dataset.key) node.textContent = t(state.lang, node.dataset.key);
   }
-  if (!$('reg-errors').hidden) {
-    const list = $('reg-error-list');
-    list.replaceChildren();
-    if (form.apiText) list.append(el('li', { text: form.apiText }));
-    for (const problem of form.errors) {
-      list.append(el('li', {}, el('a', { href: `#${problem.id}`, text: t(state.lang, problem.key) })));
-    }
+  for (const node of document.querySelectorAll('.field-error[data-message]')) {
+    if (node.dataset.message) node.textContent = problemText({ message: JSON.parse(node.dataset.message) });
   }
+  if (!$('reg-errors').hidden) renderErrorList();
   if (application) {
     renderProgress(true);
     if ($('progress-status').dataset.key) sayKey('progress-status', $('progress-status').dataset.key);

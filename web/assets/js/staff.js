@@ -103,6 +103,19 @@ function siteText(site, lang) {
   return name ? `${name} (${site.id})` : site.id;
 }
 
+/** A workflow code (reason, check outcome, channel, sex) in plain words; an unknown code as is. */
+function word(kind, code) {
+  if (code === null || code === undefined || code === '') return null;
+  const key = `staff.word.${kind}.${code}`;
+  const text = t(state.lang, key);
+  return text === key ? String(code) : text;
+}
+
+const PARTICULAR_LABELS = {
+  hkid: 'staff.p.hkid', name_en: 'staff.p.name_en', name_zh: 'staff.p.name_zh',
+  date_of_birth: 'staff.p.dob', sex: 'staff.p.sex', date_of_issue: 'staff.p.issue',
+};
+
 function fact(labelKey, value, cls = null) {
   return el('div', {}, el('dt', { text: t(state.lang, labelKey) }),
     el('dd', { class: cls, text: value === null || value === undefined || value === '' ? t(state.lang, 'na') : value }));
@@ -163,8 +176,8 @@ function renderPending() {
       text: t(lang, 'staff.open', { id: item.application_id }) }),
     item.escalated ? el('p', { class: 'flag', text: t(lang, 'staff.escalated') }) : null,
     el('p', { class: 'meta' },
-      el('span', { class: 'label', text: t(lang, 'staff.reason') }), item.reason || t(lang, 'na'), ' · ',
-      el('span', { class: 'label', text: t(lang, 'staff.channel') }), item.channel || t(lang, 'na'), ' · ',
+      el('span', { class: 'label', text: t(lang, 'staff.reason') }), word('reason', item.reason) || t(lang, 'na'), ' · ',
+      el('span', { class: 'label', text: t(lang, 'staff.channel') }), word('channel', item.channel) || t(lang, 'na'), ' · ',
       el('span', { class: 'label', text: t(lang, 'staff.opened') }), when(item.opened_at) || t(lang, 'na')))));
 }
 
@@ -202,9 +215,13 @@ function renderDetail() {
   const checks = d.checks || {};
   const immigration = checks.immigration && typeof checks.immigration === 'object' ? checks.immigration : {};
   const face = checks.face && typeof checks.face === 'object' ? checks.face : {};
-  const faceText = [face.decision, typeof face.similarity === 'number' ? face.similarity.toFixed(3) : null]
+  const faceText = [word('face', face.decision),
+    typeof face.similarity === 'number' ? t(lang, 'staff.similarity', { value: face.similarity.toFixed(3) }) : null]
     .filter(Boolean).join(' · ');
-  const immigrationText = [immigration.outcome, ...(Array.isArray(immigration.mismatches) ? immigration.mismatches : [])]
+  const mismatches = (Array.isArray(immigration.mismatches) ? immigration.mismatches : [])
+    .map((f) => (PARTICULAR_LABELS[f] ? t(lang, PARTICULAR_LABELS[f]) : String(f)));
+  const immigrationText = [word('immigration', immigration.outcome),
+    mismatches.length ? t(lang, 'staff.mismatch', { fields: mismatches.join(lang === 'tc' ? '、' : ', ') }) : null]
     .filter(Boolean).join(' · ');
   const p = d.particulars && typeof d.particulars === 'object' ? d.particulars : {};
   const evidence = d.evidence && typeof d.evidence === 'object' ? d.evidence : {};
@@ -218,10 +235,10 @@ function renderDetail() {
     flagList.length ? el('ul', { class: 'plain-list' }, ...flagList) : el('p', { text: t(lang, 'staff.flag.none') }),
     el('h3', { text: t(lang, 'staff.checks') }),
     el('dl', { class: 'staff-facts' },
-      fact('staff.reason', d.reason),
-      fact('staff.channel', [d.channel, d.officer].filter(Boolean).join(' · ')),
+      fact('staff.reason', word('reason', d.reason)),
+      fact('staff.channel', [word('channel', d.channel), d.officer].filter(Boolean).join(' · ')),
       fact('staff.site', siteText(d.site, lang), 'staff-site'),
-      fact('staff.check.evidence', checks.evidence),
+      fact('staff.check.evidence', word('evidence', checks.evidence)),
       fact('staff.check.immigration', immigrationText),
       fact('staff.check.face', faceText),
       fact('staff.check.consent', t(lang, d.consent && d.consent.face_processing ? 'staff.yes' : 'staff.no'))),
@@ -231,7 +248,7 @@ function renderDetail() {
       fact('staff.p.name_en', p.name_en),
       fact('staff.p.name_zh', p.name_zh),
       fact('staff.p.dob', p.date_of_birth),
-      fact('staff.p.sex', p.sex),
+      fact('staff.p.sex', word('sex', p.sex)),
       fact('staff.p.issue', p.date_of_issue)),
     el('h3', { text: t(lang, 'staff.images') }),
     el('div', { class: 'staff-images' }, ...images.map(([key, b64, name]) => {
@@ -301,7 +318,7 @@ function renderOutbox() {
   $('outbox-list').replaceChildren(...outbox.map((item) => el('li', { class: 'staff-item', 'data-application': item.application_id },
     el('p', { class: 'meta' },
       el('span', { class: 'label', text: t(lang, 'staff.outbox.app') }), String(item.application_id || ''), ' · ',
-      el('span', { class: 'label', text: t(lang, 'staff.outbox.to') }), `${item.destination || ''} (${item.channel || ''})`, ' · ',
+      el('span', { class: 'label', text: t(lang, 'staff.outbox.to') }), `${item.destination || ''} (${word('contact', item.channel) || ''})`, ' · ',
       el('span', { class: 'label', text: t(lang, 'staff.outbox.at') }), when(item.created_at)),
     el('p', { class: 'outbox-text', text: String(item.text || '') }))));
 }

@@ -2,6 +2,7 @@
 (manual review, the notification outbox).
 
 Public (no key): ``POST /v1/registrations`` (web, app), ``GET /v1/registrations/{id}``,
+``POST /v1/registrations/check`` (the text checked alone, before the photos are sent),
 ``POST /v1/registrations/liveness`` (a liveness session, captured in the app, to send with
 the application) and ``POST /v1/registrations/liveness/{session}/state`` (the page follows the
 app's capture).
@@ -140,6 +141,22 @@ def register() -> Accepted:
     caller = intake.Caller(channel="web", source=limits.source_of(request))  # or "app" (body)
     result = intake.submit(request.raw_body, caller, request.headers.get("idempotency-key"))
     return _accepted(result)
+
+
+class TextChecked(BaseModel):
+    valid: Literal[True] = True
+
+
+@http.route(bp, "/v1/registrations/check", method="POST",
+            summary="Check an application's text before sending its photos (nothing is kept)",
+            tag="registration", response=TextChecked, errors_documented=(400, 413))
+def registration_check() -> TextChecked:
+    """The application's body, photos optional: 400 lists every text problem at once in
+    ``details.fields`` (particulars, consent, contact), as ``POST /v1/registrations`` would."""
+    from iamsmart.registration import intake
+
+    intake.check(bp.current_request.raw_body)
+    return TextChecked()
 
 
 @http.route(bp, "/v1/registrations/liveness", method="POST", status=201,

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import threading
 import time
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from iamsmart import errors
-from iamsmart.catalogue import search
+from iamsmart.catalogue import search, source
 from iamsmart.catalogue.models import (
     DepartmentOut,
+    ElsewhereItem,
     LoginLinkBody,
     LoginLinkResult,
     Service,
@@ -24,7 +25,7 @@ from iamsmart.catalogue.models import (
     ServiceQuery,
     VocabularyItem,
 )
-from iamsmart.catalogue.vocabulary import AUDIENCES, THEMES, Label
+from iamsmart.catalogue.vocabulary import AUDIENCES, GOVHK_SEARCH, THEMES, Label
 from iamsmart.observability import count, logger
 from iamsmart.settings import settings
 
@@ -70,7 +71,7 @@ def reset_cache() -> None:
 
 def seed_catalogue() -> dict[str, int]:
     """Load the packaged 2023 seed into the services table (idempotent)."""
-    from iamsmart.catalogue import dal, source
+    from iamsmart.catalogue import dal
 
     result = dal.seed(source.seed_services())
     reset_cache()
@@ -120,14 +121,19 @@ def list_services(query: ServiceQuery) -> ServiceList:
     theme = _check("theme", "主題", query.theme, THEMES)
     audience = _check("audience", "對象", query.audience, AUDIENCES)
     text = search.check_query(query.q)
-    found = search.search(snapshot(), text, theme=theme, audience=audience)
+    words = source.thesaurus()
+    found = search.search(snapshot(), text, theme=theme, audience=audience, thesaurus=words)
     lang = query.lang
+    elsewhere = words.elsewhere(search.readings_of(text)) if text else []
     return ServiceList(
         lang=lang,
         count=len(found),
         themes=_vocabulary(THEMES, lang),
         audiences=_vocabulary(AUDIENCES, lang),
         items=[item(s, lang) for s in found],
+        elsewhere=[ElsewhereItem(about=p.about(lang), url=p.url, department=DepartmentOut(
+            name=p.department(lang), abbr=p.abbr)) for p in elsewhere],
+        search_elsewhere=GOVHK_SEARCH.format(query=quote(text, safe="")) if text else None,
     )
 
 

@@ -113,6 +113,16 @@ class ServiceItem(BaseModel):
                                   ", set by the department; null until then.")
 
 
+class ElsewhereItem(BaseModel):
+    """A subject named in the search that no service of this catalogue handles."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    about: str = Field(description="The subject, e.g. \"Passports and travel documents\".")
+    department: DepartmentOut
+    url: str = Field(description="The department's website.")
+
+
 class ServiceList(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
@@ -121,6 +131,12 @@ class ServiceList(BaseModel):
     themes: list[VocabularyItem]
     audiences: list[VocabularyItem]
     items: list[ServiceItem]
+    elsewhere: list[ElsewhereItem] = Field(
+        default_factory=list, description="Subjects named in `q` that departments handle "
+        "outside this catalogue (e.g. passports: Immigration Department).")
+    search_elsewhere: str | None = Field(
+        default=None, description="With `q`: the same words searched on the Government's "
+        "site search (GovHK), for when nothing here fits.")
 
 
 class ServiceDetail(ServiceItem):

@@ -13,6 +13,9 @@ dictionary lookups, not a pass over every name). Matching:
 - Simplified input: when the query has Chinese characters it is also converted with OpenCC
   (s2t, imported on first such query only: ~12 ms import + ~75 ms dictionary load, once per
   process; ~0.03 ms per conversion after that) and the better of both readings counts.
+- Everyday words (``thesaurus``, optional): each reading is also searched with the synonyms
+  of the words it contains (「驾照」 → 「駕照」 → 「駕駛執照」, "driving license"), ranked after
+  what the words typed find.
 
 Ranking (best first): exact name > name prefix > whole word in name > department >
 editorial keyword > partial word in name > theme/audience label or other partial match;
@@ -31,10 +34,14 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from iamsmart import errors
 from iamsmart.catalogue.models import Service
 from iamsmart.catalogue.vocabulary import AUDIENCES, THEMES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from iamsmart.catalogue.thesaurus import Thesaurus
 
 MAX_QUERY_CHARS = 100
 
@@ -43,6 +50,8 @@ EXACT, PREFIX, OTHER_TIER = 0, 1, 2
 WORD, DEPARTMENT, KEYWORD, PARTIAL, LABEL = 2.0, 3.0, 4.0, 5.0, 6.0
 # A Chinese partial match must cover this share of what the best match for that run covers.
 PARTIAL_FLOOR = 0.6
+# Added to the score of a service found only through a synonym of a word typed.
+SYNONYM_PENALTY = 0.5
 
 _CJK_CLASS = (
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef\U00030000-\U0003134f"
@@ -376,10 +385,23 @@ def check_query(q: str | None) -> str:
     return text
 
 
+def readings_of(text: str) -> list[str]:
+    """The normalised query, and its Traditional reading when it differs (Simplified input)."""
+    out = [normalize(text)]
+    if has_cjk(text):
+        converted = normalize(to_traditional(text))
+        if converted != out[0]:
+            out.append(converted)
+    return out
+
+
 def search(snapshot: Snapshot, q: str | None = None, *, theme: str | None = None,
-           audience: str | None = None) -> list[Service]:
+           audience: str | None = None, thesaurus: Thesaurus | None = None) -> list[Service]:
     """Services matching the filters and the query, best first (see the module docstring).
 
+    With a ``thesaurus`` the query is also searched with each synonym of the everyday words
+    it contains (``thesaurus.Thesaurus.alternatives``); a service found only that way ranks
+    after one found by the words typed (``SYNONYM_PENALTY`` on its score).
     Vocabulary checks of ``theme``/``audience`` are the caller's (logic) job; an unknown
     value here simply matches nothing.
     """
@@ -388,18 +410,25 @@ def search(snapshot: Snapshot, q: str | None = None, *, theme: str | None = None
     if not text:
         return [s for i, s in enumerate(snapshot.services) if allowed is None or i in allowed]
 
-    readings = [tokens(text)]
-    if has_cjk(text):
-        converted = tokens(to_traditional(text))
-        if converted != readings[0]:
-            readings.append(converted)
+    typed = readings_of(text)
+    readings: list[tuple[list[Token], float]] = [(tokens(r), 0.0) for r in typed]
+    if thesaurus is not None:
+        seen = set(typed)
+        for reading in typed:
+            for alternative in thesaurus.alternatives(reading):
+                if alternative not in seen:
+                    seen.add(alternative)
+                    readings.append((tokens(alternative), SYNONYM_PENALTY))
     best: dict[int, tuple[int, int, float]] = {}
-    for toks in readings:
+    for toks, penalty in readings:
         if not toks:
             continue
-        for idx, key in snapshot.rank(toks).items():
+        for idx, (unmatched, tier, score) in snapshot.rank(toks).items():
             if allowed is not None and idx not in allowed:
                 continue
+            if penalty:  # a synonym's match is never an exact or prefix name match
+                tier = max(tier, OTHER_TIER)
+            key = (unmatched, tier, round(score + penalty, 6))
             if idx not in best or key < best[idx]:
                 best[idx] = key
     if any(key[0] == 0 for key in best.values()):

@@ -1,5 +1,6 @@
 """The catalogue's seed: the 51 services of the LegCo ITB paper of 20 March 2023 (annex),
-plus editorial search terms and department websites (see ``seed/README.md``)."""
+plus editorial search terms, everyday synonyms and department websites (see
+``seed/README.md``)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from iamsmart.catalogue.models import Department, Service
+from iamsmart.catalogue.thesaurus import Thesaurus
 from iamsmart.catalogue.vocabulary import service_url
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
 SEED_FILE = SEED_DIR / "service_catalogue_2023.json"
 TERMS_FILE = SEED_DIR / "search_terms_2023.json"
+SYNONYMS_FILE = SEED_DIR / "synonyms.json"
 
 
 def _read(path: Path) -> Any:
@@ -52,3 +55,9 @@ def seed_services() -> list[Service]:
     terms = _read(TERMS_FILE)["terms"]
     services = [service_from_seed(row, terms.get(row["id"])) for row in raw_seed()["services"]]
     return sorted(services, key=lambda s: (s.order, s.id))
+
+
+@functools.cache
+def thesaurus() -> Thesaurus:
+    """The editorial synonyms and subjects handled elsewhere (``seed/synonyms.json``)."""
+    return Thesaurus.from_document(_read(SYNONYMS_FILE))

@@ -29,12 +29,24 @@ _MAC_CONTEXT = b"iamsmart:hkid:v1:"
 
 
 class InvalidHKID(errors.InvalidInput):
-    """Not an HKID number. ``details['category']`` is ``format`` or ``check_digit``."""
+    """Not an HKID number. ``details['category']`` is ``format`` or ``check_digit``; the
+    message says which (a number in the right shape whose check character is wrong is a
+    typing slip the applicant can find, not a format problem)."""
 
     code = "invalid_hkid"
     en = ("The HKID number is not valid. Please enter it as on the card: 1 or 2 letters, "
           "6 digits and the character in brackets.")
     tc = "香港身份證號碼無效。請按身份證上所示輸入：1至2個英文字母、6個數字及括號內的字元。"
+
+    def __init__(self, category: str = "format") -> None:
+        if category == "check_digit":
+            super().__init__(
+                "The HKID number and the character in brackets do not go together. Please "
+                "check each digit and the character in brackets against your card.",
+                "香港身份證號碼與括號內的字元不相符。請對照身份證，逐一檢查每個數字及括號內的字元。",
+                category=category)
+        else:
+            super().__init__(category="format")
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,13 @@
 """The intake: accept an application from any channel, check it cheaply, keep it, queue it.
 
 ``submit`` does everything a citizen must be told about at once (a 4xx in both languages)
-and nothing slow: strict JSON, the HKID number's format and check digit before anything else
-(no lookup happens here at all), the evidence's shape, the photos' size, type and pixel limits,
-the recorded consent to face processing, the contact. It then stores the images in S3, writes
+and nothing slow: strict JSON; then every problem of the text at once (``ApplicationInvalid``,
+one entry per field in ``details.fields``, the HKID number's format and check digit first;
+no lookup happens here at all): particulars, consent, contact (an e-mail address or a Hong
+Kong mobile number); then the evidence's shape, the photos' size, type and pixel limits (their
+errors name the field, ``selfie`` or ``evidence.photo``). ``check`` runs the text checks alone
+(``POST /v1/registrations/check``), so that a page sends the photos only once the text is
+right. It then stores the images in S3, writes
 the application (and its idempotency key) in one conditional transaction, and sends the
 application id to the queue; the workflow runs later at the rate the queue is drained. When
 the queue cannot be reached everything written is removed again (503, nothing half-written).
@@ -28,10 +32,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import dataclasses
 import hashlib
 import json
 import re
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,7 +57,8 @@ FIELDS = {"channel", "evidence", "selfie", "consent", "contact", "device_key", "
 MAX_IDEMPOTENCY_KEY = 128
 _IDEM = re.compile(r"[A-Za-z0-9._:\-]{8,128}")
 _EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9.\-]{1,190}\.[A-Za-z]{2,24}")
-_PHONE = re.compile(r"\+?[0-9][0-9 \-]{6,18}[0-9]")
+# A Hong Kong mobile number (after removing spaces and hyphens): 8 digits from 4 to 9.
+_PHONE = re.compile(r"(?:\+?852)?[4-9][0-9]{7}")
 _OFFICER = re.compile(r"[A-Za-z0-9._\-]{2,64}")
 
 
@@ -65,6 +73,29 @@ class InvalidContact(errors.InvalidInput):
     code = "invalid_contact"
     en = "Please give one e-mail address or one mobile phone number for us to contact you."
     tc = "請提供一個電郵地址或一個流動電話號碼，以便我們聯絡你。"
+
+
+class InvalidEmail(InvalidContact):
+    en = "Please check the e-mail address: it should look like name@example.com."
+    tc = "請檢查電郵地址，格式應如 name@example.com。"
+
+
+class InvalidPhone(InvalidContact):
+    en = ("Please enter a Hong Kong mobile phone number: 8 digits starting with 4, 5, 6, 7, 8 "
+          "or 9 (+852 may be added in front).")
+    tc = "請輸入香港流動電話號碼：以 4、5、6、7、8 或 9 字開頭的 8 位數字（前面可加 +852）。"
+
+
+class ApplicationInvalid(errors.InvalidInput):
+    """Every text field with a problem at once: ``details['fields']`` lists each as
+    ``{field, problem, code, message: {en, tc}}`` (``field`` a dotted path in the body,
+    e.g. ``evidence.particulars.date_of_birth``); the error's own code and message are the
+    first problem's (the HKID number's when it has one)."""
+
+    def __init__(self, fields: list[dict[str, Any]]) -> None:
+        first = fields[0]
+        super().__init__(first["message"]["en"], first["message"]["tc"], fields=fields)
+        self.code = str(first["code"])
 
 
 class IdempotencyKeyRequired(errors.InvalidInput):
@@ -175,13 +206,76 @@ def _contact(value: object) -> dict[str, str]:
     if not isinstance(value, dict) or len(value) != 1:
         raise InvalidContact()
     ((kind, text),) = value.items()
-    if not isinstance(text, str) or len(text) > 254:
+    if kind not in ("email", "phone") or not isinstance(text, str) or not text.strip():
         raise InvalidContact()
-    if kind == "email" and _EMAIL.fullmatch(text.strip()):
+    text = unicodedata.normalize("NFKC", text).strip()
+    if kind == "email":
+        if len(text) > 254 or not _EMAIL.fullmatch(text):
+            raise InvalidEmail(field="contact.email")
         return {"email": normalise_email(text)}
-    if kind == "phone" and _PHONE.fullmatch(text.strip()):
-        return {"phone": normalise_phone(text)}
-    raise InvalidContact()
+    compact = re.sub(r"[\s\-]", "", text)
+    if len(text) > 32 or not _PHONE.fullmatch(compact):
+        raise InvalidPhone(field="contact.phone")
+    return {"phone": normalise_phone(compact)}
+
+
+def _problem(field: str, exc: errors.InvalidInput, problem: str = "format") -> dict[str, Any]:
+    return {"field": str(exc.details.get("field") or field), "problem": problem,
+            "code": exc.code, "message": {"en": exc.en, "tc": exc.tc}}
+
+
+def text_problems(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every problem of the application's text (not its photos), the HKID number's first:
+    the particulars field by field (or the chip's number), the consent, the contact and the
+    language. No lookup of any kind happens here."""
+    from iamsmart.registration import particulars as particulars_mod
+
+    found: list[dict[str, Any]] = []
+    evidence = body.get("evidence")
+    declared = evidence.get("particulars") if isinstance(evidence, dict) else None
+    if isinstance(evidence, dict) and evidence.get("kind") == "card_photo" and isinstance(
+            declared, dict):
+        code = {"hkid": "invalid_hkid"}
+        for p in particulars_mod.problems(declared):
+            entry = p.as_dict("evidence.particulars.")
+            entry["code"] = code.get(p.field, particulars_mod.InvalidParticulars.code)
+            found.append(entry)
+        unknown = sorted(set(declared) - set(particulars_mod.FIELDS))
+        if unknown:
+            found.append(_problem("evidence.particulars", particulars_mod.InvalidParticulars(),
+                                  "unknown"))
+    else:
+        try:
+            check_hkid_first(evidence)
+        except errors.InvalidInput as exc:
+            field = "evidence.data_groups.1" if exc.details.get("field") == "dg1" else "evidence"
+            found.append(_problem(field, exc, str(exc.details.get("category") or "format")))
+    try:
+        _consent(body.get("consent"))
+    except errors.InvalidInput as exc:
+        found.append(_problem("consent.face_processing", exc, "missing"))
+    try:
+        _contact(body.get("contact"))
+    except errors.InvalidInput as exc:
+        found.append(_problem("contact", exc,
+                              "format" if exc.details.get("field") else "missing"))
+    if body.get("language", "tc") not in ("en", "tc"):
+        found.append(_problem("language", errors.InvalidInput(
+            en="The language must be en or tc.", tc="語言須為 en 或 tc。")))
+    return found
+
+
+def check_text(body: dict[str, Any]) -> None:
+    """``ApplicationInvalid`` listing every text problem, or nothing."""
+    found = text_problems(body)
+    if found:
+        raise ApplicationInvalid(found)
+
+
+def check(raw: bytes | None) -> None:
+    """``POST /v1/registrations/check``: the text of an application checked as the intake
+    checks it, with or without its photos (a page checks before it sends them)."""
+    check_text(parse_body(raw))
 
 
 def _consent(value: object) -> dict[str, Any]:
@@ -240,7 +334,8 @@ def submit(raw: bytes | None, caller: Caller, idempotency_key: str | None) -> Ac
     from iamsmart.registration.evidence import parse_evidence
 
     body = parse_body(raw)
-    check_hkid_first(body.get("evidence"))  # before anything else looks at the evidence
+    # Every text problem at once, the HKID number's first, before anything looks at photos.
+    check_text(body)
     channel = body.get("channel", caller.channel)
     if caller.key_id is None and channel in PUBLIC_CHANNELS:
         caller = dataclasses.replace(caller, channel=channel)
@@ -251,14 +346,17 @@ def submit(raw: bytes | None, caller: Caller, idempotency_key: str | None) -> Ac
             caller.officer and _OFFICER.fullmatch(caller.officer)):
         raise OfficerRequired()
     idem_pk = _idempotency(caller, idempotency_key)
-    evidence = parse_evidence(body.get("evidence"))
     consent = _consent(body.get("consent"))
     contact = _contact(body.get("contact"))
-    selfie = _selfie(body.get("selfie"))
+    with _field("evidence.photo"):
+        evidence = parse_evidence(body.get("evidence"))
+    with _field("selfie"):
+        selfie = _selfie(body.get("selfie"))
     if getattr(evidence, "photo", None) is not None:
         from iamsmart.faces import images
 
-        images.validate(evidence.photo)  # type: ignore[union-attr]
+        with _field("evidence.photo"):
+            images.validate(evidence.photo)  # type: ignore[union-attr]
     device_key = None
     if body.get("device_key") is not None:
         if caller.channel != "app":
@@ -324,6 +422,16 @@ def submit(raw: bytes | None, caller: Caller, idempotency_key: str | None) -> Ac
     logger().info("registration accepted", extra={"application_id": application_id,
                                                   "channel": caller.channel})
     return Accepted(application_id, status_url(application_id))
+
+
+@contextlib.contextmanager
+def _field(name: str) -> Iterator[None]:
+    """A photo's error names the field it is about (``details['field']``)."""
+    try:
+        yield
+    except errors.InvalidImage as exc:
+        exc.details.setdefault("field", name)
+        raise
 
 
 def _liveness(body: dict[str, Any]) -> tuple[str, bytes | None]:

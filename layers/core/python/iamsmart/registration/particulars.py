@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Literal
 
 from iamsmart import errors
@@ -48,9 +48,51 @@ _MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-def _bad(field: str) -> InvalidParticulars:
-    en, tc = _MESSAGES.get(field, (None, None))
-    return InvalidParticulars(en, tc, field=field)
+# (field, problem) -> message, where the field's general message above would mislead.
+_PROBLEMS: dict[tuple[str, str], tuple[str, str]] = {
+    ("name_en", "missing"): ("Please enter your English name as on your HKID card.",
+                             "請按香港身份證所示輸入英文姓名。"),
+    ("name_en", "format"): ("Please enter your English name in English letters as on your "
+                            "HKID card (letters, spaces, commas, full stops, apostrophes and "
+                            "hyphens only).",
+                            "請按香港身份證所示，以英文字母輸入英文姓名（只可包括字母、空格、"
+                            "逗號、句號、撇號及連字號）。"),
+    ("date_of_birth", "future"): ("Your date of birth cannot be a date in the future.",
+                                  "出生日期不可以是將來的日子。"),
+    ("date_of_birth", "too_early"): ("Please check the year of your date of birth.",
+                                     "請檢查出生日期的年份。"),
+    ("date_of_issue", "future"): ("The date of issue cannot be a date in the future.",
+                                  "簽發日期不可以是將來的日子。"),
+    ("date_of_issue", "too_early"): ("The date of issue cannot be before your date of birth.",
+                                     "簽發日期不可以早於出生日期。"),
+}
+# Dates are checked against the date in Hong Kong (UTC+8, no daylight saving).
+HONG_KONG = timezone(timedelta(hours=8))
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One field's problem: its name, what is wrong (``missing``, ``format``,
+    ``check_digit``, ``future``, ``too_early``, ``unknown``) and what to tell the applicant."""
+
+    field: str
+    problem: str
+    en: str
+    tc: str
+
+    def as_dict(self, prefix: str = "") -> dict[str, Any]:
+        return {"field": f"{prefix}{self.field}", "problem": self.problem,
+                "message": {"en": self.en, "tc": self.tc}}
+
+
+def _bad(field: str, problem: str = "format") -> InvalidParticulars:
+    words = _PROBLEMS.get((field, problem)) or _MESSAGES.get(field)
+    en, tc = words if words else (None, None)
+    return InvalidParticulars(en, tc, field=field, problem=problem)
+
+
+def today() -> date:
+    return datetime.now(HONG_KONG).date()
 
 
 @dataclass(frozen=True)
@@ -79,41 +121,85 @@ class Particulars:
         }
 
 
-def _date(value: object, field: str, *, required: bool) -> date | None:
-    if value is None and not required:
+def _date(value: object, field: str, *, required: bool,
+          earliest: date = date(1900, 1, 1)) -> date | None:
+    if (value is None or value == "") and not required:
         return None
+    if value is None or value == "":
+        raise _bad(field, "missing")
     if not isinstance(value, str) or not _DATE.fullmatch(value):
         raise _bad(field)
     try:
         day = date.fromisoformat(value)
     except ValueError as exc:
         raise _bad(field) from exc
-    if not date(1900, 1, 1) <= day <= date.today():
-        raise _bad(field)
+    if day > today():
+        raise _bad(field, "future")
+    if day < earliest:
+        raise _bad(field, "too_early")
     return day
+
+
+def _name_en(value: object) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise _bad("name_en", "missing")
+    if not isinstance(value, str):
+        raise _bad("name_en")
+    name_en = " ".join(value.split())
+    if not 0 < len(name_en) <= MAX_NAME_EN or not _NAME_EN.fullmatch(name_en):
+        raise _bad("name_en")
+    return name_en
+
+
+def problems(values: dict[str, Any]) -> list[FieldProblem]:
+    """Every field's problem at once (the HKID number's first), for a form to show beside
+    each field; ``[]`` when ``from_mapping`` would accept ``values``."""
+    found: list[FieldProblem] = []
+
+    def check(field: str, run: Any) -> Any:
+        try:
+            return run()
+        except errors.InvalidInput as exc:
+            problem = str(exc.details.get("problem") or exc.details.get("category") or "format")
+            found.append(FieldProblem(field, problem, exc.en, exc.tc))
+            return None
+
+    check("hkid", lambda: hkid_mod.parse(values.get("hkid")))
+    check("name_en", lambda: _name_en(values.get("name_en")))
+    check("name_zh", lambda: _name_zh(values.get("name_zh")))
+    check("sex", lambda: _sex(values.get("sex")))
+    born = check("date_of_birth", lambda: _date(values.get("date_of_birth"), "date_of_birth",
+                                                 required=True))
+    check("date_of_issue", lambda: _date(values.get("date_of_issue"), "date_of_issue",
+                                         required=False, earliest=born or date(1900, 1, 1)))
+    return found
+
+
+def _name_zh(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value.strip()) > MAX_NAME_ZH:
+        raise _bad("name_zh")
+    return value.strip() or None
+
+
+def _sex(value: object) -> Sex:
+    if value not in ("M", "F"):
+        raise _bad("sex", "missing" if value in (None, "") else "format")
+    return value  # type: ignore[return-value]
 
 
 def from_mapping(values: dict[str, Any], *, issue_required: bool = False) -> Particulars:
     """Validate field by field, the HKID number first; unknown keys are the caller's concern."""
     number = hkid_mod.parse(values.get("hkid"))  # InvalidHKID before anything else
-    name_en = values.get("name_en")
-    if not isinstance(name_en, str):
-        raise _bad("name_en")
-    name_en = " ".join(name_en.split())
-    if not 0 < len(name_en) <= MAX_NAME_EN or not _NAME_EN.fullmatch(name_en):
-        raise _bad("name_en")
-    name_zh = values.get("name_zh")
-    if name_zh is not None:
-        if not isinstance(name_zh, str) or len(name_zh.strip()) > MAX_NAME_ZH:
-            raise _bad("name_zh")
-        name_zh = name_zh.strip() or None
-    sex = values.get("sex")
-    if sex not in ("M", "F"):
-        raise _bad("sex")
+    name_en = _name_en(values.get("name_en"))
+    name_zh = _name_zh(values.get("name_zh"))
+    sex = _sex(values.get("sex"))
     born = _date(values.get("date_of_birth"), "date_of_birth", required=True)
     if born is None:  # unreachable: a required date is never None
         raise _bad("date_of_birth")
-    issued = _date(values.get("date_of_issue"), "date_of_issue", required=issue_required)
+    issued = _date(values.get("date_of_issue"), "date_of_issue", required=issue_required,
+                   earliest=born)
     return Particulars(number, name_en, name_zh, born, sex, issued)
 
 
