@@ -60,6 +60,8 @@ def submit_and_wait(page: Page, final: tuple[str, ...] = ("completed", "not_comp
     expect(page.locator("#reg-progress")).to_be_visible(timeout=15_000)
     app_id = page.locator("#app-id").inner_text()
     assert re.fullmatch(r"app_[A-Za-z0-9_-]{16,36}", app_id), app_id
+    expect(page.locator("#app-link")).to_have_attribute(
+        "href", re.compile(f"application={app_id}$"))
     page.wait_for_function(
         "(states) => states.includes(document.getElementById('reg-progress').dataset.state)",
         arg=list(final), timeout=timeout)

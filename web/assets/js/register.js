@@ -29,6 +29,7 @@ let sending = false;
 let application = null; // {id, answer}
 let timer = null;
 let enrolmentCode = null; // kept in memory only: the API shows it once
+let reissueSelfie = null; // base64 of the selfie for a new enrolment code
 
 // ---------------------------------------------------------------- helpers
 
@@ -121,6 +122,7 @@ function contactChoice() {
 // ---------------------------------------------------------------- step 2: evidence
 
 async function loadSandboxCards() {
+  form.cardsAsked = true;
   try {
     const answer = await getJson('/v1/sandbox/cards');
     form.sandboxCards = Array.isArray(answer.items) ? answer.items : [];
@@ -128,6 +130,8 @@ async function loadSandboxCards() {
     form.sandboxCards = []; // not the sandbox: only the card photo
   }
   $('evidence-sandbox-choice').hidden = form.sandboxCards.length === 0;
+  // A page cannot read a card's chip: outside the sandbox the app verifies again instead.
+  $('reissue-form').hidden = form.sandboxCards.length === 0;
   renderSandboxCards();
   if (form.sandboxCards.length && !evidenceChoice()) $('evidence-sandbox').checked = true;
   if (!form.sandboxCards.length) $('evidence-photo').checked = true;
@@ -135,15 +139,16 @@ async function loadSandboxCards() {
 }
 
 function renderSandboxCards() {
-  const select = $('sandbox-card');
-  const chosen = select.value;
-  select.replaceChildren(el('option', { value: '', text: t(state.lang, 'reg.evidence.sandbox.choose') }));
-  for (const card of form.sandboxCards) {
-    if (typeof card.id !== 'string') continue;
-    const name = state.lang === 'tc' && card.name_zh ? `${card.name_zh}（${card.name_en}）` : card.name_en;
-    select.append(el('option', { value: card.id, text: name }));
+  for (const select of [$('sandbox-card'), $('reissue-card')]) {
+    const chosen = select.value;
+    select.replaceChildren(el('option', { value: '', text: t(state.lang, 'reg.evidence.sandbox.choose') }));
+    for (const card of form.sandboxCards) {
+      if (typeof card.id !== 'string') continue;
+      const name = state.lang === 'tc' && card.name_zh ? `${card.name_zh}（${card.name_en}）` : card.name_en;
+      select.append(el('option', { value: card.id, text: name }));
+    }
+    select.value = chosen;
   }
-  select.value = chosen;
 }
 
 function showEvidenceBox() {
@@ -436,6 +441,9 @@ function start(id, fresh) {
   $('reg-form').hidden = true;
   $('reg-progress').hidden = false;
   $('app-id').textContent = id;
+  const link = new URL('/register.html', window.location.origin);
+  link.searchParams.set('application', id);
+  $('app-link').href = link.href;
   if (fresh) {
     // The address now names the application: the page can be reopened to follow it.
     const url = new URL(window.location.href);
@@ -498,6 +506,10 @@ function renderProgress(announce = true) {
     return;
   }
   $('reg-progress').dataset.state = answer.status;
+  if (typeof answer.reference === 'string') {
+    $('app-ref').textContent = answer.reference;
+    $('help-ref').textContent = answer.reference;
+  }
   const steps = answer.steps.filter((s) => s && typeof s.step === 'string');
   // Only steps really done count: a refusal stops early, its remaining steps are "not needed"
   // (never "9 of 9 steps done" for an application that was not completed).
@@ -545,12 +557,99 @@ function renderOutcome() {
   $('outcome-text').textContent = answer.status === 'not_completed' && apiText ? apiText : t(lang, key);
   const approved = answer.status === 'completed';
   $('enrol-box').hidden = !(approved && enrolmentCode && !answer.device_bound);
-  $('enrol-gone').hidden = !(approved && !enrolmentCode && !answer.device_bound);
+  const gone = approved && !enrolmentCode && !answer.device_bound;
+  $('enrol-gone').hidden = !gone;
+  if (gone && !form.cardsAsked) loadSandboxCards();
+  renderHelp(answer, gone || answer.status === 'not_completed');
   if (enrolmentCode) {
     $('enrol-code').textContent = enrolmentCode;
     $('enrol-code').setAttribute('aria-label', t(lang, 'reg.enrol.spelled', { code: enrolmentCode.split('').join(' ') }));
     $('enrol-command').textContent =
       `python -m infra.cli.device --base-url ${window.location.origin} enrol --code ${enrolmentCode}`;
+  }
+}
+
+/** Where to ask for help, with the reference to quote (sandbox details marked as such). */
+function renderHelp(answer, show) {
+  const help = answer && answer.help && typeof answer.help === 'object' ? answer.help : null;
+  const email = help && typeof help.email === 'string' && help.email.includes('@') ? help.email : null;
+  const phone = help && typeof help.phone === 'string' && /^[+0-9 ()-]{6,24}$/.test(help.phone) ? help.phone : null;
+  $('reg-help').hidden = !show || !(email || phone);
+  $('help-email-line').hidden = !email;
+  $('help-phone-line').hidden = !phone;
+  if (email) {
+    $('help-email').textContent = email;
+    $('help-email').href = `mailto:${email}`;
+  }
+  if (phone) {
+    $('help-phone').textContent = phone;
+    $('help-phone').href = `tel:${phone.replace(/[^+0-9]/g, '')}`;
+  }
+  $('help-sandbox').hidden = !(help && help.sandbox === true);
+}
+
+async function copyLink() {
+  try {
+    await navigator.clipboard.writeText($('app-link').href);
+    sayKey('app-link-note', 'reg.progress.copied');
+  } catch {
+    sayKey('app-link-note', 'reg.progress.copy.failed');
+  }
+}
+
+// ---------------------------------------------------------------- a new enrolment code
+
+async function onReissueSelfie() {
+  const file = $('reissue-selfie').files[0];
+  reissueSelfie = null;
+  fieldError('reissue-selfie-error', null);
+  if (!file) return;
+  try {
+    reissueSelfie = payloadOf(await photoFromFile(file));
+  } catch (err) {
+    $('reissue-selfie').value = '';
+    fieldError('reissue-selfie-error', err.message);
+  }
+}
+
+/** Verify again (the same card's chip and a new selfie) for a new code; the old one stops. */
+async function reissue(event) {
+  event.preventDefault();
+  if (sending || !application) return;
+  fieldError('reissue-error', null);
+  fieldError('reissue-card-error', $('reissue-card').value ? null : 'reg.evidence.sandbox.required');
+  if (!reissueSelfie && !$('reissue-selfie-error').dataset.key) fieldError('reissue-selfie-error', 'reg.selfie.required');
+  if (!$('reissue-card').value || !reissueSelfie) {
+    ($('reissue-card').value ? $('reissue-selfie') : $('reissue-card')).focus();
+    return;
+  }
+  sending = true;
+  $('reissue-submit').disabled = true;
+  sayKey('reissue-sending', 'reg.reissue.working');
+  try {
+    const card = await getJson(`/v1/sandbox/cards/${encodeURIComponent($('reissue-card').value)}`);
+    const answer = await sendJson('POST', `/v1/registrations/${encodeURIComponent(application.id)}/enrolment-code`,
+      { evidence: card, selfie: reissueSelfie });
+    if (typeof answer.enrolment_code !== 'string') throw new ApiError(200, 'bad_body', null);
+    enrolmentCode = answer.enrolment_code;
+    reissueSelfie = null;
+    $('reissue-form').reset();
+    renderOutcome();
+    $('outcome-text').dataset.key = 'reg.reissue.done';
+    $('outcome-text').textContent = t(state.lang, 'reg.reissue.done');
+    $('outcome-text').focus();
+  } catch (err) {
+    if (err instanceof ApiError && err.details && err.details.field === 'selfie') {
+      fieldError('reissue-selfie-error', null, err.apiMessage);
+    } else {
+      const key = err instanceof ApiError && err.status === 0 ? 'reg.error.network' : 'reg.error';
+      fieldError('reissue-error', null, err instanceof ApiError && err.apiMessage ? err.apiMessage : null);
+      if (!(err instanceof ApiError && err.apiMessage)) fieldError('reissue-error', key);
+    }
+  } finally {
+    sending = false;
+    $('reissue-submit').disabled = false;
+    sayKey('reissue-sending', null);
   }
 }
 
@@ -591,6 +690,13 @@ function init() {
   });
   $('camera-shoot').addEventListener('click', shoot);
   $('reg-form').addEventListener('submit', submit);
+  $('reissue-form').addEventListener('submit', reissue);
+  $('reissue-selfie').addEventListener('change', onReissueSelfie);
+  $('app-link-copy').addEventListener('click', copyLink);
+  $('p-hkid').addEventListener('blur', () => {
+    const hkid = checkHkid($('p-hkid').value);
+    if (!hkid.problem) $('p-hkid').value = hkid.canonical; // as printed on the card
+  });
   window.addEventListener('pagehide', stopCamera);
   showContactKind();
 

@@ -59,8 +59,17 @@ class Message(BaseModel):
     tc: str
 
 
+class HelpContact(BaseModel):
+    email: str | None = None
+    phone: str | None = None
+    sandbox: bool = Field(description="True: fictitious sandbox contact details")
+
+
 class Status(BaseModel):
     application_id: str
+    reference: str = Field(description="Short reference to quote when asking for help "
+                           "(not a way to open the application)")
+    help: HelpContact
     status: Literal["received", "in_progress", "in_review", "completed", "not_completed"]
     steps: list[StepState]
     message: Message
@@ -88,6 +97,7 @@ class ReviewQuery(BaseModel):
 
 class ReviewItem(BaseModel):
     application_id: str
+    reference: str | None = None
     reason: str | None = None
     channel: str | None = None
     escalated: bool = False
@@ -197,6 +207,26 @@ def register_assisted() -> Accepted:
 
 
 NOT_FOUND = errors.NotFound(en="No application with this id.", tc="沒有此編號的申請。")
+
+
+class NewEnrolmentCode(BaseModel):
+    application_id: str
+    enrolment_code: str = Field(description="Shown once; the previous code no longer works")
+    expires_in: int
+
+
+@http.route(bp, "/v1/registrations/{application_id}/enrolment-code", method="POST",
+            status=201, summary="A new enrolment code after verifying again (chip + selfie)",
+            tag="registration", response=NewEnrolmentCode,
+            errors_documented=(400, 403, 404, 409, 413, 429, 503))
+def registration_new_code(application_id: str) -> NewEnrolmentCode:
+    """Body ``{"evidence": <chip evidence>, "selfie": b64}`` (``registration.reissue``): for a
+    completed registration whose app is not set up yet; the old code stops working."""
+    from iamsmart.registration import reissue
+
+    request = bp.current_request
+    return NewEnrolmentCode.model_validate(
+        reissue.reissue(application_id, request.raw_body, limits.source_of(request)))
 
 
 @http.route(bp, "/v1/registrations/{application_id}",

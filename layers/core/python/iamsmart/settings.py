@@ -102,6 +102,11 @@ class Settings(BaseModel):
     # SNS topic for applicant notifications in AWS (SMS / e-mail delivery subscribes to it);
     # empty: notifications go to the local outbox only (visible in the staff API).
     registration_notify_topic_arn: str = ""
+    # Where applicants ask for help (status page, notifications). The defaults are the
+    # sandbox's, fictitious and marked as such; a deployment sets its own and sandbox=false.
+    registration_help_email: str = "iamsmart-help@sandbox.example"
+    registration_help_phone: str = ""
+    registration_help_sandbox: bool = True
 
     # Face step-up (iamsmart.faces.templates, liveness, stepup).
     # Local templates: KMS key wrapping their data keys (envelope encryption).

@@ -15,7 +15,9 @@ Items (partition key ``pk``, sort key ``sk``; every item has ``expires_at``, Dyn
 - ``outbox`` / ``<decided at>#<application id>``: notifications (the local stand-in for SNS);
 - ``hkid-day#<keyed hash>#<day>`` / ``n``: the applications per HKID per day (a string set
   of application ids: a replayed step adds nothing);
-- ``limit#<scope>#<digest>#<hour>`` / ``n``: intake counters per source address or key.
+- ``limit#<scope>#<digest>#<hour>`` / ``n``: intake counters per source address or key;
+- ``ref#<reference>`` / ``ref``: the application's short reference (``reference_of``), written
+  with the application in one transaction, so that no two applications share one.
 
 Images and the chip data live in S3 under ``applications/<application id>/`` only until the
 decision (the bucket's lifecycle is the backstop); items and messages carry their keys.
@@ -49,6 +51,46 @@ def now() -> int:
 def new_id() -> str:
     """Unguessable (144 random bits); also the Step Functions execution name (≤ 80 chars)."""
     return ID_PREFIX + secrets.token_urlsafe(18)
+
+
+# The short reference: letters and digits that cannot be mistaken for one another when read
+# aloud or copied by hand (no 0/O, 1/I/L, U/V, 5/S, 2/Z, 8/B), in two groups of four.
+REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTWXY34679"
+REFERENCE_LENGTH = 8
+REF_PREFIX = "ref#"
+
+
+def reference_of(application_id: str) -> str:
+    """The application's short reference, derived from its id (``K7QM-4TXR``-like): what an
+    applicant reads to a contact centre or a counter. Not a secret and not a way to open the
+    application: the id (in the status link) is. Unique: intake refuses to write a second
+    application with a reference already taken (``REF_PREFIX`` items)."""
+    value = int.from_bytes(hashlib.sha256(application_id.encode()).digest()[:8], "big")
+    chars = []
+    for _ in range(REFERENCE_LENGTH):
+        value, index = divmod(value, len(REFERENCE_ALPHABET))
+        chars.append(REFERENCE_ALPHABET[index])
+    text = "".join(chars)
+    return f"{text[:4]}-{text[4:]}"
+
+
+def normalise_reference(text: object) -> str | None:
+    """A reference as typed (any case, spaces, with or without the hyphen), or None."""
+    if not isinstance(text, str) or len(text) > 20:
+        return None
+    compact = "".join(text.split()).replace("-", "").upper()
+    if len(compact) != REFERENCE_LENGTH or any(c not in REFERENCE_ALPHABET for c in compact):
+        return None
+    return f"{compact[:4]}-{compact[4:]}"
+
+
+def reference_taken(reference: str) -> bool:
+    return store.get(_table(), {"pk": REF_PREFIX + reference, "sk": "ref"}) is not None
+
+
+def application_of_reference(reference: str) -> str | None:
+    item = store.get(_table(), {"pk": REF_PREFIX + reference, "sk": "ref"})
+    return str(item["application_id"]) if item else None
 
 
 def valid_id(application_id: object) -> bool:

@@ -376,6 +376,9 @@ def submit(raw: bytes | None, caller: Caller, idempotency_key: str | None) -> Ac
     live, frame = _liveness(body)
 
     application_id = applications.new_id()
+    while applications.reference_taken(applications.reference_of(application_id)):
+        application_id = applications.new_id()  # rare: ~1 in 10^5 at a million applications
+    reference = applications.reference_of(application_id)
     received = applications.now()
     expires = applications.retention_end(received)
     applications.put_object(application_id, "evidence.json",
@@ -396,7 +399,9 @@ def submit(raw: bytes | None, caller: Caller, idempotency_key: str | None) -> Ac
         "expires_at": expires,
         "steps": {"received": applications.step_record(officer=caller.officer)},
     }
-    actions = [applications.put_action(item)]
+    actions = [applications.put_action(item), applications.put_action({
+        "pk": applications.REF_PREFIX + reference, "sk": "ref",
+        "application_id": application_id, "expires_at": expires})]
     if idem_pk is not None:
         actions.append(applications.put_action({
             "pk": idem_pk, "sk": "idem", "application_id": application_id, "digest": digest,
@@ -456,6 +461,8 @@ def _undo(application_id: str, idem_pk: str | None) -> None:
 
     table = settings().applications_table
     store.delete(table, applications.key(application_id))
+    store.delete(table, {"pk": applications.REF_PREFIX + applications.reference_of(
+        application_id), "sk": "ref"})
     if idem_pk:
         store.delete(table, {"pk": idem_pk, "sk": "idem"})
     applications.delete_objects(application_id)

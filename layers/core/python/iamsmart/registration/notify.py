@@ -3,8 +3,9 @@ item (``outbox`` partition of the applications table) that the staff API shows; 
 platform the outbox is the only delivery.
 
 Messages say completed or "could not complete online" (the same text for every rejection the
-applicant cannot fix, a duplicate HKID included); never the HKID number, a reason code or the
-enrolment code (the status page shows that once).
+applicant cannot fix, a duplicate HKID included), with the application's short reference, the
+link to its status page (``settings().public_url``) and where to ask for help; never the HKID
+number, a reason code or the enrolment code (the status page shows that once).
 """
 
 from __future__ import annotations
@@ -17,28 +18,46 @@ from iamsmart.settings import settings
 
 TEXTS = {
     "approved": {
-        "en": "iAM Smart: your registration is complete. Open your application's status page "
-              "to get your enrolment code.",
-        "tc": "智方便：你的登記已完成。請開啟申請狀態頁面以取得登記碼。",
+        "en": "iAM Smart: your registration {ref} is complete. Get your enrolment code within "
+              "24 hours on your application's page: {link}",
+        "tc": "智方便：你的登記（參考編號 {ref}）已完成。請於 24 小時內在申請頁面取得登記碼："
+              "{link}",
     },
     "rejected": {
-        "en": "iAM Smart: we could not complete your registration online. Please visit a "
-              "registration counter or contact us.",
-        "tc": "智方便：我們未能在網上完成你的登記。請親臨登記櫃位或與我們聯絡。",
+        "en": "iAM Smart: we could not complete your registration {ref} online. Please visit a "
+              "registration counter or contact us ({help}).",
+        "tc": "智方便：我們未能在網上完成你的登記（參考編號 {ref}）。請親臨登記櫃位或與我們聯絡"
+              "（{help}）。",
     },
     "selfie_unusable": {
-        "en": "iAM Smart: we could not use your selfie. Please apply again with a clear photo "
-              "of your face.",
-        "tc": "智方便：我們未能使用你的自拍相片。請以清晰的面孔相片重新申請。",
+        "en": "iAM Smart: we could not use your selfie ({ref}). Please apply again with a clear "
+              "photo of your face.",
+        "tc": "智方便：我們未能使用你的自拍相片（參考編號 {ref}）。請以清晰的面孔相片重新申請。",
     },
 }
+
+
+def status_link(application_id: str) -> str:
+    """The applicant's status page (the id in it is what opens the application)."""
+    return f"{settings().public_url}/register.html?application={application_id}"
+
+
+def _help() -> str:
+    cfg = settings()
+    parts = [p for p in (cfg.registration_help_phone, cfg.registration_help_email) if p]
+    return " / ".join(parts) + (" – sandbox" if cfg.registration_help_sandbox else "")
 
 
 def message_for(item: dict[str, Any]) -> dict[str, str]:
     outcome = str(item.get("status"))
     if outcome == "rejected" and item.get("reason") == "selfie_unusable":
-        return TEXTS["selfie_unusable"]
-    return TEXTS["approved" if outcome == "approved" else "rejected"]
+        texts = TEXTS["selfie_unusable"]
+    else:
+        texts = TEXTS["approved" if outcome == "approved" else "rejected"]
+    application_id = str(item["pk"])
+    values = {"ref": applications.reference_of(application_id),
+              "link": status_link(application_id), "help": _help()}
+    return {lang: text.format(**values) for lang, text in texts.items()}
 
 
 def send(item: dict[str, Any]) -> bool:

@@ -29,7 +29,9 @@ class NotInReview(errors.Conflict):
 def pending(limit: int = 100) -> list[dict[str, Any]]:
     """Applications waiting for a reviewer, oldest first (escalated ones flagged)."""
     items = applications.list_partition(applications.REVIEW_PK, limit=limit)
-    return [{"application_id": i["application_id"], "reason": i.get("reason"),
+    return [{"application_id": i["application_id"],
+             "reference": applications.reference_of(str(i["application_id"])),
+             "reason": i.get("reason"),
              "channel": i.get("channel"), "escalated": bool(i.get("escalated")),
              "opened_at": i.get("opened_at")} for i in items]
 
@@ -61,7 +63,8 @@ def detail(application_id: str) -> dict[str, Any]:
         images[name] = base64.b64encode(data).decode() if data is not None else None
     steps = item.get("steps") or {}
     return {
-        "application_id": application_id, "status": item.get("status"),
+        "application_id": application_id,
+        "reference": applications.reference_of(application_id), "status": item.get("status"),
         "channel": item.get("channel"), "site": sites.describe(item.get("site")),
         "officer": item.get("officer"),
         "received_at": item.get("received_at"), "reason": item.get("reason"),

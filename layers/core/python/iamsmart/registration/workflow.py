@@ -29,7 +29,7 @@ from iamsmart.registration import applications
 STATE_MACHINE_NAME = "iamsmart-registration"
 # The local engine (dlib) is not thread-safe, and the local platform runs every Lambda in one
 # process: one comparison at a time here (in AWS each invocation has its own process).
-_FACE_LOCK = threading.Lock()
+FACE_LOCK = threading.Lock()
 ENROLMENT_CODE_SECONDS = 24 * 3600
 Decision = Literal["approve", "review", "reject"]
 # Reasons the applicant can do something about themselves; every other rejection reads the
@@ -190,7 +190,7 @@ def face(application_id: str) -> dict[str, Any]:
         summary = {"decision": "skipped"}
     else:
         try:
-            with _FACE_LOCK:
+            with FACE_LOCK:
                 comparison = face_match(selfie, reference)
         except errors.FaceNotUsable as exc:
             which = str(exc.details.get("reason", ""))
@@ -221,7 +221,7 @@ def _live_frame(application_id: str, reference: bytes) -> str | None:
     if frame is None:
         return None
     try:
-        with _FACE_LOCK:
+        with FACE_LOCK:
             return str(face_match(frame, reference).decision)
     except (errors.FaceNotUsable, errors.InvalidImage):
         return "unusable"
@@ -333,7 +333,7 @@ def open_review(application_id: str, task_token: str, escalated: bool) -> dict[s
     return {"opened": True}
 
 
-def _enrolment_code() -> str:
+def new_enrolment_code() -> str:
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
     raw = "".join(secrets.choice(alphabet) for _ in range(12))
     return "-".join(raw[i:i + 4] for i in range(0, 12, 4))
@@ -358,7 +358,7 @@ def create_account(application_id: str) -> dict[str, Any]:
         name_en=particulars.name_en, name_tc=particulars.name_zh or particulars.name_en,
         email=contact.get("email"), phone_number=contact.get("phone"),
         birthdate=particulars.date_of_birth.isoformat(), created_at=applications.now())
-    code = _enrolment_code()
+    code = new_enrolment_code()
     extra: list[dict[str, Any]] = [{"Put": {
         "TableName": settings().accounts_table,
         "Item": store.to_item({"id": accounts.enrol_key(code), "kind": "enrolment",
@@ -372,9 +372,11 @@ def create_account(application_id: str) -> dict[str, Any]:
     extra.append({"Update": {
         "TableName": settings().applications_table,
         "Key": store.to_item(applications.key(application_id)),
-        "UpdateExpression": "SET account_created = :t, enrolment_code = :c, updated_at = :n",
+        "UpdateExpression": "SET account_created = :t, enrolment_code = :c, enrol_id = :e, "
+                            "updated_at = :n",
         "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(account_created)",
         "ExpressionAttributeValues": store.to_item({":t": True, ":c": code,
+                                                     ":e": accounts.enrol_key(code),
                                                      ":n": applications.now()})}})
     try:
         try:
@@ -487,6 +489,16 @@ LIVENESS_NOT_EVALUATED = (
     "親臨登記櫃位。")
 
 
+def help_contact() -> dict[str, Any]:
+    """Where an applicant asks for help (configured per deployment; sandbox values locally)."""
+    from iamsmart.settings import settings
+
+    cfg = settings()
+    return {"email": cfg.registration_help_email or None,
+            "phone": cfg.registration_help_phone or None,
+            "sandbox": cfg.registration_help_sandbox}
+
+
 def public_status(item: dict[str, Any]) -> dict[str, Any]:
     """The status page: the same for every rejection the applicant cannot fix (a duplicate
     HKID included), steps shown as done / current / pending, never a reason code."""
@@ -516,8 +528,10 @@ def public_status(item: dict[str, Any]) -> dict[str, Any]:
     if status == "not_completed" and item.get("reason") in APPLICANT_REASONS:
         message_key = str(item["reason"])
     en, tc = MESSAGES[message_key]
-    answer: dict[str, Any] = {"application_id": item["pk"], "status": status,
-                              "steps": progress, "message": {"en": en, "tc": tc}}
+    answer: dict[str, Any] = {"application_id": item["pk"],
+                              "reference": applications.reference_of(str(item["pk"])),
+                              "status": status, "steps": progress,
+                              "message": {"en": en, "tc": tc}, "help": help_contact()}
     if status == "completed":
         answer["level"] = item.get("level", "basic")
         if answer["level"] == "basic" and item.get("liveness") in (None, "not_evaluated"):
