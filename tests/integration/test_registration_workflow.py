@@ -137,7 +137,8 @@ def test_duplicate_answers_like_any_other_refusal(api: Api):
     mismatch = api.submit(application(chip("AB987654(3)"), selfie="biden"))
     answers = [api.wait(duplicate), api.wait(mismatch)]
     for answer in answers:
-        answer.pop("application_id"), answer.pop("reference")  # each its own
+        answer.pop("application_id")
+        answer.pop("reference")  # each its own
     assert answers[0] == answers[1]
     assert answers[0]["status"] == "not_completed"
     assert applications.get(duplicate)["reason"] == "duplicate"  # type: ignore[index]

@@ -221,7 +221,10 @@ def test_staff_approve_a_card_photo_application_in_the_console(
                 break
             staff.wait_for_timeout(500)
         expect(entry).to_contain_text(email)
-        expect(entry).to_contain_text("registration is complete")
+        expect(entry).to_contain_text("is complete")
+        # A link and the short reference, not "open the status page" (issue 11 item 7).
+        expect(entry).to_contain_text(f"{platform_url}/register.html?application={app_id}")
+        expect(entry).to_contain_text(page.locator("#app-ref").inner_text())
         assert page.locator("#enrol-code").inner_text() not in entry.inner_text()
 
         staff.locator("#key-forget").click()

@@ -549,6 +549,7 @@ export const STRINGS = Object.freeze({
     'staff.word.sex.M': '男',
     'staff.word.sex.F': '女',
     'staff.similarity': '相似度 {value}',
+    'staff.reference': '參考編號',
     'staff.mismatch': '不符：{fields}',
   },
   en: {
@@ -1093,6 +1094,7 @@ export const STRINGS = Object.freeze({
     'staff.word.sex.M': 'Male',
     'staff.word.sex.F': 'Female',
     'staff.similarity': 'similarity {value}',
+    'staff.reference': 'Reference',
     'staff.mismatch': 'differs: {fields}',
   },
 });

@@ -235,6 +235,7 @@ function renderDetail() {
     flagList.length ? el('ul', { class: 'plain-list' }, ...flagList) : el('p', { text: t(lang, 'staff.flag.none') }),
     el('h3', { text: t(lang, 'staff.checks') }),
     el('dl', { class: 'staff-facts' },
+      fact('staff.reference', d.reference),
       fact('staff.reason', word('reason', d.reason)),
       fact('staff.channel', [word('channel', d.channel), d.officer].filter(Boolean).join(' · ')),
       fact('staff.site', siteText(d.site, lang), 'staff-site'),
