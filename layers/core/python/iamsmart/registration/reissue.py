@@ -45,7 +45,7 @@ class NotVerified(errors.Forbidden):
     code = "not_verified"
     en = ("We could not verify that you made this application. Please check that you used the "
           "same identity card and a clear photo of your face, or visit a registration counter.")
-    tc = ("我們未能核實這份申請是由你提出。請確認你使用同一張身份證及清晰的面部相片，"
+    tc = ("我們未能核實這份申請是由你提出。請確認你使用同一張身份證及清晰的面孔相片，"
           "或親臨登記櫃位。")
 
 
@@ -62,8 +62,7 @@ class TooManyAttempts(errors.TooManyRequests):
     tc = "這份申請今日的嘗試次數過多，請明天再試。"
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(headers={"Retry-After": str(retry_after)})
-        self.retry_after = retry_after
+        super().__init__(retry_after=retry_after)
 
 
 def _eligible(item: dict[str, Any] | None) -> dict[str, Any]:
