@@ -109,3 +109,47 @@ class AssistedApplication(_Application):
 
     channel: Literal["kiosk", "counter", "mobile"] | None = Field(
         default=None, description="If given, the channel of the API key")
+
+
+class ChipEvidenceText(BaseModel):
+    """Chip evidence for the text check: data group 1 (the particulars) is enough."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["chip"]
+    sod: str | None = Field(default=None, max_length=_MAX_B64, description="Optional here")
+    data_groups: dict[str, str] = Field(description="At least \"1\" (DG1), base64")
+
+
+class CardPhotoEvidenceText(BaseModel):
+    """Card-photo evidence for the text check: the particulars; the photo is optional."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["card_photo"]
+    photo: str | None = Field(default=None, max_length=_MAX_B64, description="Optional here")
+    particulars: ApplicationParticulars
+
+
+class ApplicationText(BaseModel):
+    """``POST /v1/registrations/check``: an application's text, photos optional. The answer
+    is 200 ``{"valid": true}``, or 400 with every text problem in ``details.fields``."""
+
+    model_config = ConfigDict(extra="forbid")
+    channel: Literal["web", "app"] = "web"
+    evidence: ChipEvidenceText | CardPhotoEvidenceText = Field(discriminator="kind")
+    selfie: str | None = Field(default=None, max_length=_MAX_B64, description="Optional here")
+    consent: FaceConsent
+    contact: EmailContact | PhoneContact = Field(description="Exactly one of e-mail or phone")
+    language: Literal["en", "tc"] = "tc"
+    device_key: DeviceKey | None = None
+    liveness_session: str | None = Field(default=None, max_length=64)
+    liveness_nonce: str | None = Field(default=None, min_length=16, max_length=64)
+
+
+class NewCodeBody(BaseModel):
+    """``POST /v1/registrations/{application_id}/enrolment-code``: verify again with the same
+    card's chip and a new selfie (``iamsmart.registration.reissue``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    evidence: ChipEvidence
+    selfie: str = Field(min_length=1, max_length=_MAX_B64,
+                        description=f"A new photo of the applicant's face, JPEG or PNG, {_B64}")

@@ -25,7 +25,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib import http
 from chalicelib.liveness_models import Handoff, HandoffState, NonceBody
-from chalicelib.registration_models import AssistedApplication, WebApplication
+from chalicelib.registration_models import (
+    ApplicationText,
+    AssistedApplication,
+    NewCodeBody,
+    WebApplication,
+)
 from iamsmart import errors
 from iamsmart.identity import limits
 
@@ -159,7 +164,8 @@ class TextChecked(BaseModel):
 
 @http.route(bp, "/v1/registrations/check", method="POST",
             summary="Check an application's text before sending its photos (nothing is kept)",
-            tag="registration", response=TextChecked, errors_documented=(400, 413))
+            tag="registration", response=TextChecked, errors_documented=(400, 413),
+            doc_body=ApplicationText)
 def registration_check() -> TextChecked:
     """The application's body, photos optional: 400 lists every text problem at once in
     ``details.fields`` (particulars, consent, contact), as ``POST /v1/registrations`` would."""
@@ -217,7 +223,7 @@ class NewEnrolmentCode(BaseModel):
 
 @http.route(bp, "/v1/registrations/{application_id}/enrolment-code", method="POST",
             status=201, summary="A new enrolment code after verifying again (chip + selfie)",
-            tag="registration", response=NewEnrolmentCode,
+            tag="registration", response=NewEnrolmentCode, doc_body=NewCodeBody,
             errors_documented=(400, 403, 404, 409, 413, 429, 503))
 def registration_new_code(application_id: str) -> NewEnrolmentCode:
     """Body ``{"evidence": <chip evidence>, "selfie": b64}`` (``registration.reissue``): for a
