@@ -117,3 +117,20 @@ def test_only_a_completed_registration_and_a_few_tries_a_day(api: Api):
     wrong = {"evidence": chip("WX123456(9)"), "selfie": b64(face("obama3"))}
     codes = [api.call("POST", PATH.format(app_id), wrong)[0] for _ in range(6)]
     assert codes == [403] * 5 + [429]
+
+
+def test_at_a_counter_the_reference_is_enough_with_the_card_and_the_face(api: Api):
+    app_id = api.submit(application(chip("A123456(3)")))
+    old = api.wait(app_id)["enrolment_code"]
+    reference = applications.reference_of(app_id)
+    body = {"evidence": chip("A123456(3)"), "selfie": b64(face("obama3"))}
+    # An unknown reference, and a known one with the wrong card, read the same.
+    for path, sent in ((PATH.format("QQQQ-QQQQ"), body),
+                       (PATH.format(reference),
+                        {**body, "evidence": chip("WX123456(9)")})):
+        status, answer, _ = api.call("POST", path, sent)
+        assert (status, answer["error"]) == (403, "not_verified"), answer
+    typed = reference.lower().replace("-", " ")  # as an officer types it
+    status, answer, _ = api.call("POST", PATH.format(typed.replace(" ", "")), body)
+    assert status == 201 and answer["application_id"] == app_id, answer
+    assert accounts.account_for_enrolment_code(old) is None

@@ -227,7 +227,8 @@ class NewEnrolmentCode(BaseModel):
             errors_documented=(400, 403, 404, 409, 413, 429, 503))
 def registration_new_code(application_id: str) -> NewEnrolmentCode:
     """Body ``{"evidence": <chip evidence>, "selfie": b64}`` (``registration.reissue``): for a
-    completed registration whose app is not set up yet; the old code stops working."""
+    completed registration whose app is not set up yet; the old code stops working. The path
+    takes the application id or its short reference (quoted at a counter)."""
     from iamsmart.registration import reissue
 
     request = bp.current_request

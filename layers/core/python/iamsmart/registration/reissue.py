@@ -2,7 +2,10 @@
 the same smart HKID card's chip and a new selfie, as at registration (the app reads the chip;
 the sandbox page uses a sandbox card instead). The old code stops working at once.
 
-``reissue(application_id, raw, source)``:
+``reissue(application_id, raw, source)``; ``application_id`` may also be the application's
+short reference (``applications.reference_of``), as an applicant quotes it at a registration
+counter, whose terminal reads the card's chip and takes the photo: then nothing is told about
+the application (not whether it exists, nor its state) until the card and the face verify.
 
 - the application must be completed with its account made, and the app not set up yet (no
   device on the account, none bound at registration): otherwise ``NotReissuable`` (409) says
@@ -128,24 +131,43 @@ def _verified(item: dict[str, Any], body: dict[str, Any]) -> None:
         raise NotVerified()
 
 
-def reissue(application_id: str, raw: bytes | None, source: str) -> dict[str, Any]:
-    """Verify again and replace the enrolment code (see the module docstring)."""
-    from iamsmart.identity import accounts, store
-    from iamsmart.observability import count, logger
+def _body(raw: bytes | None) -> dict[str, Any]:
     from iamsmart.registration import intake
-    from iamsmart.registration.workflow import ENROLMENT_CODE_SECONDS, new_enrolment_code
-    from iamsmart.settings import settings
 
-    if not applications.valid_id(application_id):
-        raise errors.NotFound(en="No application with this id.", tc="沒有此編號的申請。")
-    item = _eligible(applications.get(application_id))
-    _limits(application_id, source)
     body = intake.parse_body(raw)
     unknown = sorted(set(body) - FIELDS)
     if unknown:
         raise errors.InvalidInput(en="The request has unknown fields.", tc="請求含有不明欄位。",
                                   fields=unknown[:10])
-    _verified(item, body)
+    return body
+
+
+def reissue(application_id: str, raw: bytes | None, source: str) -> dict[str, Any]:
+    """Verify again and replace the enrolment code (see the module docstring)."""
+    from iamsmart.identity import accounts, store
+    from iamsmart.observability import count, logger
+    from iamsmart.registration.workflow import ENROLMENT_CODE_SECONDS, new_enrolment_code
+    from iamsmart.settings import settings
+
+    reference = applications.normalise_reference(application_id)
+    if reference is not None:
+        # Quoted at a counter (or in the app): until the card and the face are verified, the
+        # answer does not say whether such an application exists or what became of it.
+        found = applications.application_of_reference(reference)
+        body = _body(raw)
+        _limits(found or reference, source)
+        item = applications.get(found) if found else None
+        if item is None:
+            raise NotVerified()
+        _verified(item, body)
+        application_id = str(item["pk"])
+        _eligible(item)
+    else:
+        if not applications.valid_id(application_id):
+            raise errors.NotFound(en="No application with this id.", tc="沒有此編號的申請。")
+        item = _eligible(applications.get(application_id))
+        _limits(application_id, source)
+        _verified(item, _body(raw))
 
     code = new_enrolment_code()
     cfg = settings()
