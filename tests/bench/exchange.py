@@ -26,6 +26,12 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 sys.path.insert(0, str(ROOT / "functions" / "api"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import cost  # noqa: E402
+import prices  # noqa: E402
+
+from infra.names import FUNCTIONS  # noqa: E402
 
 FETCHES = 60
 CONCURRENCY = 4
@@ -104,14 +110,19 @@ def main() -> None:
             one()
         calls: collections.Counter[str] = collections.Counter()
         lock = threading.Lock()
+        units = [0.0, 0.0]
 
         from botocore.client import BaseClient
 
         original = BaseClient._make_api_call
 
         def counting(self: BaseClient, name: str, params: object) -> object:
+            service = self.meta.service_model.service_name
+            rru, wru = cost.units(name, params) if service == "dynamodb" else (0.0, 0.0)
             with lock:
-                calls[f"{self.meta.service_model.service_name}:{name}"] += 1
+                calls[f"{service}:{name}"] += 1
+                units[0] += rru
+                units[1] += wru
             return original(self, name, params)
 
         BaseClient._make_api_call = counting  # type: ignore[method-assign]
@@ -150,6 +161,22 @@ def main() -> None:
           f"(StartSyncExecution, the service invoking the tasks): {total - polls - invokes:.1f}"
           f", of which {per_fetch.get('kms:Sign', 0.0):.1f} KMS Sign (one per provider)")
     print("  " + json.dumps(per_fetch))
+    # Dropped: the emulator's own calls (Express polls, task invocations, and the local
+    # gateway's API-key lookup, which API Gateway does itself within the request's price).
+    priced = {k: v for k, v in per_fetch.items()
+              if k not in ("stepfunctions:DescribeExecution", "lambda:Invoke",
+                           "apigateway:GetApiKey")}
+    if "stepfunctions:StartExecution" in priced:  # locally; in AWS one StartSyncExecution
+        priced["stepfunctions:StartSyncExecution"] = priced.pop("stepfunctions:StartExecution")
+    task_ms = (prices.TASK_CPU_MS + prices.AWS_CALL_MS * sum(priced.values()) / max(invokes, 1)
+               + prices.PROVIDER_MS)
+    cost.report(cost.Flow(
+        name="data fetch (two providers)", calls=priced, rru=units[0] / 20, wru=units[1] / 20,
+        api_requests=1.0, api_lambda_ms=prices.TASK_CPU_MS + prices.EXPRESS_SECONDS * 1000,
+        tasks=[(invokes, FUNCTIONS["exchange-call"].memory_mb, task_ms)],
+        express_executions=1.0, express_seconds=prices.EXPRESS_SECONDS,
+        notes=[f"provider answers assumed {prices.PROVIDER_MS:.0f} ms; Express duration "
+               f"assumed {prices.EXPRESS_SECONDS:.0f} s"]))
     reset_caches()
     apply_environment({})
 

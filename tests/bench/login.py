@@ -18,6 +18,7 @@ calls are given up to the token response (the login itself), userinfo's apart.
 from __future__ import annotations
 
 import collections
+import json
 import statistics
 import sys
 import tempfile
@@ -29,8 +30,15 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import cost  # noqa: E402
+import prices  # noqa: E402
 
 USERINFO = "/v1/oidc/userinfo "
+POLL = "/v1/login/{id}"  # the login page's poll of its transaction
+POLL_MS = 1500  # web/assets/js/login.js POLL_MS
+HUMAN_SECONDS = 15  # the citizen takes this long to approve in the app (cost model)
 CONCURRENCY = 4
 SSO_PER_WORKER = 25
 DEVICE_PER_WORKER = 8
@@ -45,6 +53,8 @@ class Meter:
         self.lock = threading.Lock()
         self.calls: collections.Counter[str] = collections.Counter()
         self.by_path: collections.Counter[str] = collections.Counter()
+        self.requests: collections.Counter[str] = collections.Counter()  # API requests by path
+        self.units: dict[str, list[float]] = collections.defaultdict(lambda: [0.0, 0.0])
         self.cpu = 0.0
         self.local = threading.local()
 
@@ -52,13 +62,25 @@ class Meter:
         with self.lock:
             self.calls.clear()
             self.by_path.clear()
+            self.requests.clear()
+            self.units.clear()
             self.cpu = 0.0
 
-    def on_call(self, model: Any, **_: Any) -> None:
+    def on_call(self, model: Any, params: Any = None, **_: Any) -> None:
+        service = model.service_model.service_name
+        rru = wru = 0.0
+        if service == "dynamodb" and params and params.get("body"):
+            rru, wru = cost.units(model.name, json.loads(params["body"]))
         with self.lock:
-            self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
+            self.calls[f"{service}:{model.name}"] += 1
             path = getattr(self.local, "path", "-")
-            self.by_path[f"{path} {model.service_model.service_name}:{model.name}"] += 1
+            self.by_path[f"{path} {service}:{model.name}"] += 1
+            self.units[path][0] += rru
+            self.units[path][1] += wru
+
+    def on_request(self, path: str) -> None:
+        with self.lock:
+            self.requests[path] += 1
 
     def add_cpu(self, seconds: float) -> None:
         with self.lock:
@@ -80,6 +102,7 @@ def install_meters() -> None:
         import re
 
         METER.local.path = re.sub(r"/[A-Za-z0-9_-]{16,}", "/{id}", self.path.split("?")[0])
+        METER.on_request(METER.local.path)
         started = time.thread_time()
         try:
             dispatch(self)
@@ -173,6 +196,8 @@ def run(kind: str, work: Any, per_worker: int) -> dict[str, Any]:
     with METER.lock:
         calls = dict(METER.calls)
         by_path = dict(METER.by_path)
+        requests = dict(METER.requests)
+        units = {k: list(v) for k, v in METER.units.items()}
         cpu = METER.cpu
     return {
         "kind": kind, "logins": len(latencies), "failures": failures,
@@ -186,7 +211,39 @@ def run(kind: str, work: Any, per_worker: int) -> dict[str, Any]:
         "kms": sum(v for k, v in calls.items() if k.startswith("kms:")) / done,
         "by_call": {k: v / done for k, v in sorted(calls.items())},
         "by_path": {k: v / done for k, v in sorted(by_path.items())},
+        "requests": {k: v / done for k, v in requests.items()},
+        "units": {k: [r / done, w / done] for k, (r, w) in units.items()},
     }
+
+
+def flow(name: str, figures: dict[str, Any], *, polls_to: float | None = None,
+         pages: float = 0.0) -> cost.Flow:
+    """The cost model's view of one measured login (userinfo included). With ``polls_to``,
+    the login page's polls of the transaction (GET /v1/login/{id}) are rescaled from the
+    bench's to that many, each costing what the bench's cost on average."""
+    requests = {k: v for k, v in figures["requests"].items() if k.startswith("/v1/")}
+    by_path = dict(figures["by_path"])
+    units = {k: list(v) for k, v in figures["units"].items()}
+    notes = []
+    if polls_to is not None and requests.get(POLL):
+        scale = polls_to / requests[POLL]
+        notes.append(f"the page's polls: {polls_to:.0f} (15 s at {POLL_MS} ms, and one at "
+                     f"load) instead of the bench's {requests[POLL]:.1f}")
+        requests[POLL] = polls_to
+        by_path = {k: v * scale if k.startswith(POLL + " ") else v for k, v in by_path.items()}
+        if POLL in units:
+            units[POLL] = [u * scale for u in units[POLL]]
+    calls: collections.Counter[str] = collections.Counter()
+    for key, value in by_path.items():
+        calls[key.rsplit(" ", 1)[1]] += value
+    total_calls = sum(calls.values())
+    api_requests = sum(requests.values())
+    # Billed: the platform's measured CPU, the wait for each AWS call (prices.py), and up to
+    # 1 ms of rounding per invocation.
+    api_ms = figures["cpu_ms"] + prices.AWS_CALL_MS * total_calls + api_requests
+    return cost.Flow(name=name, calls=dict(calls), rru=sum(u[0] for u in units.values()),
+                     wru=sum(u[1] for u in units.values()), api_requests=api_requests,
+                     api_lambda_ms=api_ms, pages=pages, notes=notes)
 
 
 def report(figures: dict[str, Any]) -> None:
@@ -226,10 +283,16 @@ def main() -> None:
         # Warm up: first logins give consent, and leave each worker a browser with a session.
         browsers = [device_login(base, department, devices[n]) for n in range(CONCURRENCY)]
 
-        report(run("Fresh login (app approval, number matching, polls)",
-                   lambda n: device_login(base, department, devices[n]), DEVICE_PER_WORKER))
-        report(run("SSO login (one click with a live session)",
-                   lambda n: sso_login(browsers[n], department), SSO_PER_WORKER))
+        fresh = run("Fresh login (app approval, number matching, polls)",
+                    lambda n: device_login(base, department, devices[n]), DEVICE_PER_WORKER)
+        report(fresh)
+        sso = run("SSO login (one click with a live session)",
+                  lambda n: sso_login(browsers[n], department), SSO_PER_WORKER)
+        report(sso)
+        cost.report(flow("SSO login (with userinfo)", sso))
+        cost.report(flow(f"fresh login, {HUMAN_SECONDS} s approval (with userinfo)", fresh,
+                         polls_to=1 + HUMAN_SECONDS * 1000 / POLL_MS,
+                         pages=prices.LOGIN_PAGE_REQUESTS))
     finally:
         platform.stop()
 

@@ -13,6 +13,7 @@ decision. The per-source and per-HKID limits are raised for the run (one loopbac
 from __future__ import annotations
 
 import base64
+import collections
 import os
 import statistics
 import sys
@@ -24,7 +25,11 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import cost  # noqa: E402
+import prices  # noqa: E402
 from login import METER, install_meters  # noqa: E402
+
+from infra.names import FUNCTIONS, STATE_MACHINES  # noqa: E402
 
 CONCURRENCY = 4
 APPLICATIONS = 24
@@ -46,6 +51,21 @@ def application_body(hkid: str) -> dict[str, object]:
             "selfie": _b64((FACES / "obama3.jpg").read_bytes()),
             "consent": {"face_processing": True},
             "contact": {"email": "bench@example.org"}}
+
+
+def standard_transitions() -> float:
+    """State transitions of one completed registration workflow (its execution history's
+    entered states: what Standard workflows are billed by)."""
+    from iamsmart import aws
+
+    sfn = aws.client("stepfunctions")
+    name = STATE_MACHINES["registration"].name
+    machine = next(m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]
+                   if m["name"] == name)
+    done = sfn.list_executions(stateMachineArn=machine, statusFilter="SUCCEEDED")["executions"]
+    events = sfn.get_execution_history(executionArn=done[-1]["executionArn"],
+                                       maxResults=1000)["events"]
+    return float(sum(e["type"].endswith("StateEntered") for e in events))
 
 
 def main() -> None:
@@ -100,6 +120,7 @@ def main() -> None:
         with METER.lock:
             intake_calls = sum(v for k, v in METER.by_path.items()
                                if k.startswith("/v1/registrations "))
+            intake_cpu = METER.cpu
         pending = set(ids)
         outcomes: dict[str, int] = {}
         while pending:
@@ -114,6 +135,12 @@ def main() -> None:
             calls = dict(METER.calls)
             status_calls = sum(v for k, v in METER.by_path.items()
                                if k.startswith("/v1/registrations/"))
+            priced = collections.Counter({k.rsplit(" ", 1)[1]: 0.0 for k in METER.by_path})
+            for key, value in METER.by_path.items():
+                if not key.startswith("/v1/registrations/"):
+                    priced[key.rsplit(" ", 1)[1]] += value
+            kept = [u for k, u in METER.units.items() if not k.startswith("/v1/registrations/")]
+            rru, wru = sum(u[0] for u in kept), sum(u[1] for u in kept)
         # Step Functions invoking the task functions is the service's work, not a call of ours
         # (moto makes it through botocore): reported apart.
         invokes = calls.pop("lambda:Invoke", 0)
@@ -128,6 +155,23 @@ def main() -> None:
               f"{total / len(ids):.1f} AWS calls per application in all (status polls excluded; "
               f"plus {invokes / len(ids):.0f} task invocations by Step Functions)")
         print("    " + ", ".join(f"{k} {v / len(ids):.1f}" for k, v in sorted(calls.items())))
+        n = len(ids)
+        priced.pop("lambda:Invoke", None)
+        transitions = standard_transitions()
+        task_calls = (total - intake_calls) / max(invokes, 1)
+        task_ms = prices.TASK_CPU_MS + prices.AWS_CALL_MS * task_calls
+        face_memory = FUNCTIONS["registration-face"].memory_mb
+        cost.report(cost.Flow(
+            name="registration (web, chip, selfie; workflow)",
+            calls={k: v / n for k, v in priced.items() if v}, rru=rru / n, wru=wru / n,
+            api_requests=1.0,
+            api_lambda_ms=intake_cpu * 1000 / n + prices.AWS_CALL_MS * intake_calls / n + 1,
+            tasks=[(invokes / n - 1, FUNCTIONS["registration-validate"].memory_mb, task_ms),
+                   (1.0, face_memory, task_ms + 3 * prices.REKOGNITION_CALL_MS)],
+            standard_transitions=transitions, rekognition_images=3.0,
+            notes=[f"Standard workflow: {transitions:.0f} state transitions (execution "
+                   "history); Rekognition: 3 images assumed (DetectFaces, CompareFaces, "
+                   "IndexFaces; the bench runs dlib); status polls and the page not priced"]))
     finally:
         platform.stop()
 

@@ -5,11 +5,14 @@
 - the local API at concurrency 8: p50/p99 of catalogue searches [p99 ≤ 50 ms] and of the
   home page's data calls
 - logins (tests/bench/login.py): logins/s, p50/p99, CPU ms and AWS/KMS calls per login
-  [SSO login ≤ 8 AWS calls]
+  [SSO login ≤ 5 AWS calls]
 - registration (tests/bench/registration.py): intake acceptances/s, workflow completions/s,
   AWS calls per application
 - face step-ups (tests/bench/stepup.py): step-ups/s with the local engine, AWS calls per
   step-up
+- the cost model (tests/bench/cost.py, prices in tests/bench/prices.py): dollars per flow and
+  per million flows (SSO login, fresh login with a 15 s approval, registration, data fetch,
+  face step-up) from the counted calls at ap-east-1 list prices
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -132,6 +136,9 @@ def main() -> None:
         proc.terminate()
         proc.wait(timeout=15)
 
+    # Each flow's bench adds its cost (tests/bench/cost.py) to this file; the table comes last.
+    costs = Path(tempfile.mkstemp(prefix="bench-costs-", suffix=".jsonl")[1])
+    os.environ["BENCH_COSTS"] = str(costs)
     # Logins run in a process of their own: it counts AWS calls with a botocore hook.
     print("Logins (tests/bench/login.py)")
     subprocess.run([sys.executable, str(ROOT / "tests/bench/login.py")], cwd=ROOT,  # noqa: S603
@@ -145,6 +152,9 @@ def main() -> None:
     print("Face step-ups (tests/bench/stepup.py)")
     subprocess.run([sys.executable, str(ROOT / "tests/bench/stepup.py")],  # noqa: S603
                    cwd=ROOT, check=True)
+    subprocess.run([sys.executable, str(ROOT / "tests/bench/cost.py"), str(costs)],  # noqa: S603
+                   cwd=ROOT / "tests/bench", check=True)
+    costs.unlink()
 
 
 if __name__ == "__main__":

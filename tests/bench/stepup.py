@@ -17,8 +17,8 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-for extra in (ROOT, ROOT / "tests" / "integration", ROOT / "layers" / "core" / "python",
-              ROOT / "functions" / "api"):
+for extra in (Path(__file__).resolve().parent, ROOT, ROOT / "tests" / "integration",
+              ROOT / "layers" / "core" / "python", ROOT / "functions" / "api"):
     sys.path.insert(0, str(extra))
 
 
@@ -40,10 +40,13 @@ def main(runs: int = 5) -> None:
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True},
                           "core": {"reset_boto3_session": False}}):
         provision.provision(env, fast=True)
+        import cost
+        import prices
         from face_helpers import b64, bank, device_for, enrol, face_login, photo
-        from oidc_helpers import Browser, Http, aws_calls, reset_caches
+        from oidc_helpers import Browser, Http, reset_caches
 
         from infra.local.api import chalice_app
+        from infra.names import FUNCTIONS, STATE_MACHINES
 
         reset_caches()
         http = Http(chalice_app())
@@ -54,10 +57,11 @@ def main(runs: int = 5) -> None:
         rp = bank(http)
         elapsed: list[float] = []
         per_run: list[Counter[str]] = []
+        units = [0.0, 0.0]
         for i in range(runs + 1):  # the first run warms the models and caches
             browser = Browser(http)
             txn = face_login(browser, rp, device)
-            with aws_calls() as calls:
+            with cost.counting() as tally:
                 started = time.perf_counter()
                 _, live = browser.json("POST", f"/v1/login/{txn}/face/liveness", {})
                 status, answer = browser.json("POST", f"/v1/login/{txn}/face/check", {
@@ -66,7 +70,9 @@ def main(runs: int = 5) -> None:
             assert status == 200 and answer["status"] == "passed", answer
             if i:
                 elapsed.append(took)
-                per_run.append(Counter(calls))
+                per_run.append(Counter({k.replace(":", "."): v for k, v in tally.calls.items()}))
+                units[0] += tally.rru
+                units[1] += tally.wru
         polls = sum(c["stepfunctions.DescribeExecution"] for c in per_run) / runs
         total = sum(sum(c.values()) for c in per_run) / runs
         mean = sum(elapsed) / runs
@@ -78,6 +84,27 @@ def main(runs: int = 5) -> None:
               f"and the polls)")
         print("  " + ", ".join(f"{k} x{v}" for k, v in sorted(last.items())
                                if k != "stepfunctions.DescribeExecution"))
+        calls: Counter[str] = Counter()
+        for run in per_run:
+            for key, value in run.items():
+                calls[key.replace(".", ":", 1)] += value / runs
+        invokes = calls.pop("lambda:Invoke", 0.0)
+        calls.pop("stepfunctions:DescribeExecution", None)
+        if "stepfunctions:StartExecution" in calls:  # locally; in AWS one StartSyncExecution
+            calls["stepfunctions:StartSyncExecution"] = calls.pop("stepfunctions:StartExecution")
+        memory = FUNCTIONS[STATE_MACHINES["face-stepup"].functions[0]].memory_mb
+        task_ms = prices.TASK_CPU_MS + prices.AWS_CALL_MS * sum(calls.values()) / max(invokes, 1)
+        cost.report(cost.Flow(
+            name="face step-up (liveness and check)", calls=dict(calls),
+            rru=units[0] / runs, wru=units[1] / runs, api_requests=2.0,
+            # The API waits for the synchronous Express execution.
+            api_lambda_ms=2 * prices.TASK_CPU_MS + prices.EXPRESS_SECONDS * 1000,
+            tasks=[(invokes, memory, task_ms + prices.REKOGNITION_CALL_MS)],
+            express_executions=1.0, express_seconds=prices.EXPRESS_SECONDS,
+            rekognition_images=2.0, liveness_checks=1.0,
+            notes=["Rekognition assumed: one Face Liveness check and two image calls "
+                   "(DetectFaces, CompareFaces; the bench runs dlib); Express duration "
+                   f"assumed {prices.EXPRESS_SECONDS:.0f} s"]))
 
 
 if __name__ == "__main__":
