@@ -1,6 +1,10 @@
 // Preferences shared by every page: language and elderly mode (remembered in localStorage),
-// the static texts marked data-i18n, and the two header switches.
+// the static texts marked data-i18n, and the two header switches. Loading it renders the shared
+// header and footer (chrome.js) first, so every page script finds them in place.
+import { renderChrome } from './chrome.js';
 import { LANGS, STRINGS, t } from './i18n.js';
+
+renderChrome();
 
 const STORE_LANG = 'portal.lang';
 const STORE_ELDERLY = 'portal.elderly';
