@@ -6,6 +6,9 @@ and footer from web/assets/js/chrome.js, written once, and keeps what the pages 
 - the language and elderly-mode switches work and are remembered, in both languages;
 - no JavaScript error or CSP violation, axe clean.
 
+And the list pages' shared helpers (listing.js): a list read page by page by cursor, and the
+one status line.
+
 The HTML files themselves hold only the empty, marked landmarks (checked as text), so the
 chrome cannot drift again between pages.
 """
@@ -13,6 +16,8 @@ chrome cannot drift again between pages.
 from __future__ import annotations
 
 import re
+from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -91,3 +96,67 @@ def test_shared_chrome_keeps_skip_link_landmarks_and_switches(
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("#elderly-toggle")).to_have_attribute("aria-pressed", "true")
     assert page.problems.unexpected(allow_http_errors=True) == []  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------------------------ the shared list helpers
+
+
+def _event(n: int) -> dict[str, object]:
+    return {"event_id": f"ev-{n}", "kind": "self", "outcome": "delivered",
+            "at": f"2026-01-{n:02d}T08:00:00Z", "fields": [], "delivered": [], "providers": []}
+
+
+def test_a_list_read_by_cursor_appends_each_page_and_a_failure_is_said(
+        web_page: Page, platform_url: str) -> None:
+    """listing.js's cursorList and statusLine, on "who read my data": the API's answers are
+    given in its documented shape (GET /v1/me/access-log: events, next), so the paging itself
+    is what is tested: the cursor is sent back, pages are appended in order with focus on the
+    first new one, "show earlier" goes when there is no next page, and an error is said in
+    the API's words while a logged-out answer shows the log-in box."""
+    page = web_page
+    unavailable = (503, {"error": "unavailable", "message": {
+        "tc": "暫時未能讀取，請稍後再試。", "en": "Cannot read it now; try again later."}})
+    answers: dict[str | None, tuple[int, dict[str, Any]]] = {
+        None: (200, {"events": [_event(9), _event(8)], "next": "c-1"}),
+        "c-1": (200, {"events": [_event(7)], "next": "c-2"}),
+        "c-2": unavailable,
+        "c-3": (401, {"error": "login_required",
+                      "message": {"tc": "請先登入。", "en": "Please log in."}}),
+    }
+    asked: list[str | None] = []
+
+    def serve(route: Any) -> None:
+        cursor = parse_qs(urlparse(route.request.url).query).get("cursor", [None])[0]
+        asked.append(cursor)
+        status, body = answers[cursor]
+        route.fulfill(status=status, json=body)
+
+    page.route("**/v1/me/access-log?*", serve)
+    page.goto(platform_url + "/access-log.html")
+    events = page.locator(".x-event")
+    expect(events).to_have_count(2)
+    more = page.locator("#log-more")
+    more.click()
+    expect(events).to_have_count(3)
+    assert [e.get_attribute("data-event-id") for e in events.all()] == ["ev-9", "ev-8", "ev-7"]
+    expect(events.nth(2)).to_be_focused()
+    more.click()
+    expect(page.locator("#x-status")).to_have_text("暫時未能讀取，請稍後再試。")
+    expect(events).to_have_count(3)
+    answers["c-2"] = (200, {"events": [_event(6)], "next": "c-3"})
+    more.click()  # the same cursor again: nothing lost by the failure
+    expect(events).to_have_count(4)
+    more.click()
+    expect(page.locator("#x-out")).to_be_visible()
+    expect(page.locator("body")).to_have_attribute("data-state", "out")
+    assert asked == [None, "c-1", "c-2", "c-2", "c-3"]
+
+
+def test_a_list_with_one_page_offers_no_more(web_page: Page, platform_url: str) -> None:
+    page = web_page
+    page.route("**/v1/me/access-log?*",
+               lambda route: route.fulfill(json={"events": [_event(1)], "next": None}))
+    page.goto(platform_url + "/access-log.html")
+    expect(page.locator(".x-event")).to_have_count(1)
+    expect(page.locator("#log-more")).to_be_hidden()
+    expect(page.locator("body")).to_have_attribute("data-state", "ready")

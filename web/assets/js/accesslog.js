@@ -1,8 +1,9 @@
 // "Who read my data": every fetch of my data (delivered, partial or refused), consent, and
 // face enrolment or check, newest first, from the platform's append-only access log.
-import { ApiError, errorText, getJson } from './api.js';
+import { getJson } from './api.js';
 import { el } from './dom.js';
 import { applyTexts, isLoggedOut, tx, when, words } from './exchange.js';
+import { cursorList, statusLine } from './listing.js';
 import { initPrefs, state, whenReady } from './prefs.js';
 
 const $ = (id) => document.getElementById(id);
@@ -19,19 +20,21 @@ const FACE_EVENTS = {
 };
 const FACE_DETAILS = { liveness: ['evaluated', 'not_evaluated'], source: ['fresh_capture', 'immigration_record'] };
 
-let events = null;
-let next = null;
-let lastStatus = null;
 // The words the API sends with each page of events (the consent page's vocabulary, from the
 // providers' registrations): field path -> {provider, label_en, label_tc}; provider id ->
 // {name_en, name_tc}. A path or id without words is shown by its plain name, never as a path.
 const fieldWords = new Map();
 const providerWords = new Map();
 
-function sayError(err) {
-  lastStatus = { text: errorText(err, state.lang, tx, 'x.error') };
-  $('x-status').textContent = lastStatus.text;
-}
+const log = cursorList(async (cursor) => {
+  const answer = await getJson('/v1/me/access-log', { limit: 50, cursor });
+  for (const [path, view] of Object.entries(answer.fields || {})) fieldWords.set(path, view);
+  for (const [id, view] of Object.entries(answer.providers || {})) providerWords.set(id, view);
+  return {
+    items: Array.isArray(answer.events) ? answer.events : [],
+    next: typeof answer.next === 'string' && answer.next ? answer.next : null,
+  };
+});
 
 function plain(name) {
   return String(name).split('.').pop().replace(/_/g, ' ');
@@ -122,11 +125,11 @@ function eventNode(event, lang) {
 }
 
 function render() {
-  if (!events) return;
+  if (!log.items) return;
   const lang = state.lang;
-  $('log-list').replaceChildren(...events.map((e) => eventNode(e, lang)));
-  $('log-none').hidden = events.length > 0;
-  $('log-more').hidden = !next;
+  $('log-list').replaceChildren(...log.items.map((e) => eventNode(e, lang)));
+  $('log-none').hidden = log.items.length > 0;
+  $('log-more').hidden = !log.next;
 }
 
 function showLoggedOut() {
@@ -135,21 +138,13 @@ function showLoggedOut() {
   document.body.dataset.state = 'out';
 }
 
-async function page(cursor) {
-  const answer = await getJson('/v1/me/access-log', { limit: 50, cursor });
-  next = typeof answer.next === 'string' && answer.next ? answer.next : null;
-  for (const [path, view] of Object.entries(answer.fields || {})) fieldWords.set(path, view);
-  for (const [id, view] of Object.entries(answer.providers || {})) providerWords.set(id, view);
-  return Array.isArray(answer.events) ? answer.events : [];
-}
+const status = statusLine('x-status', tx, { fallbackKey: 'x.error', isOut: isLoggedOut, onOut: showLoggedOut });
 
 async function more() {
   const button = $('log-more');
   button.disabled = true;
   try {
-    const older = await page(next);
-    const first = older[0];
-    events = events.concat(older);
+    const first = (await log.more())[0];
     render();
     const node = first && [...document.querySelectorAll('.x-event')].find((n) => n.dataset.eventId === first.event_id);
     if (node) {
@@ -157,8 +152,7 @@ async function more() {
       node.focus();
     }
   } catch (err) {
-    if (err instanceof ApiError && isLoggedOut(err)) showLoggedOut();
-    else sayError(err);
+    status.fail(err);
   } finally {
     button.disabled = false;
   }
@@ -166,14 +160,9 @@ async function more() {
 
 async function load() {
   try {
-    events = await page(null);
+    await log.first();
   } catch (err) {
-    if (err instanceof ApiError && isLoggedOut(err)) {
-      showLoggedOut();
-      return;
-    }
-    sayError(err);
-    document.body.dataset.state = 'error';
+    if (status.fail(err) === 'error') document.body.dataset.state = 'error';
     return;
   }
   $('x-in').hidden = false;
@@ -185,7 +174,7 @@ function start() {
   initPrefs((lang) => {
     applyTexts(lang);
     render();
-    if (lastStatus) $('x-status').textContent = lastStatus.text;
+    status.resay();
   });
   applyTexts(state.lang);
   $('log-more').addEventListener('click', more);

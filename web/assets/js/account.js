@@ -1,8 +1,9 @@
 // The account page: connected services (withdraw), passkeys (add, remove), log out everywhere.
-import { ApiError, errorText, getJson, sendJson } from './api.js';
+import { ApiError, getJson, sendJson } from './api.js';
 import { el } from './dom.js';
 import { formatDateTime } from './format.js';
 import { t } from './i18n.js';
+import { statusLine } from './listing.js';
 import { initPrefs, state, whenReady } from './prefs.js';
 import { currentUser } from './session.js';
 import { createPasskey, passkeysSupported } from './webauthn.js';
@@ -12,17 +13,9 @@ const $ = (id) => document.getElementById(id);
 let me = null;
 let connections = [];
 let passkeys = [];
-let lastStatus = null; // [key, vars] or {text}
-
-function say(key, vars = {}) {
-  lastStatus = [key, vars];
-  $('account-status').textContent = t(state.lang, key, vars);
-}
-
-function sayError(err, fallbackKey) {
-  lastStatus = { text: errorText(err, state.lang, t, fallbackKey) };
-  $('account-status').textContent = lastStatus.text;
-}
+const status = statusLine('account-status', t,
+  { fallbackKey: 'error', isOut: (err) => err.status === 401, onOut: showLoggedOut });
+const say = status.say;
 
 function list(answer) {
   if (Array.isArray(answer)) return answer;
@@ -127,7 +120,7 @@ async function loadLists() {
     }
   }
   const failed = [c, p].find((r) => r.status === 'rejected');
-  if (failed) sayError(failed.reason, 'error');
+  if (failed) status.sayError(failed.reason);
   renderAll();
 }
 
@@ -149,8 +142,7 @@ async function revoke(item, button) {
     $('connections-title').focus();
   } catch (err) {
     button.disabled = false;
-    if (err instanceof ApiError && err.status === 401) showLoggedOut();
-    else sayError(err, 'error');
+    status.fail(err);
   }
 }
 
@@ -164,8 +156,7 @@ async function removePasskey(item, label, button) {
     $('passkeys-title').focus();
   } catch (err) {
     button.disabled = false;
-    if (err instanceof ApiError && err.status === 401) showLoggedOut();
-    else sayError(err, 'error');
+    status.fail(err);
   }
 }
 
@@ -220,8 +211,7 @@ async function addPasskey() {
     renderPasskeys();
     say('account.passkeys.added', { name: label });
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401) showLoggedOut();
-    else sayError(err, 'error');
+    status.fail(err);
   } finally {
     button.disabled = false;
   }
@@ -234,15 +224,14 @@ async function logoutAll() {
     window.location.assign('/logged-out.html?all=1');
   } catch (err) {
     $('logout-all').disabled = false;
-    if (err instanceof ApiError && err.status === 401) showLoggedOut();
-    else sayError(err, 'error');
+    status.fail(err);
   }
 }
 
 async function start() {
   initPrefs(() => {
     renderAll();
-    if (Array.isArray(lastStatus)) say(...lastStatus);
+    status.resay();
     if (labelError) showLabelError(labelError);
   });
   for (const id of ['connections-title', 'passkeys-title']) $(id).tabIndex = -1;

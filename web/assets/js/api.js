@@ -1,4 +1,5 @@
-// The one way the page talks to the platform API (same origin, GET, JSON).
+// The one way the pages talk to the platform API (same origin, JSON): getJson() and sendJson()
+// with the citizen's session cookie, keyedJson() with an API key; one fetch and error decoding.
 
 export class ApiError extends Error {
   /**
@@ -24,62 +25,25 @@ export class ApiError extends Error {
 }
 
 /**
- * GET `path` with query `params` (empty values dropped) and return the parsed JSON body.
- * Throws ApiError for any non-2xx answer, for a body that is not JSON, or a network failure.
- * An AbortError is re-thrown as is so callers can ignore superseded requests.
+ * The one fetch and answer decoding of every API call. Throws ApiError for a network failure
+ * (status 0), any non-2xx answer (the API's code, bilingual message and details), or a 2xx body
+ * that is not a JSON object; an empty 2xx body is `{}` only when `emptyIsObject`. An AbortError
+ * is re-thrown as is so callers can ignore superseded requests.
  */
-export async function getJson(path, params = {}, { signal } = {}) {
-  const url = new URL(path, window.location.origin);
-  for (const [key, value] of Object.entries(params)) {
-    if (value !== undefined && value !== null && value !== '') url.searchParams.set(key, value);
-  }
+async function request(url, init, emptyIsObject) {
   let response;
-  try {
-    response = await fetch(url, { headers: { Accept: 'application/json' }, signal });
-  } catch (err) {
-    if (err && err.name === 'AbortError') throw err;
-    throw new ApiError(0, 'network_error', null);
-  }
-  let body = null;
-  try {
-    body = await response.json();
-  } catch (err) {
-    if (err && err.name === 'AbortError') throw err;
-    body = null;
-  }
-  if (!response.ok) {
-    const code = body && typeof body.error === 'string' ? body.error : 'http_error';
-    const message = body && body.message && typeof body.message === 'object' ? body.message : null;
-    throw new ApiError(response.status, code, message, body && body.details);
-  }
-  if (body === null || typeof body !== 'object') throw new ApiError(response.status, 'bad_body', null);
-  return body;
-}
-
-/**
- * POST/PUT/DELETE `body` as JSON (the browser APIs accept only JSON mutations: CSRF) and return
- * the parsed JSON answer ({} for an empty 2xx answer). Errors as getJson.
- */
-export async function sendJson(method, path, body = undefined) {
-  // Always a JSON body, even for DELETE: the API accepts cookie-authenticated mutations only
-  // as application/json (a cross-site form cannot send that).
-  const init = {
-    method,
-    headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
-    credentials: 'same-origin',
-    body: JSON.stringify(body === undefined ? {} : body),
-  };
-  let response;
-  try {
-    response = await fetch(new URL(path, window.location.origin), init);
-  } catch {
-    throw new ApiError(0, 'network_error', null);
-  }
   let data = null;
   try {
+    response = await fetch(url, init);
+  } catch (err) {
+    if (err && err.name === 'AbortError') throw err;
+    throw new ApiError(0, 'network_error', null);
+  }
+  try {
     const text = await response.text();
-    data = text ? JSON.parse(text) : {};
-  } catch {
+    data = text || !emptyIsObject ? JSON.parse(text) : {};
+  } catch (err) {
+    if (err && err.name === 'AbortError') throw err;
     data = null;
   }
   if (!response.ok) {
@@ -89,6 +53,48 @@ export async function sendJson(method, path, body = undefined) {
   }
   if (data === null || typeof data !== 'object') throw new ApiError(response.status, 'bad_body', null);
   return data;
+}
+
+/**
+ * GET `path` with query `params` (empty values dropped) and return the parsed JSON body.
+ * Errors as request().
+ */
+export async function getJson(path, params = {}, { signal } = {}) {
+  const url = new URL(path, window.location.origin);
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') url.searchParams.set(key, value);
+  }
+  return request(url, { headers: { Accept: 'application/json' }, signal }, false);
+}
+
+/**
+ * POST/PUT/DELETE `body` as JSON (the browser APIs accept only JSON mutations: CSRF) and return
+ * the parsed JSON answer ({} for an empty 2xx answer). Errors as request().
+ */
+export async function sendJson(method, path, body = undefined) {
+  // Always a JSON body, even for DELETE: the API accepts cookie-authenticated mutations only
+  // as application/json (a cross-site form cannot send that).
+  return request(new URL(path, window.location.origin), {
+    method,
+    headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+    credentials: 'same-origin',
+    body: JSON.stringify(body === undefined ? {} : body),
+  }, true);
+}
+
+/**
+ * An API call made with an API key (`x-api-key`, e.g. the staff console's) instead of the
+ * citizen's cookie: no cookie sent, nothing cached; a JSON body only when `body` is given.
+ * Errors as request() (an empty body is not an answer).
+ */
+export async function keyedJson(method, path, key, body = undefined) {
+  const headers = { Accept: 'application/json', 'x-api-key': key || '' };
+  const init = { method, headers, credentials: 'omit', cache: 'no-store' };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  return request(new URL(path, window.location.origin), init, false);
 }
 
 /** The API's own bilingual message for an error, else the page's `fallbackKey` text. */

@@ -1,26 +1,18 @@
 // "My consents": each data-sharing consent with its signed receipt (decoded, and its signature
 // checked here against the platform's published keys); revoke in one click.
-import { ApiError, errorText, getJson, sendJson } from './api.js';
+import { getJson, sendJson } from './api.js';
 import { el } from './dom.js';
 import { applyTexts, isLoggedOut, tx, when, words } from './exchange.js';
+import { statusLine } from './listing.js';
 import { initPrefs, state, whenReady } from './prefs.js';
 
 const $ = (id) => document.getElementById(id);
 
 let consents = null;
-let lastStatus = null;
 const checks = new Map(); // consent_id -> {state: 'checking'|'ok'|'bad'|'unsupported', kid}
 let jwksPromise = null;
 
-function say(key, vars = {}) {
-  lastStatus = [key, vars];
-  $('x-status').textContent = tx(state.lang, key, vars);
-}
-
-function sayError(err) {
-  lastStatus = { text: errorText(err, state.lang, tx, 'x.error') };
-  $('x-status').textContent = lastStatus.text;
-}
+const status = statusLine('x-status', tx, { fallbackKey: 'x.error', isOut: isLoggedOut, onOut: showLoggedOut });
 
 // ---------------------------------------------------------------- the receipt (a compact JWS)
 
@@ -182,18 +174,17 @@ function showLoggedOut() {
 
 async function revoke(consent, name, button) {
   button.disabled = true;
-  say('x.consents.revoking');
+  status.say('x.consents.revoking');
   try {
     const answer = await sendJson('DELETE', `/v1/me/consents/exchange/${encodeURIComponent(consent.consent_id)}`);
     consent.status = 'revoked';
     consent.revoked_at = answer.revoked_at || new Date().toISOString();
     render();
-    say('x.consents.revoked', { name });
+    status.say('x.consents.revoked', { name });
     $('x-status').focus();
   } catch (err) {
     button.disabled = false;
-    if (err instanceof ApiError && isLoggedOut(err)) showLoggedOut();
-    else sayError(err);
+    status.fail(err);
   }
 }
 
@@ -202,12 +193,7 @@ async function load() {
     const answer = await getJson('/v1/me/consents/exchange');
     consents = Array.isArray(answer.consents) ? answer.consents : [];
   } catch (err) {
-    if (err instanceof ApiError && isLoggedOut(err)) {
-      showLoggedOut();
-      return;
-    }
-    sayError(err);
-    document.body.dataset.state = 'error';
+    if (status.fail(err) === 'error') document.body.dataset.state = 'error';
     return;
   }
   $('x-in').hidden = false;
@@ -221,7 +207,7 @@ function start() {
   initPrefs((lang) => {
     applyTexts(lang);
     render();
-    if (Array.isArray(lastStatus)) say(...lastStatus);
+    status.resay();
   });
   applyTexts(state.lang);
   $('x-status').tabIndex = -1;

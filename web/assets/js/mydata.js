@@ -1,24 +1,15 @@
 // "My data": what each department holds about me, read live with my session, with provenance.
-import { ApiError, errorText, getJson, sendJson } from './api.js';
+import { ApiError, getJson, sendJson } from './api.js';
 import { el } from './dom.js';
 import { applyTexts, isLoggedOut, keyLabel, tx, valueText, when, words } from './exchange.js';
+import { statusLine } from './listing.js';
 import { initPrefs, state, whenReady } from './prefs.js';
 
 const $ = (id) => document.getElementById(id);
 const EME_FIELDS = ['address', 'address_tc', 'phone', 'email'];
 
 let providers = null;
-let lastStatus = null; // [key, vars] or {text}
-
-function say(key, vars = {}) {
-  lastStatus = [key, vars];
-  $('x-status').textContent = tx(state.lang, key, vars);
-}
-
-function sayError(err) {
-  lastStatus = { text: errorText(err, state.lang, tx, 'x.error') };
-  $('x-status').textContent = lastStatus.text;
-}
+const status = statusLine('x-status', tx, { fallbackKey: 'x.error', isOut: isLoggedOut, onOut: showLoggedOut });
 
 /** A value as the page shows it, read with its field's registered words (`field`: type,
  * codes, record members): lists of records as lists, records as label/value pairs. */
@@ -83,23 +74,18 @@ async function load() {
   const button = $('data-refresh');
   button.disabled = true;
   document.body.dataset.state = 'loading';
-  say('x.data.reading');
+  status.say('x.data.reading');
   try {
     const answer = await getJson('/v1/me/data');
     providers = Array.isArray(answer.providers) ? answer.providers : [];
     $('x-out').hidden = true;
     $('x-in').hidden = false;
     render();
-    say('x.data.done', { count: providers.filter((p) => p.status === 'ok').length });
+    status.say('x.data.done', { count: providers.filter((p) => p.status === 'ok').length });
     document.body.dataset.state = 'ready';
   } catch (err) {
-    if (err instanceof ApiError && isLoggedOut(err)) {
-      lastStatus = null;
-      $('x-status').textContent = '';
-      showLoggedOut();
-      return;
-    }
-    sayError(err);
+    if (err instanceof ApiError && isLoggedOut(err)) status.clear();
+    if (status.fail(err) === 'out') return;
     $('x-in').hidden = false;
     document.body.dataset.state = 'error';
   } finally {
@@ -126,7 +112,7 @@ async function loadEme() {
   try {
     showEme(await getJson('/v1/me/profile'));
   } catch (err) {
-    if (!(err instanceof ApiError && isLoggedOut(err))) sayError(err);
+    if (!(err instanceof ApiError && isLoggedOut(err))) status.sayError(err);
   }
 }
 
@@ -138,10 +124,9 @@ async function saveEme(method) {
     if (method === 'PUT') for (const name of EME_FIELDS) body[name] = $(`eme-${name}`).value.trim();
     showEme(await sendJson(method, '/v1/me/profile', body));
     await load();
-    say(method === 'PUT' ? 'x.eme.saved' : 'x.eme.deleted');
+    status.say(method === 'PUT' ? 'x.eme.saved' : 'x.eme.deleted');
   } catch (err) {
-    if (err instanceof ApiError && isLoggedOut(err)) showLoggedOut();
-    else sayError(err);
+    status.fail(err);
   } finally {
     for (const b of buttons) b.disabled = false;
   }
@@ -152,7 +137,7 @@ function start() {
     applyTexts(lang);
     render();
     renderEme();
-    if (Array.isArray(lastStatus)) say(...lastStatus);
+    status.resay();
   });
   applyTexts(state.lang);
   $('data-refresh').addEventListener('click', load);
