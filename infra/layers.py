@@ -64,8 +64,9 @@ PIP_PLATFORMS = (
 )
 
 CORE_DIR = ROOT / "layers" / "core"
-# Never shipped: build leftovers, and the sandbox card issuer's private key (AWS only ever
-# holds the public signing CA; the sandbox cards are issued on developers' machines).
+# Never shipped: build leftovers, and any key file (the sandbox card issuer's private key
+# lives in infra/sandbox, outside the layer; tests/infra/test_configuration.py fails if a
+# private key would ship).
 CORE_EXCLUDE = ("**/__pycache__", "**/*.pyc", "**/*.egg-info", "**/*.egg-info/**",
                 "**/*-key.pem")
 DEPS_DIR = ROOT / "layers" / "deps"

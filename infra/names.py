@@ -88,6 +88,7 @@ class FunctionSpec:
     tables_read: tuple[str, ...] = ()
     tables_write: tuple[str, ...] = ()
     tables_append: tuple[str, ...] = ()  # read and PutItem only (append-only logs)
+    parameters: tuple[str, ...] = ()  # SSM parameters (PARAMETERS ids) it reads
     timeout_seconds: int = 30
     memory_mb: int = 512
     environment: dict[str, str] = field(default_factory=dict)
@@ -183,9 +184,10 @@ FUNCTIONS: dict[str, FunctionSpec] = {
                      handler="handler.duplicate_check", tables_read=("accounts",),
                      tables_write=("applications",)),
         FunctionSpec("registration-evidence", asset="registration", handler="handler.evidence",
-                     tables_write=("applications",)),
+                     tables_write=("applications",), parameters=("csca-master-list",)),
         FunctionSpec("registration-immigration", asset="registration",
-                     handler="handler.immigration", tables_write=("applications",)),
+                     handler="handler.immigration", tables_write=("applications",),
+                     parameters=("csca-master-list",)),
         FunctionSpec("registration-face", asset="registration", handler="handler.face",
                      tables_write=("applications",), timeout_seconds=60, memory_mb=2048),
         FunctionSpec("registration-decide", asset="registration", handler="handler.decide",
@@ -215,7 +217,7 @@ FUNCTIONS: dict[str, FunctionSpec] = {
         # One signed call to one data provider (statemachines/exchange_fetch.asl.json): signs
         # with the OIDC signing key (kms:Sign), reads and writes no table.
         FunctionSpec("exchange-call", asset="exchange", handler="handler.call",
-                     timeout_seconds=15),
+                     parameters=("public-url",), timeout_seconds=15),
     )
 }
 
@@ -237,12 +239,15 @@ STATE_MACHINES: dict[str, StateMachineSpec] = {
     )
 }
 
-# Sandbox data every fresh local platform (and a sandbox stage in AWS) starts with:
-# "module:function" callables taking no arguments, run in this order.
+# Data every deployment starts with (infra.seeding: the seed CLI in AWS, the local platform
+# on the emulator): "module:function" callables taking no arguments, idempotent, run in this
+# order. SANDBOX_SEEDERS only with sandbox data (never in prod).
 SEEDERS = (
     "iamsmart.catalogue.logic:seed_catalogue",
-    "iamsmart.identity.accounts:seed_sandbox_citizens",
     "iamsmart.faces.templates:seed_local_template_key",
+)
+SANDBOX_SEEDERS = (
+    "iamsmart.identity.accounts:seed_sandbox_citizens",
     "iamsmart.sites.logic:seed_sandbox_sites",
 )
 
@@ -260,6 +265,8 @@ API_TABLES_APPEND = ("accesslog",)
 # KMS keys the HTTP API uses directly: every key tagged OIDC_SIGNING_TAG (signing, JWKS) and
 # these HMAC keys (GenerateMac).
 API_MAC_KEYS = ("token-hmac",)
+# SSM parameters the HTTP API reads (infra.names.PARAMETERS): the public origin.
+API_PARAMETERS = ("public-url",)
 
 
 # Paths served by the API (CloudFront behaviours in AWS, the local front server here);
@@ -432,3 +439,47 @@ USAGE_PLANS: dict[str, UsagePlanSpec] = {
 # Which usage plan a key of each registry kind joins.
 USAGE_PLAN_OF_KIND = {"department": "departments", "site": "sites",
                       "registration-staff": "staff"}
+
+
+# --- SSM parameters: configuration a deploy (or an operator) writes, read at run time ------
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """An SSM parameter the functions read lazily (``iamsmart.parameters``), by its name."""
+
+    id: str
+    description: str
+
+    @property
+    def name(self) -> str:
+        return self.name_in()
+
+    def name_in(self, stage: str | None = None) -> str:
+        """``/iamsmart/public-url`` locally, ``/iamsmart-dev/public-url`` in stage ``dev``."""
+        return f"/{prefix(stage)}/{self.id}"
+
+    @property
+    def env(self) -> str:
+        """``public-url`` -> ``PUBLIC_URL_PARAMETER`` (settings field ``..._parameter``)."""
+        return f"{self.id.upper().replace('-', '_')}_PARAMETER"
+
+
+PARAMETERS: dict[str, ParameterSpec] = {
+    p.id: p
+    for p in (
+        # The portal's public origin (OIDC issuer, WebAuthn origin): the web stack writes
+        # https://<CloudFront domain> (or the own domain) on the first deploy; the local
+        # platform writes its loopback origin to the same parameter in the emulator.
+        ParameterSpec("public-url", "The portal's public origin (OIDC issuer, WebAuthn "
+                                    "origin)"),
+        # Trust anchors for smart HKID chips: a PEM bundle of CSCA certificates (the
+        # Immigration Department's, from the ICAO master list), written by the seed CLI.
+        ParameterSpec("csca-master-list", "Trusted country signing CA certificates (PEM) "
+                                          "for smart HKID chip data"),
+    )
+}
+
+
+def parameter_environment(stage: str | None = None) -> dict[str, str]:
+    return {p.env: p.name_in(stage) for p in PARAMETERS.values()}
+

@@ -6,7 +6,7 @@
 
 ``add_arguments`` declares the options; ``apply`` turns them into the environment the
 platform's code reads (``AWS_REGION``, ``AWS_PROFILE``, ``AWS_ENDPOINT_URL`` and the table
-and key names of ``infra.names`` for the stage), so a CLI runs the same code path against
+key and parameter names of ``infra.names`` for the stage), so a CLI runs the same code path against
 both. The local platform has no stage: its names are the unprefixed ones.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from infra.names import REGION, STAGES, key_environment, table_environment
+from infra.names import REGION, STAGES, key_environment, parameter_environment, table_environment
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,7 +47,9 @@ def apply(args: argparse.Namespace) -> str | None:
         env.setdefault("AWS_REGION", os.environ.get("AWS_REGION") or REGION)
     # With --stage, that deployment's names; without, names already set in the environment
     # stay and the others are the local platform's.
-    for name, value in {**table_environment(args.stage), **key_environment(args.stage)}.items():
+    names = {**table_environment(args.stage), **key_environment(args.stage),
+             **parameter_environment(args.stage)}
+    for name, value in names.items():
         if args.stage or name not in os.environ:
             env[name] = value
     os.environ.update(env)

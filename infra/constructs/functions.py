@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -17,7 +17,7 @@ from constructs import Construct
 from infra.constructs.nag import acknowledge
 from infra.constructs.tables import EncryptedTable
 from infra.layers import ARCHITECTURE, RUNTIME
-from infra.names import FunctionSpec, role_name
+from infra.names import PARAMETERS, FunctionSpec, role_name
 from infra.stacks.config import DeployConfig
 
 # Why the remaining cdk-nag findings on a function's role are acceptable.
@@ -65,6 +65,18 @@ def function_role(
     )
     acknowledge(role, ROLE_REASONS)
     return role
+
+
+def grant_parameters(role: iam.IRole, parameter_ids: Sequence[str], stage: str) -> None:
+    """``ssm:GetParameter`` on exactly the parameters listed (``infra.names.PARAMETERS``)."""
+    if not parameter_ids:
+        return
+    stack = Stack.of(role)
+    role.add_to_principal_policy(iam.PolicyStatement(
+        actions=["ssm:GetParameter"],
+        resources=[stack.format_arn(service="ssm", resource="parameter",
+                                    resource_name=PARAMETERS[pid].name_in(stage).lstrip("/"))
+                   for pid in sorted(set(parameter_ids))]))
 
 
 def grant_tables(
@@ -158,6 +170,7 @@ class PythonFunction(Construct):
         )
         grant_tables(self.role, tables, read=spec.tables_read, write=spec.tables_write,
                      append=spec.tables_append)
+        grant_parameters(self.role, spec.parameters, config.stage)
         acknowledge(
             self.function,
             {

@@ -15,20 +15,22 @@ from infra.names import (
     REGION,
     ROOT,
     key_environment,
+    parameter_environment,
     prefix,
     table_environment,
 )
+from infra.sandbox import DOCUMENT_SIGNER_KEY
 
 FEED_FIXTURES = ROOT / "tests" / "fixtures" / "feeds"
 
 
-def local_environment(endpoint: str | None, feed_urls: dict[str, str],
-                      public_url: str = "http://localhost:8000") -> dict[str, str]:
+def local_environment(endpoint: str | None, feed_urls: dict[str, str]) -> dict[str, str]:
     """Environment of every local function: the values the CDK gives them in AWS, pointed at
     the embedded moto server.
 
-    The public origin is ``localhost`` (not 127.0.0.1): WebAuthn accepts ``localhost`` as a
-    relying party id and browsers treat it as a secure context over plain http.
+    The public origin is not here: as in AWS on a first deploy, the functions read it from
+    the SSM parameter (``infra.names.PARAMETERS``), which provisioning writes in the emulator
+    (``provision.create_parameters``). The sandbox card issuer's key is a file on this machine.
     """
     env = {
         "AWS_ACCESS_KEY_ID": "local",
@@ -47,12 +49,12 @@ def local_environment(endpoint: str | None, feed_urls: dict[str, str],
         # Where a deployment processes face images (the CDK passes its face region).
         "REKOGNITION_REGION": FACES_REGION,
         "FACE_COLLECTION_ID": FACE_COLLECTION_ID,
-        "PUBLIC_URL": public_url,
-        "WEBAUTHN_RP_ID": "localhost",
+        "SANDBOX_CARD_KEY_FILE": str(DOCUMENT_SIGNER_KEY),
         # Plain http on loopback: scripted clients would not send Secure cookies back.
         "COOKIE_SECURE": "false",
         **table_environment(),
         **key_environment(),
+        **parameter_environment(),
     }
     if endpoint:
         env["AWS_ENDPOINT_URL"] = endpoint
@@ -62,13 +64,14 @@ def local_environment(endpoint: str | None, feed_urls: dict[str, str],
 
 def apply_environment(env: dict[str, str]) -> None:
     os.environ.update(env)
-    from iamsmart import aws
+    from iamsmart import aws, parameters
     from iamsmart.catalogue import logic as catalogue
     from iamsmart.feeds import dal as feeds
     from iamsmart.settings import settings
 
     settings.cache_clear()
     aws.reset()
+    parameters.reset()
     feeds.reset()
     catalogue.reset_cache()
 
@@ -124,8 +127,8 @@ class LocalPlatform:
 
         self._upstream = upstream.serve_directory(FEED_FIXTURES)
         apply_environment(local_environment(endpoint, local_urls(upstream.base_url(
-            self._upstream)), public_url=self.url))
-        self._platform = provision.provision(dict(os.environ), fast=False)
+            self._upstream))))
+        self._platform = provision.provision(dict(os.environ), public_url=self.url, fast=False)
         self.department_keys = self._platform.department_keys
         self.registration_keys = self._platform.registration_keys
         self.refresh_feeds()

@@ -1,16 +1,15 @@
 """Create the platform's AWS resources on moto from ``infra.names`` and seed sandbox data.
 
 The same specs feed the CDK stacks, so what runs locally is what deploys. Works against any
-boto3 endpoint (the embedded server, or ``moto.mock_aws`` in tests).
+boto3 endpoint (the embedded server, or ``moto.mock_aws`` in tests). Seeding is
+``infra.seeding``'s, the very code the seed CLI runs against AWS (with ``--sandbox``).
 """
 
 from __future__ import annotations
 
-import importlib
 import io
 import json
 import re
-import secrets
 import time
 import uuid
 import zipfile
@@ -18,17 +17,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iamsmart import aws
+from infra import seeding
 from infra.names import (
     APP,
     EVIDENCE_LIFECYCLE_DAYS,
     FUNCTIONS,
     KEYS,
+    PARAMETERS,
     QUEUES,
     REGION,
-    SEEDERS,
     STATE_MACHINES,
     TABLES,
-    USAGE_PLAN_OF_KIND,
     USAGE_PLANS,
     KeySpec,
     StateMachineSpec,
@@ -39,9 +38,6 @@ from infra.names import (
 LAMBDA_ROLE = f"{APP}-local-lambda"
 STATES_ROLE = f"{APP}-local-states"
 
-# Sandbox departments with API keys (the portal issue will let departments apply for these).
-SANDBOX_DEPARTMENTS = ("IMMD", "TD", "RVD", "EDB", "BD")
-
 
 @dataclass
 class Platform:
@@ -50,7 +46,7 @@ class Platform:
     functions: dict[str, str] = field(default_factory=dict)  # id -> ARN
     state_machines: dict[str, str] = field(default_factory=dict)  # id -> ARN
     department_keys: dict[str, str] = field(default_factory=dict)  # abbr -> key value
-    # Registration channel devices and staff: name -> key value (see create_registration_keys)
+    # Registration sites and staff: name -> key value (see registration_keys)
     registration_keys: dict[str, str] = field(default_factory=dict)
 
     def run(self, machine: str, payload: dict[str, Any] | None = None,
@@ -70,18 +66,20 @@ class Platform:
             time.sleep(0.05)
 
 
-def create_tables() -> None:
+def create_tables(stage: str | None = None) -> None:
+    """Every table of ``infra.names.TABLES`` (named for ``stage``: a deployment's, in tests)."""
     ddb = aws.client("dynamodb")
     for spec in TABLES.values():
+        name = spec.name_in(stage)
         keys = [{"AttributeName": spec.partition_key, "KeyType": "HASH"}]
         attrs = [{"AttributeName": spec.partition_key, "AttributeType": "S"}]
         if spec.sort_key:
             keys.append({"AttributeName": spec.sort_key, "KeyType": "RANGE"})
             attrs.append({"AttributeName": spec.sort_key, "AttributeType": "S"})
-        ddb.create_table(TableName=spec.name, KeySchema=keys, AttributeDefinitions=attrs,
+        ddb.create_table(TableName=name, KeySchema=keys, AttributeDefinitions=attrs,
                          BillingMode="PAY_PER_REQUEST")
         if spec.ttl_attribute:
-            ddb.update_time_to_live(TableName=spec.name, TimeToLiveSpecification={
+            ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
                 "Enabled": True, "AttributeName": spec.ttl_attribute})
 
 
@@ -141,29 +139,33 @@ def create_state_machines(function_arns: dict[str, str], fast: bool) -> dict[str
     return arns
 
 
-def create_usage_plans() -> dict[str, str]:
+def create_usage_plans(stage: str | None = None) -> dict[str, str]:
     """Every usage plan of ``infra.names.USAGE_PLANS`` (id -> plan id), as the API stack has."""
     apigw = aws.client("apigateway")
     return {spec.id: apigw.create_usage_plan(
-        name=spec.name, description=spec.description,
+        name=spec.name_in(stage), description=spec.description,
         throttle={"rateLimit": float(spec.rate), "burstLimit": spec.burst},
         quota={"limit": spec.quota_per_day, "period": "DAY"})["id"]
         for spec in USAGE_PLANS.values()}
 
 
 def create_department_keys() -> dict[str, str]:
-    """One API key per sandbox department, on its usage plan and in the API key registry
-    (``iamsmart.apikeys``), as the operator CLIs issue them in AWS. Abbreviation -> value."""
-    from iamsmart.apikeys import registry
+    """The sandbox departments' API keys, issued as the seed CLI issues keys (through the API
+    key registry, ``iamsmart.apikeys``). Abbreviation -> value."""
+    departments, _ = seeding.sandbox_keys()
+    keys = {abbr: seeding.issue_key(request, None) for abbr, request in departments.items()}
+    return {abbr: value for abbr, value in keys.items() if value is not None}
 
-    keys = {}
-    for abbr in SANDBOX_DEPARTMENTS:
-        issued = registry.issue(
-            "department", department=abbr, name=f"{APP}-sandbox-{abbr.lower()}",
-            usage_plan=USAGE_PLANS[USAGE_PLAN_OF_KIND["department"]].name,
-            value=f"sandbox-{abbr.lower()}-{secrets.token_urlsafe(24)}")
-        keys[abbr] = issued.value
-    return keys
+
+def create_parameters(public_url: str, stage: str | None = None) -> None:
+    """What the web stack writes on a deploy: the public origin (OIDC issuer, WebAuthn
+    origin). Functions read it from SSM here as in AWS (``iamsmart.origin``)."""
+    from iamsmart import parameters
+
+    spec = PARAMETERS["public-url"]
+    aws.client("ssm").put_parameter(Name=spec.name_in(stage), Value=public_url, Type="String",
+                                    Overwrite=True, Description=spec.description)
+    parameters.reset()
 
 
 def create_key(spec: KeySpec, *, point_alias: bool = True) -> str:
@@ -190,11 +192,9 @@ def create_keys() -> dict[str, str]:
     return {spec.id: create_key(spec) for spec in KEYS.values()}
 
 
-def seed() -> None:
-    """Sandbox data every fresh platform starts with (``infra.names.SEEDERS``)."""
-    for target in SEEDERS:
-        module, _, function = target.partition(":")
-        getattr(importlib.import_module(module), function)()
+def seed() -> seeding.Report | None:
+    """Seed as the seed CLI seeds a stage with ``--sandbox`` (``infra.seeding``)."""
+    return seeding.seed(seeding.Plan(stage=None, sandbox=True))
 
 
 def create_evidence_bucket() -> str:
@@ -236,45 +236,40 @@ def create_queues(function_arns: dict[str, str]) -> dict[str, str]:
 
 
 # The sandbox sites whose keys tests and the device simulator use by channel name; every
-# seeded site gets its own key. And a reviewer.
+# seeded site gets its own key (infra.seeding), and the sandbox reviewer one.
 SANDBOX_SITE_KEYS = {"kiosk": "kiosk-sandbox-01", "counter": "counter-sandbox-01",
                      "mobile": "mobile-sandbox-01"}
-SANDBOX_STAFF = "reviewer-sandbox-01"
 
 
-def create_registration_keys() -> dict[str, str]:
-    """Each seeded registration site's own API key, and the sandbox reviewer's, issued and
-    registered as the operator CLI does (``python -m infra.cli.sites issue-key``).
-    Site id (and ``kiosk``, ``counter``, ``mobile``, ``staff``) -> value."""
-    from iamsmart.apikeys import registry
-    from iamsmart.sites import logic as sites
-
-    plan = USAGE_PLANS[USAGE_PLAN_OF_KIND["site"]].name
-    keys = {}
-    for site in sites.all_sites():
-        if site.status == "active" and not site.key_id:
-            keys[site.id] = sites.issue_key(site.id, usage_plan=plan)[1].value
+def registration_keys(site_keys: dict[str, str], staff: str | None) -> dict[str, str]:
+    """Site id (and ``kiosk``, ``counter``, ``mobile``, ``staff``) -> value."""
+    keys = dict(site_keys)
     for name, site_id in SANDBOX_SITE_KEYS.items():
         if site_id in keys:  # absent when a test provisions without the sandbox seed
             keys[name] = keys[site_id]
-    keys["staff"] = registry.issue(
-        "registration-staff", staff=SANDBOX_STAFF, name=f"{APP}-sandbox-registration-staff",
-        usage_plan=USAGE_PLANS[USAGE_PLAN_OF_KIND["registration-staff"]].name,
-        value=f"sandbox-staff-{secrets.token_urlsafe(24)}").value
+    if staff is not None:
+        keys["staff"] = staff
     return keys
 
 
-def provision(environment: dict[str, str], *, fast: bool = True) -> Platform:
+def provision(environment: dict[str, str], *, public_url: str = "http://localhost:8000",
+              fast: bool = True) -> Platform:
+    """Everything the CDK app creates, then seeded as the seed CLI seeds a stage with
+    ``--sandbox`` (``infra.seeding``)."""
     aws.reset()
     create_tables()
     create_keys()
     create_evidence_bucket()
+    create_parameters(public_url)
     functions = create_functions({**key_environment(), **environment})
     machines = create_state_machines(functions, fast)
     create_queues(functions)
     create_usage_plans()
-    keys = create_department_keys()
-    seed()
-    registration_keys = create_registration_keys()
-    return Platform(functions=functions, state_machines=machines, department_keys=keys,
-                    registration_keys=registration_keys)
+    report = seed()
+    departments, staff = seeding.sandbox_keys()
+    created = report.keys_created if report is not None else {}
+    return Platform(
+        functions=functions, state_machines=machines,
+        department_keys={a: created[r.name] for a, r in departments.items() if r.name in created},
+        registration_keys=registration_keys(report.site_keys if report is not None else {},
+                                            created.get(staff.name)))

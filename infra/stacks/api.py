@@ -18,13 +18,14 @@ from constructs import Construct
 
 from infra.constructs.alarms import Alarms
 from infra.constructs.api_protection import ApiProtection
-from infra.constructs.functions import grant_tables, logs_and_role
+from infra.constructs.functions import grant_parameters, grant_tables, logs_and_role
 from infra.constructs.keys import grant_mac, grant_signing
 from infra.constructs.nag import acknowledge
 from infra.constructs.tables import EncryptedTable
 from infra.layers import ARCHITECTURE, RUNTIME, Layers
 from infra.names import (
     API_MAC_KEYS,
+    API_PARAMETERS,
     API_ROLE,
     API_TABLES_APPEND,
     API_TABLES_READ,
@@ -80,6 +81,7 @@ class ApiStack(Stack):
                      append=API_TABLES_APPEND)
         grant_signing(self.role)
         grant_mac(self.role, keys, API_MAC_KEYS)
+        grant_parameters(self.role, API_PARAMETERS, config.stage)
         self._registration(workflows)
         self._faces(workflows, config)
         # Who holds an API key comes from the API key registry table (iamsmart.apikeys), read

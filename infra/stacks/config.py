@@ -24,9 +24,9 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 @dataclass(frozen=True)
 class DeployConfig:
     stage: str
-    # The portal's public origin: the OIDC issuer and the WebAuthn origin. From
-    # ``-c domain_name=...`` (https://<domain>) or ``-c public_url=...`` (a first dev deploy
-    # without a domain learns the CloudFront URL from the output ``iamsmart-<stage>-web.Url``).
+    # The portal's own origin (https://<domain> from ``-c domain_name=...``): the OIDC issuer
+    # and the WebAuthn origin. Without a domain it is None and the functions read the
+    # CloudFront origin from the parameter the web stack writes (iamsmart.origin).
     public_url: str | None = None
     # Where face images are processed (Rekognition collections and Face Liveness).
     face_region: str = FACES_REGION
@@ -42,9 +42,12 @@ class DeployConfig:
         if stage not in STAGES:
             raise ValueError(f"context 'stage' must be one of {STAGES}, not {stage!r}")
         domain = scope.node.try_get_context("domain_name")
-        public_url = f"https://{domain}" if domain else scope.node.try_get_context("public_url")
-        if public_url and not str(public_url).startswith("https://"):
-            raise ValueError("context 'public_url' must be an https:// origin")
+        if scope.node.try_get_context("public_url"):
+            raise ValueError("context 'public_url' is gone: the CloudFront origin is read at "
+                             "run time; give -c domain_name=... for an own domain")
+        if domain and ("/" in str(domain) or ":" in str(domain)):
+            raise ValueError("context 'domain_name' is a host name, e.g. portal.example.hk")
+        public_url = f"https://{domain}" if domain else None
         region = face_region(scope.node.try_get_context("face_region") or FACES_REGION)
         email = scope.node.try_get_context("alarm_email") or None
         if email is not None and not _EMAIL.match(str(email)):
@@ -52,7 +55,7 @@ class DeployConfig:
         slot = scope.node.try_get_context("origin_verify_slot") or "a"
         if slot not in ("a", "b"):
             raise ValueError(f"context 'origin_verify_slot' must be a or b, not {slot!r}")
-        return cls(stage=stage, public_url=str(public_url).rstrip("/") if public_url else None,
+        return cls(stage=stage, public_url=public_url,
                    face_region=region, alarm_email=str(email) if email else None,
                    origin_verify_slot=slot)
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from infra.names import FACE_COLLECTION, key_environment, table_environment
+from infra.names import (
+    FACE_COLLECTION,
+    key_environment,
+    parameter_environment,
+    table_environment,
+)
 from infra.stacks.config import DeployConfig
 
 
@@ -13,12 +16,15 @@ def function_environment(config: DeployConfig) -> dict[str, str]:
     region and collection, and Powertools' service name (the stage's prefix: it is the
     ``service`` dimension of every metric, so deployments sharing an account stay apart).
 
-    ``FEED_URLS`` is left unset so the functions use their built-in defaults. Without a
-    public origin (first dev deploy) the OpenID Provider answers 503 until one is given.
+    ``FEED_URLS`` is left unset so the functions use their built-in defaults. The public
+    origin: with an own domain (``-c domain_name``) ``PUBLIC_URL``; without one the functions
+    read the SSM parameter the web stack writes (``iamsmart.origin``): right on the first
+    deploy, 503 until the parameter exists.
     """
     env = {
         **table_environment(config.stage),
         **key_environment(config.stage),
+        **parameter_environment(config.stage),
         "STAGE": config.stage,
         "REKOGNITION_REGION": config.face_region,
         "FACE_COLLECTION_ID": config.name(FACE_COLLECTION),
@@ -27,5 +33,4 @@ def function_environment(config: DeployConfig) -> dict[str, str]:
     }
     if config.public_url:
         env["PUBLIC_URL"] = config.public_url
-        env["WEBAUTHN_RP_ID"] = urlsplit(config.public_url).hostname or ""
     return env

@@ -8,11 +8,12 @@ from aws_cdk import CfnOutput, SecretValue, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from infra.constructs.nag import acknowledge, logical_id, resource
 from infra.constructs.site import StaticSite
-from infra.names import ROOT
+from infra.names import PARAMETERS, ROOT
 from infra.stacks.config import DeployConfig
 from infra.stacks.edge import EDGE_REGION, cloudfront_log_bucket_name
 
@@ -54,7 +55,15 @@ class WebStack(Stack):
         )
         self._acknowledge_deployment_handler()
         self._scope_invalidation_to_the_distribution()
-        CfnOutput(self, "Url", value=f"https://{self.site.distribution.distribution_domain_name}/")
+        # The public origin the functions read at run time (iamsmart.origin): right on the
+        # first deploy, with or without an own domain.
+        origin = config.public_url or (
+            f"https://{self.site.distribution.distribution_domain_name}")
+        spec = PARAMETERS["public-url"]
+        self.public_url = ssm.StringParameter(
+            self, "PublicUrl", parameter_name=spec.name_in(config.stage), string_value=origin,
+            description=spec.description)
+        CfnOutput(self, "Url", value=f"{origin}/")
 
     def _scope_invalidation_to_the_distribution(self) -> None:
         """CDK's BucketDeployment lets its handler invalidate any distribution (``"*"``): narrow

@@ -47,7 +47,7 @@ def main() -> None:
     from infra.local.platform import apply_environment, local_environment
     from infra.names import STATE_MACHINES
 
-    env = local_environment(None, {}, public_url=PUBLIC_URL)
+    env = local_environment(None, {})
     env["POWERTOOLS_METRICS_DISABLED"] = "true"
     env["POWERTOOLS_LOG_LEVEL"] = "WARNING"
     os.environ.update(env)
@@ -62,6 +62,7 @@ def main() -> None:
 
         provision.create_tables()
         provision.create_keys()
+        provision.create_parameters(PUBLIC_URL)
         accounts.seed_sandbox_citizens()
         role = provision._role(provision.LAMBDA_ROLE, "lambda.amazonaws.com")
         spec = provision.FUNCTIONS["exchange-call"]

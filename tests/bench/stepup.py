@@ -30,7 +30,7 @@ def main(runs: int = 5) -> None:
     from infra.local import lambdas, provision
     from infra.local.platform import apply_environment, local_environment
 
-    env = local_environment(None, {}, public_url="http://localhost:8000")
+    env = local_environment(None, {})
     os.environ.update(env)
     os.environ.pop("AWS_ENDPOINT_URL", None)
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")

@@ -140,15 +140,3 @@ def test_deployed_routes_are_the_routes_the_app_serves(synth: Synth, api_app) ->
         for method, entry in methods.items():
             op = paths[path][method.lower()]
             assert bool(op.get("security")) == bool(entry.api_key_required), (path, method)
-
-
-def test_the_core_layer_ships_no_private_key(synth: Synth) -> None:
-    """The sandbox card issuer's key stays on developers' machines."""
-    from infra.layers import CORE_DIR
-
-    assert list(CORE_DIR.rglob("*-key.pem")), "the sandbox key moved: update this test"
-    staged = [p for p in synth.outdir.glob("asset.*") if (p / "python" / "iamsmart").is_dir()]
-    assert staged
-    for asset in staged:
-        assert not list(asset.rglob("*-key.pem"))
-        assert list(asset.rglob("csca.pem"))  # the public CA does ship

@@ -71,7 +71,7 @@ def login_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """moto in-process for the login contexts: every table and key of infra.names and the
     sandbox citizens (like ``platform`` without the feed functions and state machines, so a
     test sets up in a fraction of a second)."""
-    env = local_environment(None, {}, public_url="http://localhost:8000")
+    env = local_environment(None, {})
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
@@ -79,6 +79,7 @@ def login_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     with mock_aws(config={"core": {"reset_boto3_session": False}}):
         provision.create_tables()
         provision.create_keys()
+        provision.create_parameters("http://localhost:8000")
         from iamsmart.identity import accounts
 
         accounts.seed_sandbox_citizens()

@@ -175,7 +175,7 @@ def xaws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     from infra.local import lambdas, provision
     from infra.names import STATE_MACHINES
 
-    env = local_environment(None, {}, public_url=PUBLIC_URL)
+    env = local_environment(None, {})
     env["POWERTOOLS_METRICS_DISABLED"] = "true"
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -188,6 +188,7 @@ def xaws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     with mock_aws(config=CONFIG):
         provision.create_tables()
         provision.create_keys()
+        provision.create_parameters(PUBLIC_URL)
         from iamsmart import aws
         from iamsmart.identity import accounts
 

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from moto import mock_aws
 
-from iamsmart import aws
+from iamsmart import aws, parameters
 from iamsmart.identity import hkid
-from iamsmart.registration import card, evidence, sandbox
+from iamsmart.registration import card, evidence, sandbox, trust
 from iamsmart.registration.particulars import from_form
 from iamsmart.settings import settings
+from infra import seeding
 from infra.local import provision
 from infra.local.platform import local_environment
 from infra.names import KEYS
@@ -30,15 +31,21 @@ def local(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     settings.cache_clear()
     aws.reset()
+    parameters.reset()
     with mock_aws():
         provision.create_key(KEYS["hkid-hmac"])
+        seeding.put_csca(seeding.sandbox_csca_pem(), "local")
         yield
     aws.reset()
+    parameters.reset()
     settings.cache_clear()
 
 
 def test_chip_evidence_face_and_keyed_hash_on_the_local_platform(
         local: None, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]) -> None:
+    # Trust anchors read (and cached) first: botocore's debug log of that SSM answer holds
+    # moto's account id 123456789012, which would read as the HKID digits looked for below.
+    trust.anchors()
     caplog.set_level(logging.DEBUG)
     sod, groups = card.sandbox_card("A123456(3)")
     result = evidence.check_evidence(evidence.ChipEvidence(sod, groups))

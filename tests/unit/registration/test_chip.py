@@ -16,8 +16,9 @@ from cryptography.hazmat.primitives import serialization
 from registration_helpers import NOW, rebuild
 
 from iamsmart.identity.hkid import InvalidHKID
-from iamsmart.registration import card, chip, sandbox
+from iamsmart.registration import card, chip, sandbox, trust
 from iamsmart.registration.particulars import decode_dg1, encode_dg1
+from infra.sandbox import DOCUMENT_SIGNER_KEY
 
 CHAN = "A123456(3)"
 
@@ -119,7 +120,7 @@ def test_resigned_with_another_key_under_the_real_certificate_fails(chan, rogue)
 def test_document_signer_not_issued_by_the_pinned_csca_fails(chan, rogue):
     _, groups = chan
     sod = chip.build_sod(groups, rogue.document_signer.certificate, rogue.document_signer.key)
-    assert rogue.csca.certificate.subject == chip.sandbox_anchor().subject  # same name only
+    assert rogue.csca.certificate.subject == trust.sandbox_csca().subject  # same name only
     with pytest.raises(chip.ChipNotAuthentic) as exc:
         chip.verify_chip(sod, groups)
     assert reason(exc) == "untrusted_document_signer"
@@ -213,15 +214,16 @@ def test_every_sandbox_person_has_a_verifiable_card():
 
 
 def test_pinned_csca_is_a_public_ca_certificate_and_issued_the_sandbox_signer():
-    anchor = chip.sandbox_anchor()
+    anchor = trust.sandbox_csca()
     assert anchor.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     assert anchor.extensions.get_extension_for_class(x509.KeyUsage).value.key_cert_sign
     card.sandbox_signer().certificate.verify_directly_issued_by(anchor)
-    assert b"PRIVATE" not in chip.SANDBOX_CSCA.read_bytes()
-    # The only private key in the sandbox is the document signer's, and it matches ds.pem.
+    assert b"PRIVATE" not in trust.SANDBOX_CSCA.read_bytes()
+    # No private key in the layer's sandbox folder; the document signer's (outside every
+    # Lambda asset, in infra/sandbox) matches ds.pem.
     keys = [p.name for p in sandbox.DIR.rglob("*") if p.is_file() and b"PRIVATE KEY" in
             p.read_bytes()]
-    assert keys == ["ds-key.pem"]
+    assert keys == []
     signer = card.sandbox_signer()
     assert signer.key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -241,7 +243,7 @@ def test_openssl_verifies_our_sod(chan, tmp_path):
     (tmp_path / "sod.der").write_bytes(sod)
     run = subprocess.run(
         ["openssl", "cms", "-verify", "-inform", "DER", "-in", str(tmp_path / "sod.der"),
-         "-CAfile", str(chip.SANDBOX_CSCA), "-purpose", "any", "-out", str(tmp_path / "lds")],
+         "-CAfile", str(trust.SANDBOX_CSCA), "-purpose", "any", "-out", str(tmp_path / "lds")],
         capture_output=True, check=False)
     assert run.returncode == 0, run.stderr
     assert (tmp_path / "lds").read_bytes() == chip.lds_security_object(groups)
@@ -255,7 +257,7 @@ def test_our_verifier_accepts_openssl_signed_sod(chan, tmp_path, options):
     run = subprocess.run(
         ["openssl", "cms", "-sign", "-binary", "-nodetach", "-md", "sha256",
          "-econtent_type", chip.OID_LDS_SECURITY_OBJECT, "-in", str(tmp_path / "lds"),
-         "-signer", str(sandbox.DIR / "ds.pem"), "-inkey", str(sandbox.DIR / "ds-key.pem"),
+         "-signer", str(sandbox.DIR / "ds.pem"), "-inkey", str(DOCUMENT_SIGNER_KEY),
          "-outform", "DER", "-out", str(tmp_path / "sod"), *options],
         capture_output=True, check=False)
     assert run.returncode == 0, run.stderr

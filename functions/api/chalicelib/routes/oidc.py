@@ -103,7 +103,7 @@ def _header(name: str) -> str | None:
 
 
 @http.route(bp, "/.well-known/openid-configuration", summary="OpenID Provider metadata",
-            tag="oidc", cache_seconds=300, errors_documented=())
+            tag="oidc", cache_seconds=300, errors_documented=(503,))
 def openid_configuration() -> dict[str, Any]:
     from iamsmart.oidc import discovery
 

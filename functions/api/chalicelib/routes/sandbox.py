@@ -1,10 +1,11 @@
-"""Sandbox ID cards for the registration web page (local platform only).
+"""Sandbox ID cards for the registration web page (developers' machines only).
 
 A browser has no card reader: on the local platform the registration page offers "Use a
 sandbox ID card", which reads the chip data of one of the synthetic sandbox people
 (``iamsmart.registration.card.sandbox_card``, signed by the sandbox document signer) exactly
-as the app would send it. Everywhere else (any AWS stage, where the sandbox signer's private
-key is not even shipped) both routes answer 404, like an unknown path.
+as the app would send it. Where no sandbox document signer key is configured
+(``SANDBOX_CARD_KEY_FILE``: every AWS stage, whose assets hold no private key) both routes
+answer 404, like an unknown path.
 
 ``GET /v1/sandbox/cards`` lists the people by name only (no HKID number, no photo); ``GET
 /v1/sandbox/cards/{card_id}`` answers the evidence object of ``POST /v1/registrations``:
@@ -24,7 +25,6 @@ from iamsmart import errors
 
 bp = Blueprint(__name__)
 
-SANDBOX_STAGES = ("local",)
 _CARD_ID = re.compile(r"[a-z][a-z0-9-]{1,63}")
 
 NO_SANDBOX = errors.NotFound(en="There are no sandbox ID cards here.",
@@ -48,10 +48,12 @@ class ChipData(BaseModel):
 
 
 def _sandbox_only() -> None:
-    from iamsmart.settings import settings
+    from iamsmart.registration.card import NoSandboxSigner, sandbox_signer
 
-    if settings().stage not in SANDBOX_STAGES:
-        raise NO_SANDBOX
+    try:
+        sandbox_signer()
+    except NoSandboxSigner:
+        raise NO_SANDBOX from None
 
 
 def slug(name_en: str) -> str:

@@ -53,10 +53,20 @@ class Settings(BaseModel):
     # Seconds the signing key resolution (alias target) and the JWKS are reused when warm.
     signing_key_cache_seconds: float = 300.0
 
-    # The platform's public origin (the OIDC issuer and the WebAuthn origin), no trailing slash.
-    public_url: str = ""  # empty: not configured (the OpenID Provider refuses to run)
-    # WebAuthn relying party id: the registrable domain of public_url ("localhost" locally).
-    webauthn_rp_id: str = "localhost"
+    # The platform's public origin (the OIDC issuer and the WebAuthn origin), no trailing
+    # slash: the own domain when it is known at deploy time; empty: read from the SSM
+    # parameter below (iamsmart.origin), which the web stack writes on the first deploy.
+    public_url: str = ""
+    public_url_parameter: str = ""  # infra.names.PARAMETERS["public-url"]
+    # WebAuthn relying party id; empty: the host of the public origin.
+    webauthn_rp_id: str = ""
+    # Seconds a parameter read from SSM is reused inside one warm function.
+    parameter_cache_seconds: float = Field(default=300.0, ge=0)
+    # Smart HKID chip trust anchors: the SSM parameter holding the CSCA certificates (PEM).
+    csca_master_list_parameter: str = ""  # infra.names.PARAMETERS["csca-master-list"]
+    # The sandbox document signer's private key (a PEM file on a developer's machine, for the
+    # sandbox card issuer); empty (every AWS stage): no sandbox ID cards.
+    sandbox_card_key_file: str = ""
     # Cookies carry Secure in AWS; the local platform serves plain http on loopback, where
     # Python HTTP clients (scripted relying parties) would not send Secure cookies back.
     cookie_secure: bool = True

@@ -3,7 +3,7 @@
 Every device API request carries ``Authorization: Device <JWS>``, a compact JWS the device key
 (ECDSA P-256) signs: header ``typ "device+jwt"``, ``alg "ES256"`` (the only one accepted),
 ``kid "<account_id>:<device_id>"`` (no ``jwk``/``jku``/``x5u``/``x5c``: the key is the one
-stored at enrolment); claims ``htm`` (method), ``htu`` (``settings.public_url`` + path, no
+stored at enrolment); claims ``htm`` (method), ``htu`` (``iamsmart.origin.public_url()`` + path, no
 query), ``iat`` (±60 s), ``jti`` (single use) and ``bh`` (base64url SHA-256 of the body, of
 nothing for a GET).
 """
@@ -16,9 +16,8 @@ import json
 import time
 from typing import Any
 
-from iamsmart import errors
+from iamsmart import errors, origin
 from iamsmart.identity import authenticators, limits
-from iamsmart.settings import settings
 
 TYP = "device+jwt"
 MAX_SKEW = 60
@@ -132,7 +131,7 @@ def verify_request(authorization: str | None, *, method: str, path: str,
     jti = claims.get("jti")
     if claims.get("htm") != method.upper():
         raise DeviceUnauthorized("htm")
-    if claims.get("htu") != settings().public_url + path:
+    if claims.get("htu") != origin.public_url() + path:
         raise DeviceUnauthorized("htu")
     if not isinstance(iat, int) or isinstance(iat, bool) or abs(now - iat) > MAX_SKEW:
         raise DeviceUnauthorized("iat")

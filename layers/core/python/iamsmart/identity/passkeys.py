@@ -3,7 +3,7 @@ against a login transaction's challenge.
 
 Discoverable credentials only: the login page asks with an empty ``allowCredentials`` and the
 authenticator returns the user handle, which is the account id (bytes). User verification is
-required; the origin must be ``settings.public_url`` and the RP id ``settings.webauthn_rp_id``.
+required; the origin must be the public origin and the RP id ``iamsmart.origin``'s.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import json
 import secrets
 from typing import Any
 
-from iamsmart import errors
+from iamsmart import errors, origin
 from iamsmart.identity import authenticators, store
 from iamsmart.identity.accounts import Account
 from iamsmart.settings import settings
@@ -37,7 +37,7 @@ def authentication_options(challenge: bytes, timeout_seconds: int) -> dict[str, 
     from webauthn.helpers.structs import UserVerificationRequirement
 
     options = generate_authentication_options(
-        rp_id=settings().webauthn_rp_id, challenge=challenge,
+        rp_id=origin.rp_id(), challenge=challenge,
         timeout=timeout_seconds * 1000, allow_credentials=[],
         user_verification=UserVerificationRequirement.REQUIRED)
     return json.loads(options_to_json(options))
@@ -72,11 +72,10 @@ def verify_assertion(credential: dict[str, Any], challenge: bytes) -> authentica
     passkey = authenticators.get_passkey(account_id, cred_id)
     if passkey is None:
         raise PasskeyRejected()
-    cfg = settings()
     try:
         verified = verify_authentication_response(
             credential=credential, expected_challenge=challenge,
-            expected_rp_id=cfg.webauthn_rp_id, expected_origin=cfg.public_url,
+            expected_rp_id=origin.rp_id(), expected_origin=origin.public_url(),
             credential_public_key=passkey.public_key,
             credential_current_sign_count=passkey.sign_count,
             require_user_verification=True)
@@ -109,7 +108,7 @@ def registration_options(account: Account, session_id: str) -> dict[str, Any]:
     existing = [PublicKeyCredentialDescriptor(id=authenticators.unb64url(p.credential_id))
                 for p in authenticators.passkeys_of(account.id)]
     options = generate_registration_options(
-        rp_id=settings().webauthn_rp_id, rp_name=RP_NAME,
+        rp_id=origin.rp_id(), rp_name=RP_NAME,
         user_name=account.email or account.id, user_id=account.id.encode("utf-8"),
         user_display_name=f"{account.name_tc} {account.name_en}", challenge=challenge,
         timeout=REGISTRATION_SECONDS * 1000,
@@ -141,12 +140,11 @@ def register(account_id: str, session_id: str, credential: Any,
                               tc="請重新開始新增通行密鑰。")
     if not isinstance(credential, dict):
         raise PasskeyRejected()
-    cfg = settings()
     try:
         verified = verify_registration_response(
             credential=credential,
             expected_challenge=authenticators.unb64url(str(pending["challenge"])),
-            expected_rp_id=cfg.webauthn_rp_id, expected_origin=cfg.public_url,
+            expected_rp_id=origin.rp_id(), expected_origin=origin.public_url(),
             require_user_verification=True)
     except (WebAuthnException, ValueError, KeyError, TypeError):
         raise PasskeyRejected() from None

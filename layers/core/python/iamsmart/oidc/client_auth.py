@@ -25,6 +25,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from iamsmart import origin
 from iamsmart.oidc import clients, dpop
 from iamsmart.oidc.clients import Client
 from iamsmart.oidc.errors import InvalidClient
@@ -111,8 +112,6 @@ def _basic(authorization: str) -> Client:
 # --- private_key_jwt --------------------------------------------------------------------
 
 def _private_key_jwt(assertion: str) -> Client:
-    from iamsmart.settings import settings
-
     if len(assertion) > dpop.MAX_JWT or assertion.count(".") != 2:
         raise _refuse()
     try:
@@ -138,7 +137,7 @@ def _private_key_jwt(assertion: str) -> Client:
 
     # Signed by the client: now its claims.
     now = int(time.time())
-    issuer = settings().public_url
+    issuer = origin.public_url()
     aud = claims.get("aud")
     jti = claims.get("jti")
     if claims.get("sub") != client.client_id:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from iamsmart import origin
 from iamsmart.identity import assurance
 from iamsmart.oidc import claims
 
@@ -25,9 +26,8 @@ PROMPTS = ["none", "login", "consent", "select_account"]
 
 
 def issuer() -> str:
-    from iamsmart.settings import settings
-
-    return settings().public_url
+    """The OpenID issuer: the platform's public origin (``iamsmart.origin``; 503 until set)."""
+    return origin.public_url()
 
 
 def url(endpoint: str) -> str:

@@ -2,11 +2,13 @@
 
 Sandbox only. The local platform's card simulator and the tests "read a card" with
 ``sandbox_card(hkid)``: the chip data (``sod``, data groups) of a sandbox person, signed by the
-sandbox document signer whose certificate and private key are ``sandbox/ds.pem`` and
-``sandbox/ds-key.pem``. ``sandbox/generate.py`` made them with ``new_pki``; the CSCA's private
-key was discarded then, so only its public certificate (``sandbox/csca.pem``) remains, which is
-what ``chip.verify_chip`` pins. Production holds no key at all: it only verifies chips with the
-Immigration Department's public CSCA certificate.
+sandbox document signer: its certificate is ``sandbox/ds.pem``, its private key the file that
+``settings.sandbox_card_key_file`` names (``infra/sandbox/ds-key.pem`` on developers' machines,
+outside every Lambda asset; empty in AWS, where ``sandbox_card`` raises ``NoSandboxSigner``).
+``infra/sandbox/generate_pki.py`` made them with ``new_pki``; the CSCA's private key was
+discarded then, so only its public certificate (``sandbox/csca.pem``) remains, which the local
+platform installs as its chip trust anchor. Production holds no key at all: it only verifies
+chips with the Immigration Department's public CSCA certificates.
 
 ``new_pki`` and ``issue_card`` also make throw-away authorities and cards for tests (an
 untrusted CA, an expired signer, re-signed chips); ``tampered_card`` gives the usual forgeries
@@ -18,12 +20,14 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal
 
 from iamsmart.identity import hkid as hkid_mod
 from iamsmart.registration import sandbox
 from iamsmart.registration.chip import build_sod
 from iamsmart.registration.particulars import Particulars, encode_dg1, from_mapping
+from iamsmart.registration.trust import SANDBOX_ORGANISATION
 
 DataGroups = dict[int, bytes]
 
@@ -51,8 +55,7 @@ def _name(common_name: str) -> Any:
 
     return x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "HK"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "iAM Smart sandbox (synthetic, not a "
-                                                      "government authority)"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, SANDBOX_ORGANISATION),
         x509.NameAttribute(NameOID.COMMON_NAME, common_name),
     ])
 
@@ -130,15 +133,30 @@ def issue_card(particulars: Particulars, photo: bytes,
     return build_sod(groups, signer.certificate, signer.key), groups
 
 
-@functools.cache
+class NoSandboxSigner(LookupError):
+    """No sandbox document signer key is configured here (every AWS stage)."""
+
+
 def sandbox_signer() -> Authority:
-    """The sandbox document signer (its private key exists only for the sandbox)."""
+    """The sandbox document signer (its private key exists only on developers' machines)."""
+    from iamsmart.settings import settings
+
+    return _signer(settings().sandbox_card_key_file)
+
+
+@functools.cache
+def _signer(key_file: str) -> Authority:
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
 
+    if not key_file:
+        raise NoSandboxSigner("no sandbox document signer key configured")
+    try:
+        key_pem = Path(key_file).read_bytes()
+    except OSError as exc:
+        raise NoSandboxSigner("the sandbox document signer key cannot be read") from exc
     cert = x509.load_pem_x509_certificate((sandbox.DIR / "ds.pem").read_bytes())
-    key = serialization.load_pem_private_key((sandbox.DIR / "ds-key.pem").read_bytes(), None)
-    return Authority(cert, key)
+    return Authority(cert, serialization.load_pem_private_key(key_pem, None))
 
 
 def _card(number: hkid_mod.HKID) -> tuple[Particulars, str] | None:
@@ -154,8 +172,8 @@ def _card(number: hkid_mod.HKID) -> tuple[Particulars, str] | None:
 def sandbox_card(number: str | hkid_mod.HKID) -> tuple[bytes, DataGroups]:
     """Read the card of a sandbox person: ``(sod, {1: dg1, 2: photo})``.
 
-    Raises ``InvalidHKID`` for a malformed number and ``LookupError`` when no sandbox person
-    has it.
+    Raises ``InvalidHKID`` for a malformed number, ``LookupError`` when no sandbox person
+    has it, and ``NoSandboxSigner`` (a ``LookupError``) where no sandbox signer is configured.
     """
     parsed = number if isinstance(number, hkid_mod.HKID) else hkid_mod.parse(number)
     card = _card(parsed)

@@ -16,19 +16,20 @@ The structures are ICAO 9303 part 10's, with two simplifications for the sandbox
   ISO/IEC 19794-5 and CBEFF. The hashes cover exactly these bytes.
 
 ``verify_chip`` checks, and any failure is ``ChipNotAuthentic`` (bilingual; ``details['reason']``
-a fixed word for logs and tests): the DS certificate was issued by the pinned country signing
-CA (CSCA: issuer name and signature), both are within their validity period at ``at``, the DS
-key usage is digital signature only (not a CA) and the key ECDSA P-256; the signed attributes'
-message digest is the SHA-256 of the security object and their signature verifies with the DS
-key; every data group read from the card is listed and its hash matches, and DG1 and DG2 are
-present. Only then is DG1 parsed (HKID format and check digit first).
+a fixed word for logs and tests): the DS certificate was issued by one of the trusted
+country signing CAs (CSCA: issuer name and signature), both are within their validity period
+at ``at``, the DS key usage is digital signature only (not a CA) and the key ECDSA P-256; the
+signed attributes' message digest is the SHA-256 of the security object and their signature
+verifies with the DS key; every data group read from the card is listed and its hash
+matches, and DG1 and DG2 are present. Only then is DG1 parsed (HKID format and check digit first).
 
-Trust: production pins only the Immigration Department's public CSCA certificate. The sandbox
-pins ``sandbox/csca.pem`` (made here, see sandbox/README.md); its private key was discarded when
-the sandbox was generated, and the DS private key serves only the sandbox card issuer
-(``iamsmart.registration.card``). Not verified here, as in basic passive authentication:
-certificate revocation lists, and chip authenticity (active or chip authentication), which need
-the card in a reader.
+Trust: the CSCA certificates come from configuration (``iamsmart.registration.trust``: the
+master list parameter): the Immigration Department's public CSCA certificates in production,
+the sandbox CSCA (``sandbox/csca.pem``, refused in prod) on the local platform. The sandbox
+CSCA's private key was discarded when the sandbox was generated, and the DS private key
+lives outside every Lambda asset (``infra/sandbox``). Not verified here, as in basic passive
+authentication: certificate revocation lists, and chip authenticity (active or chip
+authentication), which need the card in a reader.
 
 ``build_sod`` writes the same structure (for the sandbox card issuer and tests).
 ``asn1crypto`` parses and builds the structures (``cryptography`` cannot take CMS apart);
@@ -39,13 +40,11 @@ cannot parse is ``ChipNotAuthentic`` with the reason ``malformed``.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from asn1crypto import algos, cms, core, parser
@@ -64,7 +63,6 @@ EF_SOD_TAG = 0x77
 MAX_SOD_BYTES = 16 * 1024
 MAX_DG_BYTES = {1: 2048, 2: 2 * 1024 * 1024}
 REQUIRED_GROUPS = frozenset({1, 2})
-SANDBOX_CSCA = Path(__file__).resolve().parent / "sandbox" / "csca.pem"
 
 
 class ChipNotAuthentic(errors.InvalidInput):
@@ -176,14 +174,6 @@ def build_sod(data_groups: Mapping[int, bytes], ds_certificate: Any, ds_key: Any
 
 
 # --- reading and verifying --------------------------------------------------------------
-
-@functools.cache
-def sandbox_anchor() -> Any:
-    """The pinned sandbox CSCA certificate (public; committed)."""
-    from cryptography import x509
-
-    return x509.load_pem_x509_certificate(SANDBOX_CSCA.read_bytes())
-
 
 # What asn1crypto may raise on bytes it cannot parse (it parses lazily: see ``_load``).
 _PARSE_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError, AttributeError,
@@ -319,8 +309,25 @@ def _valid_at(cert: Any, at: datetime) -> bool:
     return bool(cert.not_valid_before_utc <= at <= cert.not_valid_after_utc)
 
 
+def chain(ds: Any, anchors: Sequence[Any], at: datetime) -> Any:
+    """The trusted CSCA that issued ``ds`` (a CSCA renewed under the same name may appear
+    more than once: the one whose signature verifies wins); else the first failure."""
+    candidates = [a for a in anchors if a.subject == ds.issuer]
+    if not candidates:
+        raise _fail("untrusted_document_signer")
+    failure: ChipNotAuthentic | None = None
+    for anchor in candidates:
+        try:
+            check_document_signer(ds, anchor, at)
+            return anchor
+        except ChipNotAuthentic as exc:
+            failure = failure or exc
+    assert failure is not None  # noqa: S101 - candidates is not empty
+    raise failure
+
+
 def check_document_signer(ds: Any, anchor: Any, at: datetime) -> None:
-    """The DS certificate chains to the pinned CSCA and may sign documents at ``at``."""
+    """The DS certificate was issued by ``anchor`` and may sign documents at ``at``."""
     from cryptography import x509
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -410,18 +417,22 @@ def _check_groups(hashes: dict[int, bytes], data_groups: Mapping[int, bytes]) ->
 
 def verify_chip(sod: bytes, data_groups: Mapping[int, bytes], *, anchor: Any = None,
                 at: datetime | None = None) -> ChipData:
-    """Passive authentication of chip data against the pinned CSCA (sandbox by default).
+    """Passive authentication of chip data against the trusted CSCAs (``trust.anchors()``,
+    or only ``anchor`` when given: tests).
 
-    Raises ``ChipNotAuthentic``; ``InvalidHKID`` if the signed DG1 holds a malformed number.
+    Raises ``ChipNotAuthentic``; ``InvalidHKID`` if the signed DG1 holds a malformed number;
+    ``errors.Unavailable`` (503) when no CSCA is configured.
     """
-    anchor = anchor if anchor is not None else sandbox_anchor()
+    from iamsmart.registration import trust
+
+    anchors = (anchor,) if anchor is not None else trust.anchors()
     at = at or datetime.now(UTC)
     if not isinstance(sod, bytes) or not sod or len(sod) > MAX_SOD_BYTES:
         raise _fail("sod_size")
     try:
         parsed = _parse_signed_data(sod)
         ds = _signer_certificate(parsed)
-        check_document_signer(ds, anchor, at)
+        chain(ds, anchors, at)
         _check_signature(parsed, ds)
         hashes = _group_hashes(parsed.content)
     except ValueError as exc:  # certificates cryptography cannot load

@@ -1,11 +1,13 @@
 """Make the sandbox document-signing PKI (run by hand; its outputs are committed).
 
-    PYTHONPATH=layers/core/python python -m iamsmart.registration.sandbox.generate
+    python -m infra.sandbox.generate_pki
 
-Writes, next to this file:
-- ``csca.pem``: the sandbox country signing CA's certificate (public; what verifiers pin);
-- ``ds.pem`` and ``ds-key.pem``: the sandbox document signer's certificate and private key,
-  used only by the sandbox card issuer (``iamsmart.registration.card``).
+Writes:
+- ``layers/core/python/iamsmart/registration/sandbox/csca.pem``: the sandbox country signing
+  CA's certificate (public; what the local platform's trust anchors hold);
+- ``.../sandbox/ds.pem``: the sandbox document signer's certificate (public);
+- ``infra/sandbox/ds-key.pem``: its private key, outside every Lambda asset, used only by the
+  sandbox card issuer on developers' machines (``SANDBOX_CARD_KEY_FILE``).
 The CSCA private key lives only in this process's memory and is discarded: a new document
 signer means running this again, which replaces all three files (and every sandbox card
 read afterwards is signed by the new signer). Regenerating is never needed for tests: they
@@ -18,6 +20,7 @@ import sys
 from datetime import UTC, datetime
 
 from iamsmart.registration import card, sandbox
+from infra.sandbox import DOCUMENT_SIGNER_KEY
 
 CSCA_FROM = datetime(2026, 1, 1, tzinfo=UTC)
 CSCA_UNTIL = datetime(2046, 1, 1, tzinfo=UTC)
@@ -31,9 +34,9 @@ def main() -> int:
     pem = serialization.Encoding.PEM
     (sandbox.DIR / "csca.pem").write_bytes(pki.csca.certificate.public_bytes(pem))
     (sandbox.DIR / "ds.pem").write_bytes(pki.document_signer.certificate.public_bytes(pem))
-    (sandbox.DIR / "ds-key.pem").write_bytes(pki.document_signer.key.private_bytes(
+    DOCUMENT_SIGNER_KEY.write_bytes(pki.document_signer.key.private_bytes(
         pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    print("wrote csca.pem, ds.pem, ds-key.pem in", sandbox.DIR)
+    print("wrote csca.pem, ds.pem in", sandbox.DIR, "and", DOCUMENT_SIGNER_KEY)
     return 0
 
 
