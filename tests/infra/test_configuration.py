@@ -10,19 +10,29 @@ from pathlib import Path
 
 import pytest
 from aws_cdk import App
-from infra_synth import Synth, as_list
+from infra_synth import STAGE, Synth, as_list
 
-from infra.names import API_PARAMETERS, APP, FUNCTIONS, PARAMETERS, ROOT, parameter_environment
+from infra.names import (
+    API_PARAMETERS,
+    APP,
+    FUNCTIONS,
+    PARAMETERS,
+    ROOT,
+    parameter_environment,
+    prefix,
+    resource_name,
+)
 from infra.stacks.config import DeployConfig
 from infra.stacks.environment import function_environment
 
-READERS = [("workflows", spec.name, set(spec.parameters)) for spec in FUNCTIONS.values()] + [
-    ("api", f"{APP}-api", set(API_PARAMETERS))]
+READERS = [("workflows", spec.name_in(STAGE), set(spec.parameters))
+           for spec in FUNCTIONS.values()] + [
+    ("api", resource_name("api", STAGE), set(API_PARAMETERS))]
 
 
 def test_the_web_stack_writes_the_distribution_origin_as_the_public_url(synth: Synth) -> None:
     [(_, parameter)] = [(lid, r) for _, lid, r in synth.resources("AWS::SSM::Parameter", "web")
-                        if r["Properties"]["Name"] == PARAMETERS["public-url"].name]
+                        if r["Properties"]["Name"] == PARAMETERS["public-url"].name_in(STAGE)]
     [(distribution, _)] = [(lid, r) for _, lid, r in
                            synth.resources("AWS::CloudFront::Distribution", "web")]
     assert parameter["Properties"]["Value"] == {"Fn::Join": ["", [
@@ -34,16 +44,17 @@ def _environments(synth: Synth) -> dict[str, dict[str, str]]:
     for type_ in ("AWS::Lambda::Function", "AWS::Serverless::Function"):
         for _, _, fn in synth.resources(type_):
             name = fn["Properties"].get("FunctionName")
-            if isinstance(name, str) and name.startswith(f"{APP}-"):
+            if isinstance(name, str) and name.startswith(f"{prefix(STAGE)}-"):
                 found[name] = fn["Properties"]["Environment"]["Variables"]
     return found
 
 
 def test_every_function_finds_the_parameters_and_no_origin_is_baked_in(synth: Synth) -> None:
     environments = _environments(synth)
-    assert set(environments) == {s.name for s in FUNCTIONS.values()} | {f"{APP}-api"}
+    assert set(environments) == {s.name_in(STAGE) for s in FUNCTIONS.values()} | {
+        resource_name("api", STAGE)}
     for name, env in environments.items():
-        for key, value in parameter_environment().items():
+        for key, value in parameter_environment(STAGE).items():
             assert env[key] == value, name
         assert "PUBLIC_URL" not in env and "WEBAUTHN_RP_ID" not in env, name
 
@@ -62,7 +73,7 @@ def test_a_function_reads_exactly_its_parameters(synth: Synth, stack: str, name:
         for resource in as_list(statement["Resource"]):
             text = json.dumps(resource)
             [pid] = [p for p, spec in PARAMETERS.items()
-                     if text.endswith(f':parameter{spec.name}"]]}}')]
+                     if text.endswith(f':parameter{spec.name_in(STAGE)}"]]}}')]
             granted.add(pid)
     assert granted == reads
 

@@ -34,7 +34,7 @@ def local(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     parameters.reset()
     with mock_aws():
         provision.create_key(KEYS["hkid-hmac"])
-        seeding.put_csca(seeding.sandbox_csca_pem(), "local")
+        seeding.put_csca(seeding.sandbox_csca_pem(), None)
         yield
     aws.reset()
     parameters.reset()

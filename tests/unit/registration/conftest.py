@@ -24,7 +24,7 @@ def trust_anchors() -> Iterator[None]:
     aws.reset()
     parameters.reset()
     with mock_aws(config={"core": {"reset_boto3_session": False}}):
-        seeding.put_csca(seeding.sandbox_csca_pem(), "local")
+        seeding.put_csca(seeding.sandbox_csca_pem(), None)
         yield
     parameters.reset()
     aws.reset()
