@@ -455,8 +455,8 @@ class ParameterSpec:
         return self.name_in()
 
     def name_in(self, stage: str | None = None) -> str:
-        """``/iamsmart/public-url`` locally, ``/iamsmart-dev/public-url`` in stage ``dev``."""
-        return f"/{prefix(stage)}/{self.id}"
+        """``/iamsmart-public-url`` locally, ``/iamsmart-dev-public-url`` in stage ``dev``."""
+        return f"/{resource_name(self.id, stage)}"
 
     @property
     def env(self) -> str:
