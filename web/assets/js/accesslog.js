@@ -3,7 +3,7 @@
 import { getJson } from './api.js';
 import { el } from './dom.js';
 import { applyTexts, isLoggedOut, tx, when, words } from './exchange.js';
-import { cursorList, statusLine } from './listing.js';
+import { cursorList, showList, statusLine } from './listing.js';
 import { initPrefs, state, whenReady } from './prefs.js';
 
 const $ = (id) => document.getElementById(id);
@@ -158,18 +158,6 @@ async function more() {
   }
 }
 
-async function load() {
-  try {
-    await log.first();
-  } catch (err) {
-    if (status.fail(err) === 'error') document.body.dataset.state = 'error';
-    return;
-  }
-  $('x-in').hidden = false;
-  render();
-  document.body.dataset.state = 'ready';
-}
-
 function start() {
   initPrefs((lang) => {
     applyTexts(lang);
@@ -178,7 +166,7 @@ function start() {
   });
   applyTexts(state.lang);
   $('log-more').addEventListener('click', more);
-  load();
+  showList(status, log.first, 'x-in', render);
 }
 
 whenReady(start);

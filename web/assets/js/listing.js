@@ -3,6 +3,7 @@
 //   the new language after a switch (resay); an API error is said in the API's own words (or the
 //   page's fallback) and stays as said. fail(err) is the one reaction to a failed call: a
 //   logged-out answer shows the page's "log in" box, anything else is said.
+// - showList(): the first read of a page's list: shown (body data-state "ready"), or why not.
 // - cursorList(): a list read page by page with the API's opaque `next` cursor ("show earlier").
 import { ApiError, errorText } from './api.js';
 import { state } from './prefs.js';
@@ -43,6 +44,24 @@ export function statusLine(id, translate, { fallbackKey, isOut, onOut }) {
     },
   };
   return line;
+}
+
+/**
+ * The first read of a page's list: `read()` fetches it; then the box `inId` is shown, `render()`
+ * draws it and the body's data-state is "ready" (true). A failure goes to `status.fail()` (the
+ * body's data-state "out" by the page's onOut, else "error") and answers false.
+ */
+export async function showList(status, read, inId, render) {
+  try {
+    await read();
+  } catch (err) {
+    if (status.fail(err) === 'error') document.body.dataset.state = 'error';
+    return false;
+  }
+  document.getElementById(inId).hidden = false;
+  render();
+  document.body.dataset.state = 'ready';
+  return true;
 }
 
 /**

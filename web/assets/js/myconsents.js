@@ -3,7 +3,7 @@
 import { getJson, sendJson } from './api.js';
 import { el } from './dom.js';
 import { applyTexts, isLoggedOut, tx, when, words } from './exchange.js';
-import { statusLine } from './listing.js';
+import { showList, statusLine } from './listing.js';
 import { initPrefs, state, whenReady } from './prefs.js';
 
 const $ = (id) => document.getElementById(id);
@@ -189,16 +189,11 @@ async function revoke(consent, name, button) {
 }
 
 async function load() {
-  try {
+  const read = async () => {
     const answer = await getJson('/v1/me/consents/exchange');
     consents = Array.isArray(answer.consents) ? answer.consents : [];
-  } catch (err) {
-    if (status.fail(err) === 'error') document.body.dataset.state = 'error';
-    return;
-  }
-  $('x-in').hidden = false;
-  render();
-  document.body.dataset.state = 'ready';
+  };
+  if (!(await showList(status, read, 'x-in', render))) return;
   await Promise.all(consents.map(check));
   document.body.dataset.receipts = 'checked';
 }
