@@ -1,8 +1,13 @@
 // The registration page: consent, identity evidence (a sandbox ID card's chip data or one card
-// photo), a selfie (camera, or an upload), a contact; then the application's progress, polled
-// from GET /v1/registrations/{id}, and the outcome (the one-time enrolment code when approved).
+// photo), a selfie (camera, or an upload), an optional live check handed to the iAM Smart app
+// (POST /v1/registrations/liveness: QR code or same-device link and a number, followed with
+// POST …/liveness/{session}/state; a captured session goes with the application, otherwise the
+// application goes on without it and completes at the basic level, as the page says), a
+// contact; then the application's progress, polled from GET /v1/registrations/{id}, and the
+// outcome (the one-time enrolment code when approved).
 import { ApiError, errorText, getJson, sendJson } from './api.js';
 import { el } from './dom.js';
+import { showHandoff } from './handoff.js';
 import { t } from './i18n.js';
 import { initPrefs, state, whenReady } from './prefs.js';
 import { checkDate, checkEmail, checkHkid, checkNameEn, checkPhone } from './validate.js';
@@ -11,6 +16,7 @@ const MAX_FILE_BYTES = 5 * 1024 * 1024; // the platform's limit per photo (the s
 const RECODE_ABOVE_BYTES = 1536 * 1024; // bigger photos are scaled down so the application fits
 const MAX_SIDE = 1600; // pixels, longest side, for scaled-down and camera photos
 const POLL_MS = 1500;
+const LIVE_POLL_MS = 2000;
 const REVIEW_POLL_MS = 5000;
 const APP_ID_RE = /^app_[A-Za-z0-9_-]{16,36}$/;
 const FINAL = new Set(['completed', 'not_completed']);
@@ -30,6 +36,9 @@ let application = null; // {id, answer}
 let timer = null;
 let enrolmentCode = null; // kept in memory only: the API shows it once
 let reissueSelfie = null; // base64 of the selfie for a new enrolment code
+// The live check: the session from the API (with its nonce and hand-off) and where it stands:
+// off (not asked), starting, waiting, started, captured, skipped, failed, unavailable.
+const live = { session: null, state: 'off', timer: null };
 
 // ---------------------------------------------------------------- helpers
 
@@ -260,6 +269,102 @@ function showContactKind() {
   input.setAttribute('inputmode', phone ? 'tel' : 'email');
 }
 
+// ---------------------------------------------------------------- step 4: live check (optional)
+
+const LIVE_STATUS = {
+  starting: 'reg.live.starting', waiting: 'reg.live.waiting', started: 'reg.live.started',
+  captured: 'reg.live.captured', skipped: 'reg.live.skipped', failed: 'reg.live.failed',
+  unavailable: 'reg.live.unavailable', not_finished: 'reg.live.not_finished',
+};
+
+function liveStatusKey() {
+  if (live.state === 'captured' && live.session && live.session.evaluated === false) return 'reg.live.captured.sandbox';
+  return LIVE_STATUS[live.state] || null;
+}
+
+function renderLive() {
+  const shown = live.session && ['waiting', 'started'].includes(live.state);
+  $('step-live').dataset.state = live.state;
+  $('live-choose').hidden = live.state !== 'off';
+  $('live-handoff').hidden = !shown;
+  showHandoff({ qr: $('live-qr'), number: $('live-number'), link: $('live-app-link') },
+    shown ? live.session.handoff : null);
+  $('live-again-row').hidden = !['skipped', 'failed', 'unavailable', 'not_finished'].includes(live.state);
+  const key = liveStatusKey();
+  $('live-status').textContent = key ? t(state.lang, key) : '';
+  $('live-status').hidden = !key;
+}
+
+function setLive(name) {
+  const was = live.state;
+  live.state = name;
+  if (!['waiting', 'started'].includes(name)) clearTimeout(live.timer);
+  renderLive();
+  // Moving focus only when the applicant's own button disappeared under it.
+  if (['skipped', 'failed', 'unavailable'].includes(name) && was !== name && $('live-handoff').contains(document.activeElement)) {
+    $('live-again').focus();
+  }
+}
+
+async function startLive() {
+  clearTimeout(live.timer);
+  live.session = null;
+  setLive('starting');
+  try {
+    const answer = await sendJson('POST', '/v1/registrations/liveness', {});
+    if (typeof answer.liveness_session !== 'string' || typeof answer.liveness_nonce !== 'string') {
+      throw new ApiError(200, 'bad_body', null);
+    }
+    live.session = answer;
+    setLive('waiting');
+    $('live-skip').focus();
+    followLive();
+  } catch {
+    setLive('unavailable');
+  }
+}
+
+function followLive() {
+  clearTimeout(live.timer);
+  live.timer = setTimeout(pollLive, LIVE_POLL_MS);
+}
+
+async function pollLive() {
+  const session = live.session;
+  if (!session || !['waiting', 'started'].includes(live.state)) return;
+  let answer;
+  try {
+    answer = await sendJson('POST', `/v1/registrations/liveness/${encodeURIComponent(session.liveness_session)}/state`,
+      { liveness_nonce: session.liveness_nonce });
+  } catch {
+    followLive(); // a network blip: keep following
+    return;
+  }
+  if (live.session !== session || !['waiting', 'started'].includes(live.state)) return;
+  if (answer.state === 'captured') setLive('captured');
+  else if (answer.state === 'waiting' || answer.state === 'started') {
+    if (answer.state !== live.state) setLive(answer.state);
+    followLive();
+  } else setLive('failed'); // expired, used, refused: the application goes on without it
+}
+
+function skipLive() {
+  live.session = null;
+  setLive('skipped');
+}
+
+/** The live check's fields for the application: only a session the app captured. */
+function liveFields() {
+  if (live.state === 'captured' && live.session) {
+    return { liveness_session: live.session.liveness_session, liveness_nonce: live.session.liveness_nonce };
+  }
+  if (['starting', 'waiting', 'started'].includes(live.state)) {
+    live.session = null;
+    setLive('not_finished');
+  }
+  return {};
+}
+
 // ---------------------------------------------------------------- submit
 
 const ERROR_IDS = ['reg-consent-error', 'evidence-error', 'sandbox-card-error', 'card-photo-error',
@@ -409,9 +514,20 @@ async function submit(event) {
     // The text first, without the photos: a mistyped field never costs sending them again.
     await sendJson('POST', '/v1/registrations/check', textOnly(body));
     sayKey('reg-sending', 'reg.sending');
-    const accepted = await sendJson('POST', '/v1/registrations', body);
+    let accepted;
+    const withLive = { ...body, ...liveFields() };
+    try {
+      accepted = await sendJson('POST', '/v1/registrations', withLive);
+    } catch (err) {
+      // The live check expired or was used meanwhile: the application goes on without it.
+      if (!(err instanceof ApiError && err.code === 'liveness_session_refused' && withLive.liveness_session)) throw err;
+      live.session = null;
+      setLive('failed');
+      accepted = await sendJson('POST', '/v1/registrations', body);
+    }
     if (!APP_ID_RE.test(accepted.application_id || '')) throw new ApiError(200, 'bad_body', null);
     stopCamera();
+    clearTimeout(live.timer);
     start(accepted.application_id, true);
   } catch (err) {
     const onFields = apiProblems(err);
@@ -555,6 +671,10 @@ function renderOutcome() {
   const apiText = answer.message && typeof answer.message[lang] === 'string' ? answer.message[lang] : '';
   // The API's own words say why (the same for every reason the applicant cannot fix), once.
   $('outcome-text').textContent = answer.status === 'not_completed' && apiText ? apiText : t(lang, key);
+  const note = answer.status === 'completed' && answer.liveness_note && typeof answer.liveness_note[lang] === 'string'
+    ? answer.liveness_note[lang] : '';
+  $('outcome-liveness').textContent = note;
+  $('outcome-liveness').hidden = !note;
   const approved = answer.status === 'completed';
   $('enrol-box').hidden = !(approved && enrolmentCode && !answer.device_bound);
   const gone = approved && !enrolmentCode && !answer.device_bound;
@@ -665,6 +785,7 @@ function rerender() {
     if (node.dataset.message) node.textContent = problemText({ message: JSON.parse(node.dataset.message) });
   }
   if (!$('reg-errors').hidden) renderErrorList();
+  renderLive();
   if (application) {
     renderProgress(true);
     if ($('progress-status').dataset.key) sayKey('progress-status', $('progress-status').dataset.key);
@@ -689,6 +810,12 @@ function init() {
     $('camera-start').focus();
   });
   $('camera-shoot').addEventListener('click', shoot);
+  $('live-start').addEventListener('click', startLive);
+  $('live-again').addEventListener('click', startLive);
+  $('live-skip').addEventListener('click', () => {
+    skipLive();
+    $('live-again').focus();
+  });
   $('reg-form').addEventListener('submit', submit);
   $('reissue-form').addEventListener('submit', reissue);
   $('reissue-selfie').addEventListener('change', onReissueSelfie);
@@ -699,6 +826,7 @@ function init() {
   });
   window.addEventListener('pagehide', stopCamera);
   showContactKind();
+  renderLive();
 
   const id = new URLSearchParams(window.location.search).get('application');
   if (id && APP_ID_RE.test(id)) {

@@ -4,6 +4,7 @@
 // platform's face engine is local (the sandbox), a photo taken or uploaded here is accepted
 // too, and liveness is then "not evaluated". A refusal is an alert with the tries left.
 import { ApiError, getJson, sendJson } from './api.js';
+import { showHandoff } from './handoff.js';
 import { initPrefs, state, whenReady } from './prefs.js';
 
 const S = {
@@ -135,12 +136,7 @@ function render() {
   $('upload-row').hidden = !view.upload_allowed;
   $('liveness-note').textContent = view.liveness === 'not_evaluated' ? txt('notEvaluated') : '';
   $('liveness-note').hidden = view.liveness !== 'not_evaluated';
-  if (live) {
-    $('stepup-number').textContent = String(live.handoff.number);
-    $('stepup-qr').src = live.handoff.qr.svg;
-    const link = $('stepup-app-link');
-    link.href = live.handoff.app_link; link.hidden = false;
-  }
+  if (live) showHandoff({ qr: $('stepup-qr'), number: $('stepup-number'), link: $('stepup-app-link') }, live.handoff);
   $('stepup-app-state').textContent = live ? txt(`app.${appState}`) || '' : '';
   $('stepup').dataset.state = !view.enrolled ? 'not_enrolled' : live ? `app_${appState}` : 'loading';
 }

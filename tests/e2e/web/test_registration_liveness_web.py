@@ -1,0 +1,174 @@
+"""The registration page's optional live check, handed to the iAM Smart app (issue 10 item 10).
+
+In both languages, in elderly mode and at 360 px, with axe: the applicant starts the check, the
+page shows the QR code, the number and the same-device link (the step-up page's hand-off
+code), follows the app, and sends the application with ``liveness_session`` and
+``liveness_nonce`` once the app (the device simulator, never enrolled: an applicant's phone)
+has captured it; the session is then used. Skipped (or not captured when the applicant sends),
+the application is sent without them and the page says plainly that it completes at the basic
+level, and offers to try again.
+
+The sandbox person is HO Wing Kit (AB987654(3)): the card's Chinese name differs from the
+record, so every application ends "not completed" and can be sent again in any test run
+(the people who complete are other modules' own, once per platform run).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, Request, expect
+from registration_helpers import FACES, fill_common, submit_and_wait
+from test_login_accessibility import PHONE, set_mode
+from test_registration_accessibility import check
+
+from infra.names import ROOT
+
+pytestmark = pytest.mark.e2e
+
+CARD = "ho-wing-kit"
+BASIC = {"tc": "基本級別", "en": "basic level"}
+CAPTURED = {"tc": "會隨你的申請一併提交", "en": "sent with your application"}
+SKIPPED = {"tc": "你已略過這一步", "en": "You skipped this step"}
+TITLE = {"tc": "用「智方便」應用程式確認你是真人",
+         "en": "Check that you are a real person with the iAM Smart app"}
+
+
+@pytest.fixture(scope="module")
+def axe() -> Axe:
+    return Axe()
+
+
+def lang_of(mode: str) -> str:
+    return "en" if "en" in mode.split("-") else "tc"
+
+
+def open_page(page: Page, platform_url: str, mode: str, phone: bool) -> None:
+    if phone:
+        page.set_viewport_size(PHONE)
+    page.goto(platform_url + "/register.html")
+    expect(page.locator("#evidence-sandbox")).to_be_checked()
+    set_mode(page, mode)
+    page.select_option("#sandbox-card", CARD)
+    fill_common(page, FACES / "biden.jpg", "e2e-live@example.org")
+
+
+def sent_applications(page: Page) -> list[dict[str, Any]]:
+    """Every POST /v1/registrations body the page sends from now on."""
+    bodies: list[dict[str, Any]] = []
+
+    def seen(request: Request) -> None:
+        if request.method == "POST" and request.url.endswith("/v1/registrations"):
+            bodies.append(json.loads(request.post_data or "{}"))
+
+    page.on("request", seen)
+    return bodies
+
+
+def app_capture(platform_url: str, state: Path, page: Page) -> subprocess.CompletedProcess:
+    """The applicant's phone (never enrolled) follows the page's link and picks its number."""
+    link = page.locator("#live-app-link")
+    expect(link).to_have_attribute("href", re.compile(r"^iamsmart://liveness\?session="))
+    number = page.locator("#live-number").inner_text().strip()
+    return subprocess.run(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "infra.cli.device", "--base-url", platform_url,
+         "--state", str(state), "liveness", "--qr", str(link.get_attribute("href")),
+         "--number", number],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+
+
+def session_state(platform_url: str, body: dict[str, Any]) -> str:
+    answer = requests.post(
+        f"{platform_url}/v1/registrations/liveness/{body['liveness_session']}/state",
+        json={"liveness_nonce": body["liveness_nonce"]}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["state"])
+
+
+@pytest.mark.parametrize("mode,phone", [("tc", False), ("elderly-en", True)])
+def test_registration_hands_the_live_check_to_the_app_and_sends_it(
+        web_page: Page, platform_url: str, axe: Axe, tmp_path: Path, mode: str,
+        phone: bool) -> None:
+    page = web_page
+    lang = lang_of(mode)
+    open_page(page, platform_url, mode, phone)
+    step = page.locator("#step-live")
+    expect(step.locator("legend")).to_contain_text(TITLE[lang])
+    # Explained before anything starts: optional, and what skipping means.
+    expect(step).to_contain_text(BASIC[lang])
+    expect(page.locator("#live-handoff")).to_be_hidden()
+    # Keyboard: the start button is reached and pressed without a mouse.
+    page.locator("#live-start").focus()
+    page.keyboard.press("Enter")
+    expect(step).to_have_attribute("data-state", "waiting")
+    expect(page.locator("#live-qr")).to_be_visible()
+    assert str(page.locator("#live-qr").get_attribute("src")).startswith("data:image/svg+xml")
+    expect(page.locator("#live-number")).to_have_text(re.compile(r"^\d{2}$"))
+    expect(page.locator("#live-skip")).to_be_focused()
+    check(page, axe, phone)
+
+    captured = app_capture(platform_url, tmp_path / "applicant.json", page)
+    assert captured.returncode == 0, captured.stdout + captured.stderr
+    expect(step).to_have_attribute("data-state", "captured", timeout=15_000)
+    expect(page.locator("#live-status")).to_contain_text(CAPTURED[lang])
+    # No liveness engine here: the page says the result is "not evaluated" (basic level).
+    expect(page.locator("#live-status")).to_contain_text(BASIC[lang])
+    expect(page.locator("#live-handoff")).to_be_hidden()
+    check(page, axe, phone)
+
+    bodies = sent_applications(page)
+    submit_and_wait(page)
+    assert len(bodies) == 1
+    assert re.fullmatch(r"[A-Za-z0-9_-]{8,128}", bodies[0]["liveness_session"])
+    assert len(bodies[0]["liveness_nonce"]) >= 16
+    assert session_state(platform_url, bodies[0]) == "used"  # consumed at intake
+    assert page.problems.unexpected(allow_http_errors=True) == []  # type: ignore[attr-defined]
+
+
+def test_registration_skipping_the_live_check_goes_on_at_the_basic_level(
+        web_page: Page, platform_url: str, axe: Axe) -> None:
+    page = web_page
+    open_page(page, platform_url, "en", True)
+    page.locator("#live-start").click()
+    expect(page.locator("#live-qr")).to_be_visible()
+    page.locator("#live-skip").focus()
+    page.keyboard.press("Enter")
+    step = page.locator("#step-live")
+    expect(step).to_have_attribute("data-state", "skipped")
+    expect(page.locator("#live-status")).to_contain_text(SKIPPED["en"])
+    expect(page.locator("#live-status")).to_contain_text(BASIC["en"])
+    expect(page.locator("#live-handoff")).to_be_hidden()
+    expect(page.locator("#live-again")).to_be_focused()
+    check(page, axe, True)
+    # The language switch re-renders the explanation.
+    page.locator("#lang-toggle").click()
+    expect(page.locator("#live-status")).to_contain_text(SKIPPED["tc"])
+    expect(page.locator("#live-status")).to_contain_text(BASIC["tc"])
+
+    bodies = sent_applications(page)
+    submit_and_wait(page)
+    assert len(bodies) == 1
+    assert "liveness_session" not in bodies[0] and "liveness_nonce" not in bodies[0]
+    assert page.problems.unexpected(allow_http_errors=True) == []  # type: ignore[attr-defined]
+
+
+def test_registration_sent_before_the_app_captured_goes_on_without_it(
+        web_page: Page, platform_url: str) -> None:
+    """The applicant starts the check but sends the application before the app captured it:
+    the session is not attached (it could only be refused) and the application goes on."""
+    page = web_page
+    open_page(page, platform_url, "tc", False)
+    page.locator("#live-start").click()
+    expect(page.locator("#live-qr")).to_be_visible()
+    bodies = sent_applications(page)
+    submit_and_wait(page)
+    assert len(bodies) == 1 and "liveness_session" not in bodies[0]
+    assert page.problems.unexpected(allow_http_errors=True) == []  # type: ignore[attr-defined]
