@@ -108,6 +108,8 @@ def test_a_citizen_registers_with_a_sandbox_card_and_then_logs_in(
     # the live status line.
     expect(page.locator("#outcome-text")).to_contain_text("registration is complete")
     expect(page.locator("#outcome-text")).to_be_focused()
+    # Completed at basic (no live check here): the page says why, in the status answer's words.
+    expect(page.locator("#outcome-liveness")).to_contain_text("Your account is at the basic level")
     expect(page.locator("#progress-status")).to_have_text("")
 
     code = page.locator("#enrol-code").inner_text()

@@ -6,6 +6,7 @@
 // per transaction in sessionStorage, so that a login that has since ended (Back after it
 // finished, a tab left open past its cookie) still knows where to send the citizen.
 import { ApiError, errorText, getJson, sendJson } from './api.js';
+import { appLink, qrSource } from './handoff.js';
 import { t } from './i18n.js';
 import { initPrefs, state, whenReady } from './prefs.js';
 import { getPasskey, passkeysSupported } from './webauthn.js';
@@ -65,16 +66,6 @@ function remembered() {
   } catch {
     return null;
   }
-}
-
-/** The app link must be the app's own scheme. */
-function appLink(value) {
-  return typeof value === 'string' && /^iamsmart:\/\//i.test(value) ? value : null;
-}
-
-function qrSource(qr) {
-  const svg = qr && qr.svg;
-  return typeof svg === 'string' && svg.startsWith('data:image/svg+xml') ? svg : null;
 }
 
 function serviceName(lang) {
