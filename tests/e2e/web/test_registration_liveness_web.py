@@ -6,7 +6,8 @@ code), follows the app, and sends the application with ``liveness_session`` and
 ``liveness_nonce`` once the app (the device simulator, never enrolled: an applicant's phone)
 has captured it; the session is then used. Skipped (or not captured when the applicant sends),
 the application is sent without them and the page says plainly that it completes at the basic
-level, and offers to try again.
+level; a session that ends before the app captured it (expired, or used elsewhere) is said
+the same way, and "Try again" hands a new one to the app.
 
 The sandbox person is HO Wing Kit (AB987654(3)): the card's Chinese name differs from the
 record, so every application ends "not completed" and can be sent again in any test run
@@ -15,10 +16,12 @@ record, so every application ends "not completed" and can be sent again in any t
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -171,4 +174,40 @@ def test_registration_sent_before_the_app_captured_goes_on_without_it(
     bodies = sent_applications(page)
     submit_and_wait(page)
     assert len(bodies) == 1 and "liveness_session" not in bodies[0]
+    assert page.problems.unexpected(allow_http_errors=True) == []  # type: ignore[attr-defined]
+
+
+def test_registration_live_check_that_ends_unused_is_said_and_can_be_tried_again(
+        web_page: Page, platform_url: str, axe: Axe) -> None:
+    """The session the page follows ends before the app captured it (here another application
+    used it with its nonce, as an expiry would end it): the page says the application goes on
+    at the basic level, and "Try again" shows a new QR code and number."""
+    page = web_page
+    open_page(page, platform_url, "elderly", True)
+    followed: list[dict[str, Any]] = []
+    page.on("request", lambda r: followed.append(
+        {"url": r.url, **json.loads(r.post_data or "{}")}) if r.url.endswith("/state") else None)
+    page.locator("#live-start").click()
+    expect(page.locator("#live-qr")).to_be_visible()
+    first_link = str(page.locator("#live-app-link").get_attribute("href"))
+    start = time.monotonic()
+    while not followed and time.monotonic() - start < 15:
+        page.wait_for_timeout(250)
+    assert followed, "the page does not follow the session"
+    session = followed[0]["url"].rsplit("/", 2)[-2]
+    chip = requests.get(f"{platform_url}/v1/sandbox/cards/{CARD}", timeout=10).json()
+    b64 = base64.b64encode((FACES / "biden.jpg").read_bytes()).decode()
+    other = requests.post(f"{platform_url}/v1/registrations", timeout=30, json={
+        "channel": "web", "evidence": chip, "selfie": b64, "consent": {"face_processing": True},
+        "contact": {"email": "e2e-other@example.org"}, "language": "en",
+        "liveness_session": session, "liveness_nonce": followed[0]["liveness_nonce"]})
+    assert other.status_code == 202, other.text
+    step = page.locator("#step-live")
+    expect(step).to_have_attribute("data-state", "failed", timeout=15_000)
+    expect(page.locator("#live-status")).to_contain_text(BASIC["tc"])
+    expect(page.locator("#live-handoff")).to_be_hidden()
+    check(page, axe, True)
+    page.locator("#live-again").click()
+    expect(step).to_have_attribute("data-state", "waiting")
+    expect(page.locator("#live-app-link")).not_to_have_attribute("href", first_link)
     assert page.problems.unexpected(allow_http_errors=True) == []  # type: ignore[attr-defined]
