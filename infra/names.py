@@ -200,7 +200,7 @@ FUNCTIONS: dict[str, FunctionSpec] = {
         FunctionSpec("registration-finish", asset="registration", handler="handler.finish",
                      tables_write=("applications",)),
         FunctionSpec("registration-notify", asset="registration", handler="handler.notify",
-                     tables_write=("applications",)),
+                     tables_write=("applications",), parameters=("public-url",)),
         # Face step-up (statemachines/face_stepup.asl.json, Express, started by the API).
         FunctionSpec("face-validate", asset="faces", handler="handler.validate"),
         FunctionSpec("face-liveness", asset="faces", handler="handler.liveness",

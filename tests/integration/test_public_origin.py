@@ -99,3 +99,11 @@ def test_loopback_http_is_an_origin_for_the_local_platform() -> None:
     assert origin.parse("http://localhost:8000/") == "http://localhost:8000"
     assert origin.parse("http://127.0.0.1:9000") == "http://127.0.0.1:9000"
     assert origin.parse("http://localhost.evil.example") is None
+
+
+def test_links_in_notifications_use_the_origin_read_at_run_time(ssm: pytest.MonkeyPatch) -> None:
+    from iamsmart.registration import notify
+
+    provision.create_parameters("https://d111111abcdef8.cloudfront.net")
+    assert notify.status_link("app_x") == (
+        "https://d111111abcdef8.cloudfront.net/register.html?application=app_x")

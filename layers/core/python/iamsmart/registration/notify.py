@@ -4,8 +4,8 @@ platform the outbox is the only delivery.
 
 Messages say completed or "could not complete online" (the same text for every rejection the
 applicant cannot fix, a duplicate HKID included), with the application's short reference, the
-link to its status page (``settings().public_url``) and where to ask for help; never the HKID
-number, a reason code or the enrolment code (the status page shows that once).
+link to its status page (on the public origin, ``iamsmart.origin``) and where to ask for help;
+never the HKID number, a reason code or the enrolment code (the status page shows that once).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from iamsmart import origin
 from iamsmart.registration import applications
 from iamsmart.settings import settings
 
@@ -39,7 +40,7 @@ TEXTS = {
 
 def status_link(application_id: str) -> str:
     """The applicant's status page (the id in it is what opens the application)."""
-    return f"{settings().public_url}/register.html?application={application_id}"
+    return f"{origin.public_url()}/register.html?application={application_id}"
 
 
 def _help() -> str:
