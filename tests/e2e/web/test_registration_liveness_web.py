@@ -8,6 +8,8 @@ has captured it; the session is then used. Skipped (or not captured when the app
 the application is sent without them and the page says plainly that it completes at the basic
 level; a session that ends before the app captured it (expired, or used elsewhere) is said
 the same way, and "Try again" hands a new one to the app.
+A captured session refused at intake (used elsewhere meanwhile) does not stop the applicant:
+the page sends the application again without it.
 
 The sandbox person is HO Wing Kit (AB987654(3)): the card's Chinese name differs from the
 record, so every application ends "not completed" and can be sent again in any test run
@@ -94,6 +96,35 @@ def session_state(platform_url: str, body: dict[str, Any]) -> str:
         json={"liveness_nonce": body["liveness_nonce"]}, timeout=10)
     assert answer.status_code == 200, answer.text
     return str(answer.json()["state"])
+
+
+def follow_polls(page: Page) -> list[dict[str, str]]:
+    """The session and nonce of every state poll the page makes (what the page holds)."""
+    seen: list[dict[str, str]] = []
+
+    def on_request(request: Request) -> None:
+        if request.method == "POST" and request.url.endswith("/state"):
+            seen.append({"session": request.url.rsplit("/", 2)[-2],
+                         "nonce": json.loads(request.post_data or "{}")["liveness_nonce"]})
+
+    page.on("request", on_request)
+    return seen
+
+
+def use_elsewhere(page: Page, platform_url: str, followed: list[dict[str, str]]) -> None:
+    """Another application uses the page's session with its nonce (as if it leaked)."""
+    start = time.monotonic()
+    while not followed and time.monotonic() - start < 15:
+        page.wait_for_timeout(250)  # Playwright delivers the page's events meanwhile
+    assert followed, "the page does not follow the session"
+    chip = requests.get(f"{platform_url}/v1/sandbox/cards/{CARD}", timeout=10).json()
+    selfie = base64.b64encode((FACES / "biden.jpg").read_bytes()).decode()
+    other = requests.post(f"{platform_url}/v1/registrations", timeout=30, json={
+        "channel": "web", "evidence": chip, "selfie": selfie,
+        "consent": {"face_processing": True}, "contact": {"email": "e2e-other@example.org"},
+        "language": "en", "liveness_session": followed[0]["session"],
+        "liveness_nonce": followed[0]["nonce"]})
+    assert other.status_code == 202, other.text
 
 
 @pytest.mark.parametrize("mode,phone", [("tc", False), ("elderly-en", True)])
@@ -184,24 +215,11 @@ def test_registration_live_check_that_ends_unused_is_said_and_can_be_tried_again
     at the basic level, and "Try again" shows a new QR code and number."""
     page = web_page
     open_page(page, platform_url, "elderly", True)
-    followed: list[dict[str, Any]] = []
-    page.on("request", lambda r: followed.append(
-        {"url": r.url, **json.loads(r.post_data or "{}")}) if r.url.endswith("/state") else None)
+    followed = follow_polls(page)
     page.locator("#live-start").click()
     expect(page.locator("#live-qr")).to_be_visible()
     first_link = str(page.locator("#live-app-link").get_attribute("href"))
-    start = time.monotonic()
-    while not followed and time.monotonic() - start < 15:
-        page.wait_for_timeout(250)
-    assert followed, "the page does not follow the session"
-    session = followed[0]["url"].rsplit("/", 2)[-2]
-    chip = requests.get(f"{platform_url}/v1/sandbox/cards/{CARD}", timeout=10).json()
-    b64 = base64.b64encode((FACES / "biden.jpg").read_bytes()).decode()
-    other = requests.post(f"{platform_url}/v1/registrations", timeout=30, json={
-        "channel": "web", "evidence": chip, "selfie": b64, "consent": {"face_processing": True},
-        "contact": {"email": "e2e-other@example.org"}, "language": "en",
-        "liveness_session": session, "liveness_nonce": followed[0]["liveness_nonce"]})
-    assert other.status_code == 202, other.text
+    use_elsewhere(page, platform_url, followed)
     step = page.locator("#step-live")
     expect(step).to_have_attribute("data-state", "failed", timeout=15_000)
     expect(page.locator("#live-status")).to_contain_text(BASIC["tc"])
@@ -210,4 +228,25 @@ def test_registration_live_check_that_ends_unused_is_said_and_can_be_tried_again
     page.locator("#live-again").click()
     expect(step).to_have_attribute("data-state", "waiting")
     expect(page.locator("#live-app-link")).not_to_have_attribute("href", first_link)
+    assert page.problems.unexpected(allow_http_errors=True) == []  # type: ignore[attr-defined]
+
+
+def test_registration_live_check_refused_at_intake_is_sent_again_without_it(
+        web_page: Page, platform_url: str, tmp_path: Path) -> None:
+    """Captured, but used elsewhere before the applicant pressed "Submit": the intake refuses
+    the session (400 liveness_session_refused) and the page sends the application again
+    without it, saying so, instead of stopping the applicant."""
+    page = web_page
+    open_page(page, platform_url, "en", False)
+    followed = follow_polls(page)
+    page.locator("#live-start").click()
+    captured = app_capture(platform_url, tmp_path / "applicant.json", page)
+    assert captured.returncode == 0, captured.stdout + captured.stderr
+    expect(page.locator("#step-live")).to_have_attribute("data-state", "captured", timeout=15_000)
+    use_elsewhere(page, platform_url, followed)
+    bodies = sent_applications(page)
+    submit_and_wait(page)
+    assert len(bodies) == 2, bodies
+    assert bodies[0]["liveness_session"] == followed[0]["session"]
+    assert "liveness_session" not in bodies[1] and "liveness_nonce" not in bodies[1]
     assert page.problems.unexpected(allow_http_errors=True) == []  # type: ignore[attr-defined]
