@@ -2,7 +2,7 @@
 // applications waiting for review with their evidence, approve / reject with a reason, and the
 // notifications outbox. Every call sends the key as `x-api-key` (API Gateway checks it; the
 // API checks that it belongs to registration staff).
-import { ApiError, errorText } from './api.js';
+import { ApiError, errorText, keyedJson } from './api.js';
 import { el } from './dom.js';
 import { formatDateTime } from './format.js';
 import { t } from './i18n.js';
@@ -40,32 +40,8 @@ function storeKey(value) {
 }
 
 /** A staff API call: JSON in and out, the key in `x-api-key`; errors as api.js's ApiError. */
-async function call(method, path, body = undefined) {
-  const headers = { Accept: 'application/json', 'x-api-key': apiKey || '' };
-  const init = { method, headers, credentials: 'omit', cache: 'no-store' };
-  if (body !== undefined) {
-    headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(body);
-  }
-  let response;
-  try {
-    response = await fetch(new URL(path, window.location.origin), init);
-  } catch {
-    throw new ApiError(0, 'network_error', null);
-  }
-  let data = null;
-  try {
-    data = await response.json();
-  } catch {
-    data = null;
-  }
-  if (!response.ok) {
-    const code = data && typeof data.error === 'string' ? data.error : 'http_error';
-    const message = data && data.message && typeof data.message === 'object' ? data.message : null;
-    throw new ApiError(response.status, code, message);
-  }
-  if (data === null || typeof data !== 'object') throw new ApiError(response.status, 'bad_body', null);
-  return data;
+function call(method, path, body = undefined) {
+  return keyedJson(method, path, apiKey, body);
 }
 
 function say(key, vars = {}) {
