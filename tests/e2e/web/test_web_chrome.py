@@ -56,6 +56,13 @@ def test_no_page_writes_the_chrome_by_hand() -> None:
         text = (WEB / name).read_text("utf-8")
         assert re.search(r'<header class="site-header" data-chrome[^>]*></header>', text), name
         assert text.count('class="skip-link"') == 1, name
+    # The home page keeps a header of its own (account links, the page's contents), but its
+    # footer note is the shared one too.
+    for path in WEB.glob("*.html"):
+        text = path.read_text("utf-8")
+        footers = re.findall(r'<footer[^>]*>(.*?)</footer>', text, re.S)
+        assert all(inner == "" for inner in footers), path.name
+        assert all('data-note="' in tag for tag in re.findall(r'<footer[^>]*>', text)), path.name
 
 
 @pytest.mark.parametrize("name", sorted(CHROMED))
