@@ -6,15 +6,18 @@
     python -m infra.cli.clients register --client-id td-app --name-en "Transport Department" \\
         --name-tc 運輸署 --department TD --redirect-uri https://td.example/cb \\
         --jwks-file td-jwks.json --scope openid --scope profile
-    python -m infra.cli.clients register ... --profile basic --generate-secret
+    python -m infra.cli.clients register ... --security-profile basic --generate-secret
     python -m infra.cli.clients remove CLIENT_ID
 
-It talks to DynamoDB with the ambient AWS configuration (credentials, ``AWS_REGION``, and
-``AWS_ENDPOINT_URL`` for the local platform); the table name comes from ``CLIENTS_TABLE``
-(default ``iamsmart-clients``). A registration is validated before it is stored (FAPI 2.0
-clients use ``private_key_jwt`` with public keys only; a ``basic`` client's secret is stored
-as a salted scrypt hash; https URIs except on loopback). ``--generate-secret`` prints the new
-secret once: it is never stored, and cannot be shown again.
+Target (``infra.cli.target``, before the command): ``--region``/``--profile``/``--stage`` for
+a deployment in AWS (its stage-prefixed ``clients`` table), ``--endpoint-url`` for the local
+platform's emulator (``make dev`` prints it), else the ambient configuration (``CLIENTS_TABLE``
+if set). ``--profile`` is the AWS named profile; the client's FAPI profile is
+``register --security-profile fapi2|basic``. A registration is validated before it is
+stored (FAPI 2.0 clients use ``private_key_jwt`` with public keys only; a ``basic`` client's
+secret is stored as a salted scrypt hash; https URIs except on loopback).
+``--generate-secret`` prints the new secret once: it is never stored, and cannot be shown
+again.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from infra.cli import target
+
 EXIT_USAGE = 2
 EXIT_NOT_FOUND = 3
 EXIT_INVALID = 4
@@ -34,6 +39,7 @@ EXIT_INVALID = 4
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m infra.cli.clients",
                                      description="Manage OIDC client registrations.")
+    target.add_arguments(parser)
     commands = parser.add_subparsers(dest="command", required=True)
 
     listing = commands.add_parser("list", help="list registered clients")
@@ -52,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     reg.add_argument("--name-en")
     reg.add_argument("--name-tc")
     reg.add_argument("--department", help="owning department (catalogue abbreviation)")
-    reg.add_argument("--profile", choices=("fapi2", "basic"))
+    reg.add_argument("--security-profile", choices=("fapi2", "basic"), dest="security_profile",
+                     help="the client's profile: fapi2 (default) or basic")
     reg.add_argument("--redirect-uri", action="append", dest="redirect_uris")
     reg.add_argument("--post-logout-redirect-uri", action="append",
                      dest="post_logout_redirect_uris")
@@ -81,8 +88,10 @@ def _registration(args: argparse.Namespace) -> tuple[dict[str, Any], str | None]
             raise ValueError("client_secret is never stored: use --generate-secret, or "
                              "client_secret_hash")
         fields.update(loaded)
-    simple = ("client_id", "name_en", "name_tc", "department", "profile",
-              "initiate_login_uri", "jwks_uri", "sector_identifier")
+    if args.security_profile is not None:
+        fields["profile"] = args.security_profile
+    simple = ("client_id", "name_en", "name_tc", "department", "initiate_login_uri",
+              "jwks_uri", "sector_identifier")
     for name in simple:
         value = getattr(args, name)
         if value is not None:
@@ -129,6 +138,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None,
     out = out or sys.stdout
     err = err or sys.stderr
     args = _parser().parse_args(argv)
+    target.apply(args)
 
     from pydantic import ValidationError
 
@@ -181,7 +191,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None,
             print(f"client_secret (shown once, not stored): {secret}", file=out)
         return 0
     except errors.Unavailable as exc:
-        print(f"DynamoDB unavailable: {exc.details}", file=err)
+        print(f"AWS unavailable: {exc.details}", file=err)
         return 1
 
 

@@ -80,7 +80,7 @@ def test_generated_secret_is_printed_once_and_only_its_hash_stored() -> None:
 
 @pytest.mark.parametrize("extra", [
     [],  # private_key_jwt without keys
-    ["--generate-secret", "--profile", "fapi2"],  # a secret for a fapi2 client
+    ["--generate-secret", "--security-profile", "fapi2"],  # a secret for a fapi2 client
     ["--jwks-uri", "http://td.example/jwks"],  # not https
 ])
 def test_invalid_registrations_are_refused(extra: list[str]) -> None:

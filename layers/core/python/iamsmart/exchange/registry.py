@@ -101,6 +101,16 @@ def get_provider(provider_id: str) -> Provider | None:
     return providers().get(provider_id)
 
 
+def delete_provider(provider_id: str) -> bool:
+    """Remove a provider registration; False when there was none. Its fields are then
+    unknown: consumers registering them are refused when stored again (``check_consumer``)."""
+    with translated("exchange.delete_provider"):
+        old = _ddb().delete_item(TableName=table(), ReturnValues="ALL_OLD", Key={
+            "pk": {"S": PROVIDER_PK}, "sk": {"S": provider_id}}).get("Attributes")
+    reset()
+    return old is not None
+
+
 def field_known(path: str) -> bool:
     try:
         pid, dataset, name = split_path(path)

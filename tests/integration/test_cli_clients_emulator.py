@@ -1,0 +1,110 @@
+"""``python -m infra.cli.clients`` as an operator runs it against the local emulator (moto's
+server named by the shared target option --endpoint-url, a new process, no table names in
+its environment): register with flags and a JWK set file, a ``basic`` client with a
+generated secret (``--security-profile``; ``--profile`` is the AWS named profile), list,
+show, remove; the platform's own code reads what it wrote."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from joserfc.jwk import ECKey
+from moto.server import ThreadedMotoServer
+
+from infra.local import provision
+from infra.local.platform import apply_environment, local_environment
+from infra.names import REGION, ROOT, TABLES
+
+
+@pytest.fixture
+def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    from iamsmart.oidc import clients
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    urllib.request.urlopen(urllib.request.Request(  # noqa: S310 - loopback
+        f"{endpoint}/moto-api/reset", method="POST"), timeout=10).close()
+    env = local_environment(endpoint, {})
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    apply_environment(env)
+    provision.create_tables()
+    clients.reset_cache()
+    yield endpoint
+    clients.reset_cache()
+    apply_environment({})
+    server.stop()
+
+
+def cli(endpoint: str, *argv: str) -> tuple[int, str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
+    env.update({"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+                "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT}/layers/core/python"})
+    for spec in TABLES.values():
+        env.pop(spec.env, None)
+    answer = subprocess.run(
+        [sys.executable, "-m", "infra.cli.clients", "--endpoint-url", endpoint, "--region",
+         REGION, *argv], capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
+        env=env)
+    return answer.returncode, answer.stdout, answer.stderr
+
+
+def register(client_id: str) -> list[str]:
+    return ["register", "--client-id", client_id, "--name-en", "Transport Department",
+            "--name-tc", "運輸署", "--department", "TD",
+            "--redirect-uri", "https://td.example/cb", "--scope", "profile"]
+
+
+def test_register_list_show_remove_in_the_emulator(emulator: str, tmp_path: Path) -> None:
+    from iamsmart.oidc import client_auth, clients
+
+    key = ECKey.generate_key("P-256", parameters={"kid": "td-1", "use": "sig"})
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps({"keys": [key.as_dict(private=False)]}), encoding="utf-8")
+    assert cli(emulator, *register("td-app"), "--jwks-file", str(jwks)) == (
+        0, "registered td-app\n", "")
+    code, out, err = cli(emulator, *register("td-basic"), "--security-profile", "basic",
+                         "--generate-secret")
+    assert code == 0 and out.startswith("registered td-basic\n"), err
+    secret = out.split("client_secret (shown once, not stored): ")[1].strip()
+    code, out, _ = cli(emulator, "list")
+    assert code == 0 and [line.split("\t")[:4] for line in out.splitlines()] == [
+        ["td-app", "TD", "fapi2", "private_key_jwt"],
+        ["td-basic", "TD", "basic", "client_secret_basic"]]
+    code, out, _ = cli(emulator, "show", "td-app")
+    assert code == 0 and json.loads(out)["jwks"]["keys"][0]["kid"] == "td-1"
+    # The platform's own code reads what the CLI wrote (the same tables, unprefixed).
+    clients.reset_cache()
+    assert clients.get("td-app").scopes == ("openid", "profile")
+    import base64
+    header = "Basic " + base64.b64encode(f"td-basic:{secret}".encode()).decode()
+    assert client_auth.authenticate({}, header).client_id == "td-basic"
+    assert cli(emulator, "remove", "td-app")[:2] == (0, "removed td-app\n")
+    assert cli(emulator, "show", "td-app")[0] == 3
+
+
+def test_a_fapi2_client_with_a_secret_is_refused_and_nothing_written(emulator: str) -> None:
+    code, out, err = cli(emulator, *register("td-app"), "--security-profile", "fapi2",
+                         "--generate-secret")
+    assert (code, out) == (4, "") and err.startswith("invalid registration"), err
+    assert cli(emulator, "list")[1:] == ("", "no clients registered\n")
+
+
+def test_profile_is_the_aws_profile_not_the_clients() -> None:
+    from infra.cli import clients as clients_cli
+
+    args = clients_cli._parser().parse_args(
+        ["--profile", "ops", "--stage", "dev", *register("td-app"), "--security-profile",
+         "basic"])
+    assert (args.profile, args.security_profile, args.stage) == ("ops", "basic", "dev")
+    with pytest.raises(SystemExit):  # the old spelling is not silently taken for either
+        clients_cli._parser().parse_args([*register("td-app"), "--profile", "basic"])
