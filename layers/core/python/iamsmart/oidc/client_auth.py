@@ -58,8 +58,11 @@ def _refuse(basic: bool = False) -> InvalidClient:
     return InvalidClient(headers=headers)
 
 
-def authenticate(form: Mapping[str, str], authorization: str | None) -> Client:
-    """The client that authenticated this request (see the module docstring)."""
+def authenticate(form: Mapping[str, str], authorization: str | None,
+                 guards: list[Any] | None = None) -> Client:
+    """The client that authenticated this request (see the module docstring). With
+    ``guards``, the assertion's ``jti`` check is appended there (a ``replay.Guard``) for the
+    caller's transaction instead of being made here."""
     form_client_id = form.get("client_id")
     assertion_type = form.get("client_assertion_type")
     assertion = form.get("client_assertion")
@@ -73,7 +76,7 @@ def authenticate(form: Mapping[str, str], authorization: str | None) -> Client:
     elif assertion_type is not None or assertion is not None:
         if assertion_type != ASSERTION_TYPE or not isinstance(assertion, str):
             raise _refuse()
-        client = _private_key_jwt(assertion)
+        client = _private_key_jwt(assertion, guards)
     else:
         raise _refuse()
     if form_client_id is not None and form_client_id != client.client_id:
@@ -111,7 +114,7 @@ def _basic(authorization: str) -> Client:
 
 # --- private_key_jwt --------------------------------------------------------------------
 
-def _private_key_jwt(assertion: str) -> Client:
+def _private_key_jwt(assertion: str, guards: list[Any] | None = None) -> Client:
     if len(assertion) > dpop.MAX_JWT or assertion.count(".") != 2:
         raise _refuse()
     try:
@@ -160,7 +163,10 @@ def _private_key_jwt(assertion: str) -> Client:
         raise _refuse()
     from iamsmart.oidc import replay
 
-    if not replay.first_use("jti", f"{client.client_id}#{jti}", int(exp) + SKEW_SECONDS):
+    guard = replay.Guard("jti", f"{client.client_id}#{jti}", int(exp) + SKEW_SECONDS, _refuse)
+    if guards is not None:
+        guards.append(guard)
+    elif not guard.record():
         raise _refuse()
     return client
 

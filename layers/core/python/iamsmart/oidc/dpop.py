@@ -220,9 +220,10 @@ def ath(access_token: str) -> str:
 
 
 def verify(proof: str | None, *, method: str, url: str, access_token: str | None = None,
-           required: bool, nonce_required: bool) -> str | None:
+           required: bool, nonce_required: bool, guards: list[Any] | None = None) -> str | None:
     """Check a DPoP proof (see the module docstring); the key's thumbprint, or None when
-    there is no proof and none is required."""
+    there is no proof and none is required. With ``guards``, the ``jti`` check is appended
+    there (a ``replay.Guard``) for the caller's transaction instead of being made here."""
     if proof is None or proof == "":
         if required:
             raise InvalidDpopProof(en="A DPoP proof is required.",
@@ -266,7 +267,13 @@ def verify(proof: str | None, *, method: str, url: str, access_token: str | None
     jkt = thumbprint(jwk)
     from iamsmart.oidc import replay
 
-    if not replay.first_use("dpop", f"{jkt}#{jti}", now + JTI_SECONDS):
-        raise InvalidDpopProof(en="This DPoP proof was already used.",
-                               tc="此 DPoP 證明已被使用。")
+    guard = replay.Guard("dpop", f"{jkt}#{jti}", now + JTI_SECONDS, _replayed)
+    if guards is not None:
+        guards.append(guard)
+    elif not guard.record():
+        raise _replayed()
     return jkt
+
+
+def _replayed() -> InvalidDpopProof:
+    return InvalidDpopProof(en="This DPoP proof was already used.", tc="此 DPoP 證明已被使用。")

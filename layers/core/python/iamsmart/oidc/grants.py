@@ -311,6 +311,28 @@ def transact(items: list[dict[str, Any]]) -> bool:
     return True
 
 
+def transact_failed(items: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """``TransactWriteItems``: None when written; when a condition failed (nothing was
+    written), the CancellationReasons, one per element in order (``Code``
+    "ConditionalCheckFailed" for the failed ones, with the old ``Item`` when the element asked
+    for ``ReturnValuesOnConditionCheckFailure``)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        with translated("grants.transact"):
+            ddb().transact_write_items(TransactItems=items)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+            reasons = exc.response.get("CancellationReasons") or []
+            if len(reasons) == len(items) and any(
+                    r.get("Code") == "ConditionalCheckFailed" for r in reasons):
+                return list(reasons)
+            raise errors.Unavailable(operation="grants.transact",
+                                     reason="TransactionCanceled") from None
+        raise
+    return None
+
+
 def batch_get(keys: Mapping[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
     """``BatchGetItem`` (consistent) over several tables: table name -> raw items."""
     request = {name: {"Keys": ks, "ConsistentRead": True} for name, ks in keys.items() if ks}

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from iamsmart import errors
-from iamsmart.oidc import discovery, dpop, grants
+from iamsmart.oidc import discovery, dpop, grants, replay
 from iamsmart.oidc.errors import (
     InvalidDpopProof,
     InvalidGrant,
@@ -69,15 +69,33 @@ def token(form: Mapping[str, str], authorization: str | None,
     """``POST /v1/oidc/token``."""
     from iamsmart.oidc import client_auth
 
-    client = client_auth.authenticate(form, authorization)
     grant_type = form.get("grant_type")
-    if grant_type not in ("authorization_code", "refresh_token"):
-        raise UnsupportedGrantType()
-    jkt = dpop.verify(dpop_proof, method="POST", url=discovery.url("token_endpoint"),
-                      required=client.dpop_required, nonce_required=client.dpop_nonce_required)
-    if grant_type == "authorization_code":
-        return _redeem_code(client.client_id, form, jkt)
-    return _refresh(client.client_id, form, jkt)
+    # Redeeming a code: the assertion's and the proof's jti checks ride in the grant's
+    # transaction (``_redeem_code``); a refresh makes them at once.
+    guards: list[replay.Guard] | None = [] if grant_type == "authorization_code" else None
+    try:
+        client = client_auth.authenticate(form, authorization, guards)
+        if grant_type not in ("authorization_code", "refresh_token"):
+            raise UnsupportedGrantType()
+        jkt = dpop.verify(dpop_proof, method="POST", url=discovery.url("token_endpoint"),
+                          required=client.dpop_required,
+                          nonce_required=client.dpop_nonce_required, guards=guards)
+        if guards is not None:
+            return _redeem_code(client.client_id, form, jkt, guards)
+        return _refresh(client.client_id, form, jkt)
+    except Exception:
+        _settle(guards)
+        raise
+
+
+def _settle(guards: list[replay.Guard] | None) -> None:
+    """Refused before the transaction: the checks still pending are made now, as when each
+    was made where it was found (a presented assertion or proof is used up; a replay is
+    told first, assertion before proof)."""
+    while guards:
+        guard = guards.pop(0)
+        if not guard.record():
+            raise guard.refused() from None
 
 
 def _token_pair(at: int) -> tuple[str, str, dict[str, Any]]:
@@ -87,7 +105,14 @@ def _token_pair(at: int) -> tuple[str, str, dict[str, Any]]:
     return access, refresh, values
 
 
-def _redeem_code(client_id: str, form: Mapping[str, str], jkt: str | None) -> dict[str, Any]:
+def _redeem_code(client_id: str, form: Mapping[str, str], jkt: str | None,
+                 guards: list[replay.Guard]) -> dict[str, Any]:
+    """Two round trips: the grant read (consistent), then one transaction of the replay
+    guards and the grant's conditional update. A failed guard is its own error (the
+    assertion's ``invalid_client`` first, then the proof's ``invalid_dpop_proof``), checked
+    before the grant; when only the grant's condition failed, the guards are recorded anyway
+    (a presented assertion or proof is used up, as when they were checked one by one). The
+    list is emptied once the transaction has answered (``token`` settles what is left)."""
     code = grants.split(form.get("code"))
     if code is None:
         raise InvalidGrant()
@@ -119,13 +144,30 @@ def _redeem_code(client_id: str, form: Mapping[str, str], jkt: str | None) -> di
     else:
         condition += "attribute_not_exists(req.dpop_jkt)"
     expression += " REMOVE id_token"
-    old, failed = grants.update(gid, expression, condition, values, returns="ALL_OLD")
-    if old is None:
-        if (failed is not None and failed.st != grants.CODE
-                and grants.same(failed.code_hash, code_hash)):
+    # The read gives what the answer needs (the update's condition proves it still holds:
+    # the code, its state and hash, unchanged since authorize wrote them with the ID token).
+    old = grants.get(gid)
+    update = grants.update_spec(gid, expression, condition, values)
+    update["Update"]["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    reasons = grants.transact_failed([*(g.put() for g in guards), update])
+    pending = list(guards)
+    guards.clear()  # answered by the transaction
+    if reasons is not None:
+        failed = [r.get("Code") == "ConditionalCheckFailed" for r in reasons]
+        for guard, refused in zip(pending, failed, strict=False):
+            if refused:
+                raise guard.refused()
+        for guard in pending:  # only the code was refused: the guards are recorded anyway
+            guard.record()
+        item = reasons[-1].get("Item")
+        now_item = grants.Grant.from_item(item) if item else None
+        if (now_item is not None and now_item.st != grants.CODE
+                and grants.same(now_item.code_hash, code_hash)):
             # The code was already redeemed: someone holds a copy. End what it gave.
             grants.revoke(gid)
             _count("code_replayed")
+        raise InvalidGrant()
+    if old is None:  # pragma: no cover - the update's condition needs the item
         raise InvalidGrant()
     answer = _answer(gid, access, refresh, jkt, old.scope or "")
     if old.id_token:
