@@ -289,6 +289,57 @@ WEB_SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(self), geolocation=(), microphone=()",
 }
 
+# Headers of every error the gateway answers itself (API Gateway's gateway responses in AWS,
+# the local front server here): the site's security headers, JSON, never cached.
+GATEWAY_ERROR_HEADERS = {
+    **WEB_SECURITY_HEADERS,
+    "Content-Type": "application/json; charset=utf-8",
+    "Cache-Control": "no-store",
+}
+
+
+@dataclass(frozen=True)
+class GatewayAnswer:
+    """An answer the gateway gives itself, before the API function runs, in the platform's
+    error shape (the one of functions/api/chalicelib/http.py's ``error_response``)."""
+
+    status: int | None  # None: keeps the status API Gateway chose (the DEFAULT_ types)
+    code: str
+    en: str
+    tc: str
+    retry_after: int | None = None
+
+    def body(self) -> dict[str, object]:
+        return {"error": self.code, "error_description": self.en,
+                "message": {"en": self.en, "tc": self.tc}}
+
+
+# API Gateway's gateway response types (AWS::ApiGateway::GatewayResponse) and what each
+# answers; the local front server answers the same from this table. MISSING_AUTHENTICATION_TOKEN
+# is API Gateway's answer for both an unknown path and a method the path does not declare
+# (HEAD included): one 404 for both, here and locally.
+API_KEY_REFUSED = GatewayAnswer(403, "forbidden", "A valid API key is required.",
+                                "需要有效的 API 密鑰。")
+GATEWAY_ANSWERS: dict[str, GatewayAnswer] = {
+    "DEFAULT_4XX": GatewayAnswer(None, "invalid_request", "The request was refused.",
+                                 "請求被拒絕。"),
+    "DEFAULT_5XX": GatewayAnswer(None, "error", "Something went wrong.", "發生錯誤。"),
+    "API_KEY_REQUIRED": API_KEY_REFUSED,
+    "INVALID_API_KEY": API_KEY_REFUSED,
+    "THROTTLED": GatewayAnswer(429, "too_many_requests", "Too many requests.",
+                               "請求過於頻繁。", retry_after=1),
+    "QUOTA_EXCEEDED": GatewayAnswer(429, "quota_exceeded", "The daily quota is used up.",
+                                    "今日配額已用完。", retry_after=3600),
+    "MISSING_AUTHENTICATION_TOKEN": GatewayAnswer(
+        404, "not_found", "No such API path, or this method is not available on it.",
+        "沒有此 API 路徑，或此路徑不提供此請求方法。"),
+    "WAF_FILTERED": GatewayAnswer(403, "forbidden", "This request was blocked.",
+                                  "此請求已被攔截。"),
+    "INTEGRATION_TIMEOUT": GatewayAnswer(
+        504, "timeout", "The service took too long to answer. Please try again.",
+        "服務回應逾時，請再試。"),
+}
+
 
 def table_environment(stage: str | None = None) -> dict[str, str]:
     return {t.env: t.name_in(stage) for t in TABLES.values()}

@@ -8,8 +8,9 @@ as the CloudFront function of ``infra.constructs.site`` serves it: ``/account`` 
 the front sets ``CloudFront-Viewer-Address`` to the caller's address on every API request,
 replacing any a client sent (per-source limits read it).
 
-As API Gateway does: a method an API resource does not declare (``HEAD`` included) is refused
-with 403 (API Gateway's "Missing Authentication Token"), a disabled or deleted API key is
+As API Gateway does (its gateway responses, ``infra.names.GATEWAY_ANSWERS``): a method an API
+resource does not declare (``HEAD`` included) is refused as an unknown API path is, 404
+(API Gateway's "Missing Authentication Token" response), a disabled or deleted API key is
 refused on its next call. Every answer, protocol errors included (a malformed
 ``Content-Length``, an unknown method such as ``TRACE``, a URL over 64 KB), is the
 platform's bilingual JSON error with the security headers, never Python's HTML page.
@@ -32,7 +33,14 @@ from chalice.local import LocalGateway, LocalGatewayException
 
 from iamsmart import aws
 from iamsmart.observability import logger
-from infra.names import API_PATHS, ROOT, WEB_SECURITY_HEADERS
+from infra.names import (
+    API_PATHS,
+    GATEWAY_ANSWERS,
+    GATEWAY_ERROR_HEADERS,
+    ROOT,
+    WEB_SECURITY_HEADERS,
+    GatewayAnswer,
+)
 
 WEB_DIR = ROOT / "web"
 NOT_FOUND_PAGE = "404.html"
@@ -45,11 +53,15 @@ class GatewayRefusal(Exception):
         self.status, self.code, self.en, self.tc = status, code, en, tc
         self.retry_after = retry_after
 
+    @classmethod
+    def of(cls, answer: GatewayAnswer) -> GatewayRefusal:
+        assert answer.status is not None
+        return cls(answer.status, answer.code, answer.en, answer.tc, answer.retry_after)
 
-# API Gateway answers a method the resource does not declare with 403 (not 405).
-METHOD_NOT_DECLARED = GatewayRefusal(
-    403, "method_not_available", "This method is not available on this path.",
-    "此路徑不提供此請求方法。")
+
+# API Gateway answers an unknown path and a method the resource does not declare the same way
+# (its MISSING_AUTHENTICATION_TOKEN gateway response, infra.names.GATEWAY_ANSWERS).
+METHOD_NOT_DECLARED = GatewayRefusal.of(GATEWAY_ANSWERS["MISSING_AUTHENTICATION_TOKEN"])
 ALLOWED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
 
 
@@ -104,8 +116,7 @@ class KeyRegistry:
 
     def check(self, value: str | None) -> str:
         """The key's id if the call may go ahead; raises GatewayRefusal otherwise."""
-        forbidden = GatewayRefusal(403, "forbidden", "A valid API key is required.",
-                                   "需要有效的 API 密鑰。")
+        forbidden = GatewayRefusal.of(GATEWAY_ANSWERS["INVALID_API_KEY"])
         if not value:
             raise forbidden
         with self._lock:
@@ -121,14 +132,12 @@ class KeyRegistry:
             key.tokens = min(key.burst, key.tokens + (now - key.last) * key.rate)
             key.last = now
             if key.tokens < 1:
-                raise GatewayRefusal(429, "too_many_requests", "Too many requests.",
-                                     "請求過於頻繁。", retry_after=1)
+                raise GatewayRefusal.of(GATEWAY_ANSWERS["THROTTLED"])
             today = time.strftime("%Y-%m-%d", time.gmtime())
             if key.day != today:
                 key.day, key.used = today, 0
             if key.quota is not None and key.used >= key.quota:
-                raise GatewayRefusal(429, "quota_exceeded", "The daily quota is used up.",
-                                     "今日配額已用完。", retry_after=3600)
+                raise GatewayRefusal.of(GATEWAY_ANSWERS["QUOTA_EXCEEDED"])
             key.tokens -= 1
             key.used += 1
             return key.id
@@ -156,8 +165,7 @@ class Gateway(LocalGateway):
 def _json(status: int, code: str, en: str, tc: str) -> tuple[int, dict[str, str], bytes]:
     body = json.dumps({"error": code, "error_description": en, "message": {"en": en, "tc": tc}},
                       ensure_ascii=False)
-    return status, {**WEB_SECURITY_HEADERS, "Content-Type": "application/json; charset=utf-8",
-                    "Cache-Control": "no-store"}, body.encode()
+    return status, dict(GATEWAY_ERROR_HEADERS), body.encode()
 
 
 # What http.server itself refuses (before any path is known), in the platform's words.
@@ -261,7 +269,8 @@ class FrontHandler(BaseHTTPRequestHandler):
                 headers["Retry-After"] = str(exc.retry_after)
             return status, headers, payload
         except LocalGatewayException:
-            return _json(404, "not_found", "No such API path.", "沒有此 API 路徑。")
+            refusal = METHOD_NOT_DECLARED  # the same answer, as API Gateway gives
+            return _json(refusal.status, refusal.code, refusal.en, refusal.tc)
         headers: dict[str, Any] = dict(response.get("headers") or {})
         headers.update(response.get("multiValueHeaders") or {})
         raw = response.get("body") or b""

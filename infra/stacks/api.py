@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack, Stage
+from aws_cdk import CfnOutput, CfnResource, Stack, Stage
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
@@ -30,6 +31,8 @@ from infra.names import (
     API_TABLES_APPEND,
     API_TABLES_READ,
     API_TABLES_WRITE,
+    GATEWAY_ANSWERS,
+    GATEWAY_ERROR_HEADERS,
     REGION,
     ROOT,
     role_name,
@@ -123,6 +126,7 @@ class ApiStack(Stack):
         self.rest_api = self.chalice.get_resource(CHALICE_REST_API)
         self.rest_api_id: str = self.rest_api.ref
         self.stage_name = API_STAGE
+        gateway_responses(self, self.rest_api)
         self.protection = ApiProtection(
             self,
             "Protection",
@@ -187,6 +191,36 @@ class ApiStack(Stack):
             "Evidence4CC26D68Arn9E0A376E/applications/*]": "Evidence objects of registration "
             "applications only: one prefix per application, named at run time.",
         })
+
+
+def gateway_responses(scope: Construct, rest_api: CfnResource) -> list[CfnResource]:
+    """What API Gateway answers itself (no API key, throttled, unknown path, WAF block,
+    integration timeout...) in the platform's bilingual error shape and headers
+    (``infra.names.GATEWAY_ANSWERS``, which the local front server answers too), instead of
+    API Gateway's ``{"message": ...}``."""
+    responses = []
+    for kind, answer in GATEWAY_ANSWERS.items():
+        # A static value cannot hold a quote: the CSP comes from CloudFront's response headers
+        # policy, which covers the API paths too (infra.constructs.site).
+        headers = {name: value for name, value in GATEWAY_ERROR_HEADERS.items()
+                   if "'" not in value}
+        if answer.retry_after is not None:
+            headers["Retry-After"] = str(answer.retry_after)
+        properties: dict[str, Any] = {
+            "RestApiId": rest_api.ref,
+            "ResponseType": kind,
+            # Static values are quoted in API Gateway's mapping syntax; ASCII-escaped JSON
+            # keeps the template free of VTL's ``$``/``#`` and of encoding questions.
+            "ResponseParameters": {f"gatewayresponse.header.{name}": f"'{value}'"
+                                   for name, value in headers.items()},
+            "ResponseTemplates": {"application/json": json.dumps(answer.body())},
+        }
+        if answer.status is not None:
+            properties["StatusCode"] = str(answer.status)
+        responses.append(CfnResource(scope, f"GatewayResponse{kind.title().replace('_', '')}",
+                                     type="AWS::ApiGateway::GatewayResponse",
+                                     properties=properties))
+    return responses
 
 
 def chalice_app(

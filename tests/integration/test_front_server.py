@@ -15,7 +15,7 @@ from moto import mock_aws
 
 from iamsmart import aws
 from infra.local import server
-from infra.names import WEB_SECURITY_HEADERS
+from infra.names import GATEWAY_ANSWERS, WEB_SECURITY_HEADERS
 
 WEB_DIR = server.WEB_DIR
 
@@ -191,11 +191,14 @@ def test_malformed_requests_get_bilingual_answers_with_security_headers(front) -
 def test_head_and_other_undeclared_methods_on_api_paths_are_refused_as_api_gateway_does(
         front) -> None:
     base, _ = front
+    # API Gateway's MISSING_AUTHENTICATION_TOKEN answer: one for an unknown path and for a
+    # method the path does not declare, the gateway response infra.names defines.
     status, headers, body = _raw(base, b"HEAD /v1/open HTTP/1.1\r\nHost: x\r\n\r\n")
-    assert status == 403 and body == b"" and headers["X-Content-Type-Options"] == "nosniff"
+    assert status == 404 and body == b"" and headers["X-Content-Type-Options"] == "nosniff"
     answer = _platform_error(*_raw(base, b"DELETE /v1/open HTTP/1.1\r\nHost: x\r\n"
-                                         b"Content-Length: 0\r\n\r\n"), 403)
-    assert answer["error"] == "method_not_available"
+                                         b"Content-Length: 0\r\n\r\n"), 404)
+    unknown = json.loads(_get(base + "/v1/nothing-here")[2])
+    assert answer == unknown == GATEWAY_ANSWERS["MISSING_AUTHENTICATION_TOKEN"].body()
     # HEAD on a page works as CloudFront serves it: the GET's headers, no body.
     status, headers, body = _raw(base, b"HEAD /account HTTP/1.1\r\nHost: x\r\n\r\n")
     assert status == 200 and body == b"" and headers["Content-Type"].startswith("text/html")
