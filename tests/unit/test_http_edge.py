@@ -151,3 +151,17 @@ def test_chalices_own_415_and_405_are_in_the_platform_shape(api_app, api_client)
     resp = api_client.http.request("PATCH", "/v1/me/passkeys", headers={}, body=b"")
     assert resp.status_code == 405 and _error(resp)["error"] == "method_not_allowed"
     assert "POST" in resp.headers["Allow"] and resp.headers["Cache-Control"] == "no-store"
+
+
+def test_gateway_answers_have_the_api_error_shape_and_headers():
+    """API Gateway's own answers (infra.names.GATEWAY_ANSWERS, its gateway responses) read
+    like the API's: the same body shape and the same headers as ``error_response``."""
+    from infra.names import GATEWAY_ANSWERS, GATEWAY_ERROR_HEADERS
+
+    resp = http.error_response(errors.Forbidden())
+    api_body = json.loads(resp.body)
+    for kind, answer in GATEWAY_ANSWERS.items():
+        body = answer.body()
+        assert set(body) == set(api_body), kind
+        assert set(body["message"]) == set(api_body["message"]) == {"en", "tc"}, kind
+    assert http.SECURITY_HEADERS.items() <= GATEWAY_ERROR_HEADERS.items()
