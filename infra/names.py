@@ -233,7 +233,7 @@ STATE_MACHINES: dict[str, StateMachineSpec] = {
         StateMachineSpec("face-stepup", file="face_stepup.asl.json",
                          functions=tuple(f for f in FUNCTIONS if f.startswith("face-")),
                          express=True),
-        # Express in AWS (StartSyncExecution by the API); moto runs it through StartExecution.
+        # Express (StartSyncExecution by the API; the emulator serves it: infra/local/express.py).
         StateMachineSpec("exchange-fetch", file="exchange_fetch.asl.json",
                          functions=("exchange-call",), express=True),
     )

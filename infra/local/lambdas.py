@@ -90,8 +90,12 @@ def invoke(function_name: str, arn: str, event: Any) -> tuple[str, bool, str]:
 
 
 def install() -> None:
-    """Patch moto (idempotent) so that every Lambda invocation runs our code in-process."""
+    """Patch moto (idempotent) so that every Lambda invocation runs our code in-process, and
+    Express machines answer ``StartSyncExecution`` (infra/local/express.py)."""
     global _installed
+    from infra.local import express
+
+    express.install()
     with _lock:
         if _installed:
             return

@@ -9,19 +9,17 @@ import threading
 import urllib.request
 from typing import Any
 
+from infra.local.upstream import FEED_FIXTURES
 from infra.names import (
     FACE_COLLECTION_ID,
     FACES_REGION,
     REGION,
-    ROOT,
     key_environment,
     parameter_environment,
     prefix,
     table_environment,
 )
 from infra.sandbox import DOCUMENT_SIGNER_KEY
-
-FEED_FIXTURES = ROOT / "tests" / "fixtures" / "feeds"
 
 
 def local_environment(endpoint: str | None, feed_urls: dict[str, str]) -> dict[str, str]:
@@ -40,6 +38,8 @@ def local_environment(endpoint: str | None, feed_urls: dict[str, str]) -> dict[s
         "AWS_REGION": REGION,
         # botocore otherwise sends DynamoDB (Streams) calls to an account-specific host.
         "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        # One emulator endpoint: no ``sync-states`` host for StartSyncExecution.
+        "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
         "STAGE": "local",
         "POWERTOOLS_SERVICE_NAME": prefix(),
         "POWERTOOLS_METRICS_NAMESPACE": "IAmSmart",
@@ -107,7 +107,6 @@ class LocalPlatform:
     def start(self) -> None:
         from moto.server import ThreadedMotoServer
 
-        from iamsmart.feeds.sources import local_urls
         from infra.local import dynamodb, lambdas, provision, server, upstream
         from infra.local.api import chalice_app
 
@@ -126,7 +125,7 @@ class LocalPlatform:
         dynamodb.serialise()
 
         self._upstream = upstream.serve_directory(FEED_FIXTURES)
-        apply_environment(local_environment(endpoint, local_urls(upstream.base_url(
+        apply_environment(local_environment(endpoint, upstream.feed_urls(upstream.base_url(
             self._upstream))))
         self._platform = provision.provision(dict(os.environ), public_url=self.url, fast=False)
         self.department_keys = self._platform.department_keys

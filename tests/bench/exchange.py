@@ -7,8 +7,8 @@ executed by moto with the real task handler, and two providers (Immigration, Tra
 loopback HTTP server checking every gateway signature against the JWKS. One standing
 consent; each fetch asks both providers. AWS calls are counted on every botocore client in
 the process (the API's and the task's), so KMS signatures of provider calls are included.
-On the local stage the gateway polls DescribeExecution (moto has no StartSyncExecution),
-which adds calls that AWS (StartSyncExecution: one call) would not make; both are shown.
+The gateway runs the machine with one StartSyncExecution, as in AWS (infra/local/express.py);
+the Lambda invokes moto's Step Functions makes for the tasks are shown apart.
 """
 
 from __future__ import annotations
@@ -132,7 +132,6 @@ def main() -> None:
         finally:
             BaseClient._make_api_call = original  # type: ignore[method-assign]
         per_fetch = {k: v / 20 for k, v in sorted(calls.items())}
-        polls = per_fetch.get("stepfunctions:DescribeExecution", 0.0)
 
         latencies: list[float] = []
 
@@ -157,18 +156,15 @@ def main() -> None:
     print(f"  {CONCURRENCY} concurrent: {len(latencies) / elapsed:.1f} fetches/s, "
           f"p50 {p(0.50):.0f} ms, p99 {p(0.99):.0f} ms (two providers per fetch)")
     invokes = per_fetch.get("lambda:Invoke", 0.0)
-    print(f"  AWS calls per fetch: {total:.1f} locally, of which {polls:.1f} DescribeExecution "
-          f"polls and {invokes:.1f} Lambda invokes made by moto's Step Functions; in AWS "
-          f"(StartSyncExecution, the service invoking the tasks): {total - polls - invokes:.1f}"
+    print(f"  AWS calls per fetch: {total:.1f} locally, of which {invokes:.1f} Lambda invokes "
+          f"made by moto's Step Functions; in AWS (the service invoking the tasks): "
+          f"{total - invokes:.1f}"
           f", of which {per_fetch.get('kms:Sign', 0.0):.1f} KMS Sign (one per provider)")
     print("  " + json.dumps(per_fetch))
-    # Dropped: the emulator's own calls (Express polls, task invocations, and the local
-    # gateway's API-key lookup, which API Gateway does itself within the request's price).
+    # Dropped: the emulator's own calls (task invocations, and the local gateway's API-key
+    # lookup, which API Gateway does itself within the request's price).
     priced = {k: v for k, v in per_fetch.items()
-              if k not in ("stepfunctions:DescribeExecution", "lambda:Invoke",
-                           "apigateway:GetApiKey")}
-    if "stepfunctions:StartExecution" in priced:  # locally; in AWS one StartSyncExecution
-        priced["stepfunctions:StartSyncExecution"] = priced.pop("stepfunctions:StartExecution")
+              if k not in ("lambda:Invoke", "apigateway:GetApiKey")}
     task_ms = (prices.TASK_CPU_MS + prices.AWS_CALL_MS * sum(priced.values()) / max(invokes, 1)
                + prices.PROVIDER_MS)
     cost.report(cost.Flow(

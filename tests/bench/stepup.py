@@ -4,8 +4,7 @@ included), in-process on moto with the real handlers. Usage: ``python tests/benc
 [runs]``. The login before each step-up (PAR, device approval) is not counted.
 
 AWS calls are counted the way tests/bench/login.py does (botocore's ``_make_api_call``).
-Locally the Express machine is started with StartExecution and polled (moto 5.2.5 has no
-StartSyncExecution): the polls are reported apart; in AWS they are one StartSyncExecution.
+The Express machine runs with one StartSyncExecution, as in AWS (infra/local/express.py).
 """
 
 from __future__ import annotations
@@ -73,25 +72,18 @@ def main(runs: int = 5) -> None:
                 per_run.append(Counter({k.replace(":", "."): v for k, v in tally.calls.items()}))
                 units[0] += tally.rru
                 units[1] += tally.wru
-        polls = sum(c["stepfunctions.DescribeExecution"] for c in per_run) / runs
         total = sum(sum(c.values()) for c in per_run) / runs
         mean = sum(elapsed) / runs
         last = per_run[-1]
         print(f"face step-up (local engine, in-process moto): {1 / mean:.2f} step-ups/s "
               f"(mean {mean * 1000:.0f} ms over {runs})")
-        print(f"AWS calls per step-up: {total - polls:.0f} (+{polls:.0f} local "
-              f"DescribeExecution polls; in AWS one StartSyncExecution replaces StartExecution "
-              f"and the polls)")
-        print("  " + ", ".join(f"{k} x{v}" for k, v in sorted(last.items())
-                               if k != "stepfunctions.DescribeExecution"))
+        print(f"AWS calls per step-up: {total:.0f}")
+        print("  " + ", ".join(f"{k} x{v}" for k, v in sorted(last.items())))
         calls: Counter[str] = Counter()
         for run in per_run:
             for key, value in run.items():
                 calls[key.replace(".", ":", 1)] += value / runs
         invokes = calls.pop("lambda:Invoke", 0.0)
-        calls.pop("stepfunctions:DescribeExecution", None)
-        if "stepfunctions:StartExecution" in calls:  # locally; in AWS one StartSyncExecution
-            calls["stepfunctions:StartSyncExecution"] = calls.pop("stepfunctions:StartExecution")
         memory = FUNCTIONS[STATE_MACHINES["face-stepup"].functions[0]].memory_mb
         task_ms = prices.TASK_CPU_MS + prices.AWS_CALL_MS * sum(calls.values()) / max(invokes, 1)
         cost.report(cost.Flow(

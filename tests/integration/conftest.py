@@ -38,9 +38,7 @@ def upstream_url(upstream_dir: Path) -> Iterator[str]:
 
 @pytest.fixture
 def feed_urls(upstream_url: str) -> dict[str, str]:
-    from iamsmart.feeds.sources import local_urls
-
-    return local_urls(upstream_url)
+    return upstream.feed_urls(upstream_url)
 
 
 @pytest.fixture

@@ -83,7 +83,9 @@ def test_same_person_passes_and_the_token_says_face_with_the_transaction(
     assert status == 200, answer
     print("step-up AWS calls:", len(calls), calls)
     assert answer["status"] == "passed"
-    assert "stepfunctions.StartExecution" in calls  # moto: no StartSyncExecution (stepup.py)
+    # One synchronous run, as in AWS (the emulator serves StartSyncExecution).
+    assert calls.count("stepfunctions.StartSyncExecution") == 1
+    assert "stepfunctions.DescribeExecution" not in calls
     claims = _finish(browser, rp, answer["next"])
     assert claims["acr"] == FACE
     assert "face" in claims["amr"] and "liveness" not in claims["amr"]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from iamsmart.feeds import dal, models, parsers, sources
+from infra.local.upstream import FEED_FILES
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "feeds"
 HKT = models.HKT
@@ -18,7 +19,7 @@ ENDPOINTS = ["weather", "traffic", "food-alerts", "announcements"]
 
 def store(feed: str, fixture: str | None = None, at: dt.datetime = T0) -> None:
     source = sources.FEEDS[feed]
-    raw = (FIXTURES / (fixture or source.fixture)).read_bytes()
+    raw = (FIXTURES / (fixture or FEED_FILES[source.id])).read_bytes()
     dal.store_document(feed, parsers.parse(source.parser, raw, source.lang),
                        source_url=source.url, fetched_at=at)
 

@@ -12,6 +12,7 @@ from iamsmart import aws, errors
 from iamsmart.feeds import dal, sources
 from iamsmart.settings import settings
 from infra.local.lambdas import Context, handler_for
+from infra.local.upstream import FEED_FILES, feed_urls
 from infra.names import FUNCTIONS
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "feeds"
@@ -34,8 +35,8 @@ def call(function_id: str, event: dict):
 def served(upstream, monkeypatch):
     """Every fixture served by the loopback upstream, and FEED_URLS pointing at it."""
     for source in sources.FEEDS.values():
-        upstream.serve(f"/{source.fixture}", (FIXTURES / source.fixture).read_bytes())
-    monkeypatch.setenv("FEED_URLS", json.dumps(sources.local_urls(upstream.url(""))))
+        upstream.serve(f"/{FEED_FILES[source.id]}", (FIXTURES / FEED_FILES[source.id]).read_bytes())
+    monkeypatch.setenv("FEED_URLS", json.dumps(feed_urls(upstream.url(""))))
     settings.cache_clear()
     yield upstream
     settings.cache_clear()

@@ -13,6 +13,7 @@ import pytest
 from iamsmart import errors
 from iamsmart.feeds import models, parsers, sources
 from iamsmart.feeds.parsers import hko, rss, td
+from infra.local.upstream import FEED_FILES
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "feeds"
 HKT = models.HKT
@@ -39,7 +40,7 @@ def fixture_json(name: str) -> dict:
 @pytest.mark.parametrize("feed", sorted(sources.FEEDS))
 def test_every_feed_parses_its_fixture(feed):
     source = sources.FEEDS[feed]
-    doc = parsers.parse(source.parser, fixture_bytes(source.fixture), source.lang)
+    doc = parsers.parse(source.parser, fixture_bytes(FEED_FILES[source.id]), source.lang)
     assert doc.item_count > 0
     # What is stored must read back identically.
     assert models.document_adapter().validate_json(doc.model_dump_json()) == doc

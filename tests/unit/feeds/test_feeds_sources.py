@@ -1,4 +1,5 @@
-"""The feed registry: fixed ids, real upstream URLs as defaults, local URLs for the platform."""
+"""The feed registry: fixed ids, real upstream URLs as defaults; the local platform's feed URLs
+(infra/local/upstream.py) cover every feed."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from iamsmart import errors
 from iamsmart.feeds import parsers, sources
 from iamsmart.settings import settings
+from infra.local.upstream import FEED_FILES, feed_urls
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "feeds"
 
@@ -43,7 +45,7 @@ def test_each_feed_is_complete(feed):
     assert source.lang == feed.rsplit("-", 1)[1]
     assert source.url.startswith("https://")
     assert source.parser in parsers.PARSERS
-    assert (FIXTURES / source.fixture).is_file()
+    assert (FIXTURES / FEED_FILES[source.id]).is_file()
 
 
 def test_real_upstream_urls():
@@ -58,8 +60,8 @@ def test_real_upstream_urls():
     assert urls["gia-press-tc"] == "https://www.info.gov.hk/gia/rss/general_zh.xml"  # _zh
 
 
-def test_local_urls_point_at_the_fixtures():
-    urls = sources.local_urls("http://127.0.0.1:9999/")
+def test_the_local_platform_points_every_feed_at_its_recorded_document():
+    urls = feed_urls("http://127.0.0.1:9999/")
     assert sorted(urls) == sorted(FEED_IDS)
     assert urls["hko-fnd-tc"] == "http://127.0.0.1:9999/weather_fnd_tc.json"
     assert urls["td-incidents-tc"] == "http://127.0.0.1:9999/traffic_incidents_v2.xml"

@@ -232,18 +232,18 @@ def _account_number() -> str:
 
 @functools.cache
 def _sync_client() -> Any:
-    """Step Functions for StartSyncExecution. AWS serves it on the ``sync-states`` host
-    (botocore's host prefix); moto only on ``states``, so the local platform (stage
-    ``local``) turns the prefix off. Cached like ``aws.client`` (``aws.reset`` does not
-    clear it: ``_sync_client.cache_clear()``)."""
+    """Step Functions for StartSyncExecution: a read timeout longer than an Express run, two
+    attempts. AWS serves the call on the ``sync-states`` host (botocore's host prefix, which
+    botocore's own configuration may turn off: the local platform's single emulator endpoint
+    sets ``AWS_DISABLE_HOST_PREFIX_INJECTION``). Cached like ``aws.client`` (``aws.reset``
+    does not clear it: ``_sync_client.cache_clear()``)."""
     import boto3
     from botocore.config import Config
 
-    cfg = settings()
     return boto3.session.Session().client(
-        "stepfunctions", region_name=cfg.region,
+        "stepfunctions", region_name=settings().region,
         config=Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=3,
-                      read_timeout=60, inject_host_prefix=cfg.stage != "local"))
+                      read_timeout=60))
 
 
 def machine_arn(cfg: Settings | None = None) -> str:
@@ -254,27 +254,12 @@ def machine_arn(cfg: Settings | None = None) -> str:
 
 
 def run_workflow(payload: dict[str, Any], cfg: Settings) -> dict[str, Any]:
-    """One synchronous run of the Express machine: ``StartSyncExecution`` in AWS. moto 5.2.5
-    does not implement StartSyncExecution, so the local platform (stage ``local``) starts the
-    same Express machine with StartExecution and waits for it (DescribeExecution)."""
-    import time
-
+    """One synchronous run of the Express machine (``StartSyncExecution``)."""
     from iamsmart import aws
 
-    if cfg.stage != "local":
-        return aws.guarded("stepfunctions", "start_sync_execution",  # type: ignore[no-any-return]
-                           lambda: _sync_client().start_sync_execution(
-                               stateMachineArn=machine_arn(cfg), input=json.dumps(payload)))
-    sfn = aws.client("stepfunctions")
-    arn = aws.call("stepfunctions", "start_execution", stateMachineArn=machine_arn(cfg),
-                   name=secrets.token_hex(16), input=json.dumps(payload))["executionArn"]
-    deadline = time.monotonic() + 60
-    while True:
-        described = aws.guarded("stepfunctions", "describe_execution",
-                                lambda: sfn.describe_execution(executionArn=arn))
-        if described["status"] != "RUNNING" or time.monotonic() > deadline:
-            return described  # type: ignore[no-any-return]
-        time.sleep(0.01)
+    return aws.guarded("stepfunctions", "start_sync_execution",  # type: ignore[no-any-return]
+                       lambda: _sync_client().start_sync_execution(
+                           stateMachineArn=machine_arn(cfg), input=json.dumps(payload)))
 
 
 def _service_names(client_id: str) -> dict[str, str]:

@@ -2,8 +2,8 @@
 
 Feed ids are a contract (the refresh workflow, the table's keys and the API use them).
 Upstream URLs are configuration: ``Settings.feed_urls`` (env ``FEED_URLS``, a JSON object) wins,
-and the real upstream URLs below are the default. Locally the platform serves
-``tests/fixtures/feeds/`` over HTTP and passes ``local_urls(base_url)`` in ``FEED_URLS``.
+and the real upstream URLs below are the default (the local platform configures its own
+stand-in upstream there: infra/local/upstream.py).
 """
 
 from __future__ import annotations
@@ -26,47 +26,46 @@ class FeedSource:
     url: str  # the real upstream URL
     lang: Literal["en", "tc"]
     parser: Parser
-    fixture: str  # file under tests/fixtures/feeds/ served in its place locally
 
 
-def _hko(kind: str, lang: Literal["en", "tc"], fixture: str) -> FeedSource:
+def _hko(kind: str, lang: Literal["en", "tc"]) -> FeedSource:
     return FeedSource(f"hko-{kind}-{lang}", _HKO.format(kind=kind, lang=lang), lang,
-                      f"hko_{kind}", fixture)  # type: ignore[arg-type]
+                      f"hko_{kind}")  # type: ignore[arg-type]
 
 
 FEEDS: dict[str, FeedSource] = {
     f.id: f
     for f in (
-        _hko("rhrread", "en", "weather_rhrread_en.json"),
-        _hko("rhrread", "tc", "weather_rhrread_tc.json"),
-        _hko("flw", "en", "weather_flw_en.json"),
-        _hko("flw", "tc", "weather_flw_tc.json"),
-        _hko("fnd", "en", "weather_fnd_en.json"),
-        _hko("fnd", "tc", "weather_fnd_tc.json"),
-        _hko("warnsum", "en", "weather_warnsum_en.json"),
-        _hko("warnsum", "tc", "weather_warnsum_tc.json"),
+        _hko("rhrread", "en"),
+        _hko("rhrread", "tc"),
+        _hko("flw", "en"),
+        _hko("flw", "tc"),
+        _hko("fnd", "en"),
+        _hko("fnd", "tc"),
+        _hko("warnsum", "en"),
+        _hko("warnsum", "tc"),
         # TD Special Traffic News, old feed: each language file carries both languages.
         FeedSource("td-news-en", "https://resource.data.one.gov.hk/td/en/specialtrafficnews.xml",
-                   "en", "td_news", "traffic_news_en.xml"),
+                   "en", "td_news"),
         FeedSource("td-news-tc", "https://resource.data.one.gov.hk/td/tc/specialtrafficnews.xml",
-                   "tc", "td_news", "traffic_news_tc.xml"),
-        # TD second-generation incident feed (one bilingual fixture serves both).
+                   "tc", "td_news"),
+        # TD second-generation incident feed (one bilingual document for both languages).
         FeedSource("td-incidents-en", "https://www.td.gov.hk/en/special_news/trafficnews.xml",
-                   "en", "td_incidents", "traffic_incidents_v2.xml"),
+                   "en", "td_incidents"),
         FeedSource("td-incidents-tc", "https://www.td.gov.hk/tc/special_news/trafficnews.xml",
-                   "tc", "td_incidents", "traffic_incidents_v2.xml"),
+                   "tc", "td_incidents"),
         # CFS Food Alerts / Allergy Alerts (the tc path is unverified upstream).
         FeedSource("cfs-alerts-en",
                    "https://www.cfs.gov.hk/filemanager/foodalert/english/foodalert_datagovhk.xml",
-                   "en", "cfs_alerts", "food_alerts_en.xml"),
+                   "en", "cfs_alerts"),
         FeedSource("cfs-alerts-tc",
                    "https://www.cfs.gov.hk/filemanager/foodalert/tc_chi/foodalert_datagovhk.xml",
-                   "tc", "cfs_alerts", "food_alerts_tc.xml"),
+                   "tc", "cfs_alerts"),
         # ISD/GIA press releases (Chinese is "_zh", not "_tc").
         FeedSource("gia-press-en", "https://www.info.gov.hk/gia/rss/general_en.xml",
-                   "en", "gia_press", "press_releases_en.xml"),
+                   "en", "gia_press"),
         FeedSource("gia-press-tc", "https://www.info.gov.hk/gia/rss/general_zh.xml",
-                   "tc", "gia_press", "press_releases_tc.xml"),
+                   "tc", "gia_press"),
     )
 }
 
@@ -93,12 +92,6 @@ def configured_urls() -> dict[str, str]:
 def url_for(feed_id: str) -> str:
     source = get(feed_id)
     return settings().feed_urls.get(feed_id, source.url)
-
-
-def local_urls(base_url: str) -> dict[str, str]:
-    """Feed id -> ``base_url/<fixture>``, for a server that serves tests/fixtures/feeds/."""
-    base = base_url.rstrip("/")
-    return {f.id: f"{base}/{f.fixture}" for f in FEEDS.values()}
 
 
 def feeds_for(group: str, lang: str) -> list[FeedSource]:
