@@ -11,7 +11,8 @@ line there for the summary table ``python tests/bench/cost.py FILE`` prints.
 DynamoDB request units come from each call's parameters (``units``): items up to 1 KB written
 and 4 KB read are assumed (one unit each; half a read unit when not strongly consistent;
 transactions two units an item, condition checks included). Calls the emulator makes only
-because it is an emulator (moto invoking task functions) are dropped by the benches before pricing; the invocations are priced as Lambda.
+because it is an emulator (moto invoking task functions) are dropped by the benches before
+pricing; the invocations are priced as Lambda.
 """
 
 from __future__ import annotations
