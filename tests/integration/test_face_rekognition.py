@@ -20,6 +20,7 @@ from oidc_helpers import op_aws  # noqa: F401 - fixture
 
 from iamsmart import errors
 from iamsmart.faces import liveness, templates
+from iamsmart.faces.rekognition import RekognitionFaceEngine, external_id
 from iamsmart.settings import Settings, settings
 from infra.names import FACES_REGION
 
@@ -33,6 +34,12 @@ COLLECTION = "iamsmart-face-templates"
 @pytest.fixture
 def cfg() -> Settings:
     return settings().model_copy(update={"face_engine": "rekognition"})
+
+
+def on(client: Any) -> RekognitionFaceEngine:
+    """The Rekognition adapter on the stubbed client."""
+    return RekognitionFaceEngine(settings().model_copy(update={"face_engine": "rekognition"}),
+                                 client)
 
 
 @pytest.fixture
@@ -52,7 +59,7 @@ def box() -> dict[str, float]:
 
 def face(face_id: str = FACE_ID) -> dict[str, Any]:
     return {"FaceId": face_id, "BoundingBox": box(), "ImageId": "a1b2c3d4-0000-4000-8000-00000000",
-            "ExternalImageId": templates.external_id(CITIZEN), "Confidence": 99.99,
+            "ExternalImageId": external_id(CITIZEN), "Confidence": 99.99,
             "IndexFacesModelVersion": "7.0"}
 
 
@@ -84,9 +91,9 @@ def throttled(stub: Stubber, operation: str) -> None:
 def _enrol(rek: Any, cfg: Settings) -> None:
     rek.stub.add_response("index_faces", index_answer(), {
         "CollectionId": COLLECTION, "Image": {"Bytes": photo("obama.jpg")},
-        "ExternalImageId": templates.external_id(CITIZEN), "DetectionAttributes": [],
+        "ExternalImageId": external_id(CITIZEN), "DetectionAttributes": [],
         "MaxFaces": 1, "QualityFilter": "AUTO"})
-    templates.enrol(CITIZEN, photo("obama.jpg"), consent=True, cfg=cfg, client=rek)
+    templates.enrol(CITIZEN, photo("obama.jpg"), consent=True, cfg=cfg, engine=on(rek))
 
 
 def test_enrol_keeps_only_the_collection_face_id(rek: Any, cfg: Settings) -> None:
@@ -99,7 +106,7 @@ def test_enrol_keeps_only_the_collection_face_id(rek: Any, cfg: Settings) -> Non
 
 def test_enrol_without_consent_is_refused_before_any_call(rek: Any, cfg: Settings) -> None:
     with pytest.raises(templates.ConsentRequired):
-        templates.enrol(CITIZEN, photo("obama.jpg"), consent=False, cfg=cfg, client=rek)
+        templates.enrol(CITIZEN, photo("obama.jpg"), consent=False, cfg=cfg, engine=on(rek))
     assert templates.get(CITIZEN) is None
 
 
@@ -111,7 +118,7 @@ def test_enrol_with_two_faces_keeps_nothing(rek: Any, cfg: Settings) -> None:
     rek.stub.add_response("delete_faces", {"DeletedFaces": [FACE_ID]},
                           {"CollectionId": COLLECTION, "FaceIds": [FACE_ID]})
     with pytest.raises(errors.FaceNotUsable):
-        templates.enrol(CITIZEN, photo("obama.jpg"), consent=True, cfg=cfg, client=rek)
+        templates.enrol(CITIZEN, photo("obama.jpg"), consent=True, cfg=cfg, engine=on(rek))
     assert templates.get(CITIZEN) is None
 
 
@@ -124,7 +131,7 @@ def test_match_searches_the_collection_for_our_face_only(rek: Any, cfg: Settings
     rek.stub.add_response("search_faces_by_image", search_answer(similarity), {
         "CollectionId": COLLECTION, "Image": {"Bytes": photo("obama2.jpg")}, "MaxFaces": 10,
         "FaceMatchThreshold": 85.0, "QualityFilter": "AUTO"})
-    result = templates.match(CITIZEN, photo("obama2.jpg"), cfg=cfg, client=rek)
+    result = templates.match(CITIZEN, photo("obama2.jpg"), cfg=cfg, engine=on(rek))
     assert result.decision == decision and result.similarity == round(similarity / 100, 4)
 
 
@@ -134,7 +141,7 @@ def test_another_citizens_face_in_the_answer_is_no_match(rek: Any, cfg: Settings
     rek.stub.add_response("search_faces_by_image",
                           search_answer(99.9, face_id="99999999-2222-4333-8444-555555555555"))
     assert templates.match(CITIZEN, photo("biden.jpg"), cfg=cfg,
-                           client=rek).decision == "no_match"
+                           engine=on(rek)).decision == "no_match"
 
 
 def test_throttled_search_fails_closed_with_503_and_retry_after(rek: Any,
@@ -145,7 +152,7 @@ def test_throttled_search_fails_closed_with_503_and_retry_after(rek: Any,
     rek.stub.add_response("detect_faces", detect_answer())
     throttled(rek.stub, "search_faces_by_image")
     with pytest.raises(errors.Unavailable) as caught:
-        templates.match(CITIZEN, photo("obama2.jpg"), cfg=cfg, client=rek)
+        templates.match(CITIZEN, photo("obama2.jpg"), cfg=cfg, engine=on(rek))
     response = http.error_response(caught.value)
     assert response.status_code == 503 and response.headers["Retry-After"]
 
@@ -155,11 +162,11 @@ def test_throttled_delete_keeps_the_template_and_gives_no_receipt(rek: Any,
     _enrol(rek, cfg)
     throttled(rek.stub, "delete_faces")
     with pytest.raises(errors.Unavailable):
-        templates.withdraw(CITIZEN, cfg=cfg, client=rek)
+        templates.withdraw(CITIZEN, cfg=cfg, engine=on(rek))
     assert templates.get(CITIZEN) is not None  # nothing half-done: retry later
     rek.stub.add_response("delete_faces", {"DeletedFaces": [FACE_ID]},
                           {"CollectionId": COLLECTION, "FaceIds": [FACE_ID]})
-    answer = templates.withdraw(CITIZEN, cfg=cfg, client=rek)
+    answer = templates.withdraw(CITIZEN, cfg=cfg, engine=on(rek))
     assert answer["deleted"] is True and templates.get(CITIZEN) is None
 
 

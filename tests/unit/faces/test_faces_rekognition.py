@@ -165,10 +165,6 @@ def test_invalid_upload_is_refused_before_any_call(engine, selfie):
         engine.compare(selfie + b"\x00" * (5 * 1024 * 1024), selfie)
 
 
-def test_count_faces(engine, client, selfie):
-    expect_detect(client, selfie, [face_detail(), face_detail(left=0.01)])
-    assert engine.count_faces(selfie) == 2
-
 
 def test_connection_error_is_unavailable(selfie, reference):
     unreachable = boto3.client(

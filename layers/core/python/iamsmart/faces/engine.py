@@ -1,8 +1,11 @@
 """The face-engine port: one small protocol, adapters behind it, the decision made here.
 
-Engines only measure (a similarity in 0..1, faces counted); ``decide`` turns the measure into
+Engines only measure (a similarity in 0..1); ``decide`` turns the measure into
 "match" / "borderline" / "no_match" with the configured thresholds, so the rule is the same
-whatever engine runs. Every image must show exactly one whole face.
+whatever engine runs. Every image must show exactly one whole face. Each adapter also keeps
+templates its own way (``enrol``, ``match``, ``forget``, ``prepare_storage``) and says what it
+can do (``evaluates_liveness``): callers never ask which adapter runs.
+``settings.face_engine`` alone chooses it (``engine_for``).
 """
 
 from __future__ import annotations
@@ -28,12 +31,31 @@ class Comparison:
 
 
 class FaceEngine(Protocol):
-    def compare(self, selfie: bytes, reference: bytes) -> Comparison:
-        """Compare the one face of ``selfie`` with the one face of ``reference``."""
+    """What each adapter answers; callers never ask which adapter runs."""
+
+    name: str  # recorded on a template: the adapter that made it matches and deletes it
+    evaluates_liveness: bool  # False: a photo taken outside Face Liveness is accepted
+    kept_as: str  # how a template is kept, in the citizen's words
+    stores: tuple[str, ...]  # where a template lives (named in the deletion receipt)
+
+    def enrol(self, image: bytes, account_id: str) -> dict[str, str]:
+        """Make the template of the (validated) image's one face; what to store."""
         ...
 
-    def count_faces(self, image: bytes) -> int:
-        """How many faces the (validated) image shows."""
+    def match(self, image: bytes, stored: dict[str, str], account_id: str) -> float:
+        """Similarity (0..1) of the (validated) image's one face to the stored template."""
+        ...
+
+    def forget(self, stored: dict[str, str]) -> None:
+        """Delete what the engine keeps of a template outside its item."""
+        ...
+
+    def prepare_storage(self) -> dict[str, int]:
+        """Create what templates need before the first enrolment (idempotent)."""
+        ...
+
+    def compare(self, selfie: bytes, reference: bytes) -> Comparison:
+        """Compare the one face of ``selfie`` with the one face of ``reference``."""
         ...
 
 
@@ -88,12 +110,18 @@ def fully_visible(left: float, top: float, width: float, height: float,
             and top + height <= frame_height + dy)
 
 
+# ``settings.face_engine`` -> the adapter's module and class (imported on first use: the
+# local adapter's dlib is a development extra, never in Lambda).
+ADAPTERS: dict[str, tuple[str, str]] = {
+    "rekognition": ("iamsmart.faces.rekognition", "RekognitionFaceEngine"),
+    "local": ("iamsmart.faces.local", "LocalFaceEngine"),
+}
+
+
 def engine_for(cfg: Settings) -> FaceEngine:
-    """The adapter the settings name (adapters import their SDKs lazily)."""
-    if cfg.face_engine == "local":
-        from iamsmart.faces.local import LocalFaceEngine
+    """The adapter the settings name."""
+    import importlib
 
-        return LocalFaceEngine(cfg)
-    from iamsmart.faces.rekognition import RekognitionFaceEngine
-
-    return RekognitionFaceEngine(cfg)
+    module, cls = ADAPTERS[cfg.face_engine]
+    engine: FaceEngine = getattr(importlib.import_module(module), cls)(cfg)
+    return engine

@@ -44,6 +44,7 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 from iamsmart import errors
+from iamsmart.faces.engine import engine_for
 from iamsmart.settings import Settings, settings
 
 Evaluated = Literal["evaluated", "not_evaluated"]
@@ -136,7 +137,7 @@ def create(account_id: str, txn_id: str, *, purpose: Purpose = "stepup",
     store.batch_put(cfg.sessions_table, items)
     payload = qr_payload(ours, k)
     return {"liveness_session": ours, "expires_in": cfg.face_liveness_seconds,
-            "evaluated": cfg.face_engine == "rekognition",
+            "evaluated": engine_for(cfg).evaluates_liveness,
             "handoff": {"number": number, "app_link": payload,
                         "qr": {"payload": payload,
                                "svg": segno.make(payload, error="m").svg_data_uri(scale=5,
@@ -224,8 +225,8 @@ def start(session_id: object, k: object, number: int, *, account_id: str | None,
         raise LivenessWrongNumber(remaining=left)
     answer: dict[str, Any] = {"liveness_session": ours, "evaluated": False,
                               "expires_in": int(started["expires_at"]) - now}
-    if cfg.face_engine != "rekognition":
-        return answer  # no engine can evaluate liveness here: nothing to stream to
+    if not engine_for(cfg).evaluates_liveness:
+        return answer  # the configured engine cannot evaluate liveness: nothing to stream to
     try:
         engine_session = _engine_session(ours, cfg, client)
         credentials = client_credentials(ours, cfg, sts)
@@ -343,9 +344,10 @@ def consume(session_id: object, account_id: str, txn_id: str, *,
         values_={":now": now, ":kind": "liveness", ":a": account_id, ":t": txn_id})
     if item is None:
         raise LivenessRefused()
-    if item.get("engine") == "local" or not item.get("engine_session"):
-        # No engine evaluated it (locally), or the app never started it: nothing passed
-        # liveness, and nothing says it did (a step-up in AWS refuses this).
+    if not item.get("engine_session"):
+        # No engine session: the engine cannot evaluate liveness, or the app never started
+        # it. Nothing passed liveness, and nothing says it did (a step-up with an engine that
+        # evaluates liveness refuses this).
         return LivenessResult("not_evaluated", None, True)
     return _rekognition_result(str(item["engine_session"]), cfg, client)
 

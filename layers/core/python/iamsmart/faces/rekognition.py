@@ -10,6 +10,7 @@ match); a photo Rekognition refuses is ``InvalidImage``.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -36,7 +37,21 @@ def _call(operation: Callable[..., T], **params: Any) -> T:
     return guarded("rekognition", operation.__name__, lambda: operation(**params), refusals)
 
 
+def external_id(account_id: str) -> str:
+    """The collection's ExternalImageId: an opaque digest, never the account id itself."""
+    return hashlib.sha256(f"iamsmart:face:{account_id}".encode()).hexdigest()[:40]
+
+
 class RekognitionFaceEngine:
+    """Templates are faces in the collection ``settings.face_collection_id``: we keep the
+    collection's ``FaceId`` only; Rekognition keeps its own feature vector, never the image.
+    Liveness is evaluated (Face Liveness), so a photo uploaded outside it is not accepted."""
+
+    name = "rekognition"
+    evaluates_liveness = True
+    kept_as = "a face in an Amazon Rekognition collection"
+    stores: tuple[str, ...] = ("rekognition_collection", "accounts_table")
+
     def __init__(self, cfg: Settings, client: Any | None = None):
         self.cfg = cfg
         self._client = client
@@ -54,9 +69,6 @@ class RekognitionFaceEngine:
         boxes = [d.get("BoundingBox", {}) for d in details]
         return sum(not fully_visible(b.get("Left", 0.0), b.get("Top", 0.0),
                                      b.get("Width", 0.0), b.get("Height", 0.0)) for b in boxes)
-
-    def count_faces(self, image: bytes) -> int:
-        return len(self._details(images.validate(image, self.cfg).data))
 
     def compare(self, selfie: bytes, reference: bytes) -> Comparison:
         source = images.validate(selfie, self.cfg).data
@@ -78,3 +90,46 @@ class RekognitionFaceEngine:
         score = round(min(max(percent / 100.0, 0.0), 1.0), 4)
         return Comparison(similarity=score, decision=decide(score, self.cfg),
                           faces_in_selfie=len(details))
+
+    # --- templates (the collection) --------------------------------------------------------
+
+    def enrol(self, image: bytes, account_id: str) -> dict[str, str]:
+        """Index the one face of the (validated) image: ``{"face_id"}``. Several faces, or
+        none good enough: nothing is kept and the refusal says why."""
+        cfg = self.cfg
+        answer = _call(self.client.index_faces, CollectionId=cfg.face_collection_id,
+                       Image={"Bytes": image}, ExternalImageId=external_id(account_id),
+                       DetectionAttributes=[], MaxFaces=1, QualityFilter="AUTO")
+        records = answer.get("FaceRecords") or []
+        unindexed = answer.get("UnindexedFaces") or []
+        if len(records) != 1 or unindexed:
+            for record in records:
+                face_id = record.get("Face", {}).get("FaceId")
+                if face_id:
+                    self.forget({"face_id": face_id})
+            found = len(records) + len(unindexed)
+            require_one_face(found, "selfie", cut_off=1 if found == 1 else 0)
+        return {"face_id": str(records[0]["Face"]["FaceId"])}
+
+    def match(self, image: bytes, stored: dict[str, str], account_id: str) -> float:
+        """Similarity (0..1) of the (validated) selfie's one face to our face in the
+        collection (``SearchFacesByImage``; 0 when the search did not return our face)."""
+        details = self._details(image)
+        require_one_face(len(details), "selfie", self._cut_off(details))
+        cfg = self.cfg
+        floor = max(0.0, cfg.face_match_threshold - cfg.face_borderline_margin)
+        answer = _call(self.client.search_faces_by_image, CollectionId=cfg.face_collection_id,
+                       Image={"Bytes": image}, MaxFaces=10,
+                       FaceMatchThreshold=round(floor * 100, 2), QualityFilter="AUTO")
+        percent = max((m.get("Similarity", 0.0) for m in answer.get("FaceMatches", [])
+                       if m.get("Face", {}).get("FaceId") == stored["face_id"]), default=0.0)
+        return round(min(max(percent / 100.0, 0.0), 1.0), 4)
+
+    def forget(self, stored: dict[str, str]) -> None:
+        """Delete the face from the collection (a face already gone succeeds)."""
+        _call(self.client.delete_faces, CollectionId=self.cfg.face_collection_id,
+              FaceIds=[stored["face_id"]])
+
+    def prepare_storage(self) -> dict[str, int]:
+        """Nothing to seed: the collection is infrastructure (the CDK's)."""
+        return {"keys": 0}

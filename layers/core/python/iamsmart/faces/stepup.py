@@ -7,7 +7,8 @@ The browser side (``/v1/login/{txn}/face...``, the login transaction's cookie bi
 bound to this transaction and citizen, with its hand-off to the app: QR code, same-device
 link, number), ``liveness_state`` (the page follows the app's capture and its outcome),
 ``submit`` (the web capture: a selfie, staged in S3 for the workflow only; accepted only
-where the face engine is local, and liveness then says ``not_evaluated``) and ``cancel``.
+where the face engine cannot evaluate liveness, and liveness then says ``not_evaluated``)
+and ``cancel``.
 
 The app's side (``/v1/device/liveness/...``, signed by a device of the same citizen):
 ``device_task`` (the service and transaction it confirms, three numbers), then
@@ -42,6 +43,7 @@ import secrets
 from typing import Any
 
 from iamsmart import errors
+from iamsmart.faces.engine import engine_for
 from iamsmart.identity import assurance, limits, store
 from iamsmart.settings import Settings, settings
 
@@ -134,16 +136,16 @@ def view(txn_id: str, cookie_header: str | None) -> dict[str, Any]:
     from iamsmart.identity import login
 
     item = login.face_pending(txn_id, cookie_header)
-    cfg = settings()
+    evaluates = engine_for(settings()).evaluates_liveness
     return {"status": "face_required",
             "service": {"name_en": item["name_en"], "name_tc": item["name_tc"]},
             "transaction": _transaction(str(item["grant_id"])),
             "enrolled": templates.get(str(item["account_id"])) is not None,
-            "liveness": "evaluated" if cfg.face_engine == "rekognition" else "not_evaluated",
+            "liveness": "evaluated" if evaluates else "not_evaluated",
             # The app captures (Face Liveness); a photo taken in the page is accepted only
-            # where the engine is local, and says liveness was not evaluated.
-            "capture": ["app", "web"] if cfg.face_engine == "local" else ["app"],
-            "upload_allowed": cfg.face_engine == "local",
+            # where the engine cannot evaluate liveness, and says liveness was not evaluated.
+            "capture": ["app"] if evaluates else ["app", "web"],
+            "upload_allowed": not evaluates,
             "expires_in": max(0, int(item["expires_at"]) - store.now())}
 
 
@@ -291,8 +293,9 @@ def _check(txn_id: str, item: dict[str, Any], session: object,
     account_id = str(item["account_id"])
     limits.check(("face-account", account_id), ("face-txn", txn_id))
     object_key = None
+    evaluates = engine_for(cfg).evaluates_liveness
     if selfie_value is not None:
-        if cfg.face_engine != "local":
+        if evaluates:
             raise errors.InvalidInput(
                 en="Photos are taken only through the live check.",
                 tc="相片只可透過活體檢測拍攝。", reason="upload_not_allowed")
@@ -302,7 +305,7 @@ def _check(txn_id: str, item: dict[str, Any], session: object,
             Bucket=cfg.evidence_bucket, Key=object_key, Body=selfie,
             ServerSideEncryption="AES256"))
         del selfie
-    elif cfg.face_engine == "local":
+    elif not evaluates:
         raise BadSelfie()
     payload = {"txn_id": txn_id, "account_id": account_id, "client_id": item["client_id"],
                "service": _service_names(str(item["client_id"])),
@@ -395,7 +398,7 @@ def task_liveness(event: dict[str, Any]) -> dict[str, Any]:
             Bucket=cfg.evidence_bucket, Key=key, Body=valid.data,
             ServerSideEncryption="AES256"))
         answer["object_key"] = key
-    elif cfg.face_engine != "local":
+    elif engine_for(cfg).evaluates_liveness:
         raise liveness.LivenessFailed(reason="no_live_image")
     return answer
 
@@ -421,7 +424,7 @@ def task_decide(event: dict[str, Any]) -> dict[str, Any]:
     reason = None
     if live.get("liveness") == "evaluated" and not live.get("passed"):
         reason = "liveness_failed"
-    elif live.get("liveness") != "evaluated" and cfg.face_engine != "local":
+    elif live.get("liveness") != "evaluated" and engine_for(cfg).evaluates_liveness:
         reason = "liveness_failed"  # never without liveness where it can be evaluated
     elif match.get("decision") == "borderline":
         reason = "borderline"

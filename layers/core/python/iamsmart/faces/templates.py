@@ -2,20 +2,16 @@
 
 One template per account, kept only with the citizen's explicit consent:
 
-- in AWS, a face in a Rekognition collection (``settings.face_collection_id``): we store the
-  collection's ``FaceId`` only; Rekognition keeps its own feature vector, never the image
-  (``IndexFaces`` with ``DetectionAttributes=[]``, ``MaxFaces=1``). The match is
-  ``SearchFacesByImage`` with the selfie, and only our ``FaceId`` among the answers counts.
-- locally (``face_engine = "local"``), the local engine's 128-number descriptor, encrypted
-  with a KMS data key (envelope encryption: ``GenerateDataKey`` under
-  ``settings.face_template_key_alias``, AES-256-GCM with the account id as associated data);
-  only the ciphertext and the encrypted data key are stored, the plaintext key is dropped at
-  once. The match decrypts it (``Decrypt``) and compares descriptors.
+what the template is and where it lives is the face engine's (the port's ``enrol``,
+``match``, ``forget``; ``settings.face_engine`` chooses the adapter): with Rekognition
+(faces/rekognition.py) a face in a collection, of which we keep the ``FaceId``; with the
+local engine (faces/local.py) a descriptor under KMS envelope encryption. The template of an
+account is always matched and deleted by the engine that made it.
 
 The item sits in the accounts table beside the account: ``id = "face#<account id>"`` with
-``engine``, ``template`` (AWS: ``{"face_id"}``; local: ``{"ciphertext", "nonce",
-"encrypted_key"}``, base64), ``consent`` (version, time, wording's hash), ``source``
-(``immigration_record`` at registration, ``fresh_capture`` later) and ``created_at``.
+``engine`` (the adapter's name), ``template`` (what the adapter stored), ``consent``
+(version, time, wording's hash), ``source`` (``immigration_record`` at registration,
+``fresh_capture`` later) and ``created_at``.
 
 Withdrawal deletes the template everywhere (``DeleteFaces`` first, then the item) and returns
 a receipt signed by the platform's KMS signing key (``typ`` ``receipt+jwt``). Photos are never
@@ -24,16 +20,14 @@ stored here, and neither photos nor templates are ever logged.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
 import secrets
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from iamsmart import errors
-from iamsmart.faces.engine import Comparison, decide, require_one_face
+from iamsmart.faces.engine import Comparison, decide, engine_for
 from iamsmart.settings import Settings, settings
 
 Source = Literal["immigration_record", "fresh_capture"]
@@ -77,7 +71,7 @@ class AlreadyEnrolled(errors.Conflict):
 @dataclass(frozen=True)
 class Template:
     account_id: str
-    engine: Literal["rekognition", "local"]
+    engine: str  # the adapter that made it (``settings.face_engine`` at enrolment)
     source: Source
     consent_version: str
     consented_at: int
@@ -92,9 +86,7 @@ class Template:
         return {"enrolled": True, "engine": self.engine, "source": self.source,
                 "consent_version": self.consent_version, "consented_at": self.consented_at,
                 "created_at": self.created_at,
-                "kept_as": ("a face in an Amazon Rekognition collection"
-                            if self.engine == "rekognition"
-                            else "an encrypted face descriptor (KMS envelope encryption)")}
+                "kept_as": _engine_of(self.engine, settings()).kept_as}
 
 
 # --- storage (the accounts table) --------------------------------------------------------
@@ -119,114 +111,21 @@ def get(account_id: str) -> Template | None:
                     created_at=int(item["created_at"]), stored=dict(item["template"]))
 
 
-# --- KMS envelope (local templates) ------------------------------------------------------
-
-def _aad(account_id: str) -> bytes:
-    return f"iamsmart:face-template:{account_id}".encode()
-
-
-def _seal(descriptor: list[float], account_id: str, cfg: Settings) -> dict[str, str]:
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    from iamsmart import aws
-
-    answer = aws.call("kms", "generate_data_key", KeyId=cfg.face_template_key_alias,
-                      KeySpec="AES_256",
-                      EncryptionContext={"purpose": "face-template", "account": account_id})
-    nonce = secrets.token_bytes(12)
-    plaintext = json.dumps([round(float(x), 8) for x in descriptor]).encode()
-    sealed = AESGCM(answer["Plaintext"]).encrypt(nonce, plaintext, _aad(account_id))
-    b64 = base64.b64encode
-    return {"ciphertext": b64(sealed).decode(), "nonce": b64(nonce).decode(),
-            "encrypted_key": b64(answer["CiphertextBlob"]).decode()}
-
-
-def _open(stored: dict[str, str], account_id: str) -> list[float]:
-    from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    from iamsmart import aws
-
-    answer = aws.call("kms", "decrypt", CiphertextBlob=base64.b64decode(stored["encrypted_key"]),
-                      EncryptionContext={"purpose": "face-template", "account": account_id})
-    try:
-        plain = AESGCM(answer["Plaintext"]).decrypt(base64.b64decode(stored["nonce"]),
-                                                    base64.b64decode(stored["ciphertext"]),
-                                                    _aad(account_id))
-    except InvalidTag:
-        # A template moved to another account, or tampered with: never a match.
-        raise errors.Unavailable(reason="template_unreadable") from None
-    return [float(x) for x in json.loads(plain)]
-
-
-# --- Rekognition collection (AWS) --------------------------------------------------------
-
-def _rekognition(cfg: Settings, client: Any | None) -> Any:
-    from iamsmart import aws
-
-    return client or aws.client("rekognition")
-
-
-def _guarded(operation: str, call: Any) -> Any:
-    from iamsmart.aws import guarded
-    from iamsmart.faces.rekognition import INVALID_IMAGE_CODES
-
-    refusals = dict.fromkeys(INVALID_IMAGE_CODES, errors.InvalidImage)
-    return guarded("rekognition", operation, call, refusals)
-
-
-def external_id(account_id: str) -> str:
-    """The collection's ExternalImageId: an opaque digest, never the account id itself."""
-    return hashlib.sha256(f"iamsmart:face:{account_id}".encode()).hexdigest()[:40]
-
-
-def _index(image: bytes, account_id: str, cfg: Settings, client: Any | None) -> dict[str, str]:
-    rek = _rekognition(cfg, client)
-    answer = _guarded("index_faces", lambda: rek.index_faces(
-        CollectionId=cfg.face_collection_id, Image={"Bytes": image},
-        ExternalImageId=external_id(account_id), DetectionAttributes=[], MaxFaces=1,
-        QualityFilter="AUTO"))
-    records = answer.get("FaceRecords") or []
-    unindexed = answer.get("UnindexedFaces") or []
-    if len(records) != 1 or unindexed:
-        # Several faces (one indexed, others left out) or none good enough: nothing kept.
-        for record in records:
-            face_id = record.get("Face", {}).get("FaceId")
-            if face_id:
-                _delete_face(face_id, cfg, client)
-        require_one_face(len(records) + len(unindexed), "selfie",
-                         cut_off=1 if len(records) + len(unindexed) == 1 else 0)
-    return {"face_id": str(records[0]["Face"]["FaceId"])}
-
-
-def _delete_face(face_id: str, cfg: Settings, client: Any | None) -> None:
-    rek = _rekognition(cfg, client)
-    _guarded("delete_faces", lambda: rek.delete_faces(CollectionId=cfg.face_collection_id,
-                                                      FaceIds=[face_id]))
-
-
-def _search(image: bytes, face_id: str, cfg: Settings, client: Any | None) -> float:
-    """Similarity (0..1) of the selfie's face to our face id in the collection (0 when the
-    search did not return it)."""
-    rek = _rekognition(cfg, client)
-    floor = max(0.0, cfg.face_match_threshold - cfg.face_borderline_margin)
-    answer = _guarded("search_faces_by_image", lambda: rek.search_faces_by_image(
-        CollectionId=cfg.face_collection_id, Image={"Bytes": image}, MaxFaces=10,
-        FaceMatchThreshold=round(floor * 100, 2), QualityFilter="AUTO"))
-    percent = max((m.get("Similarity", 0.0) for m in answer.get("FaceMatches", [])
-                   if m.get("Face", {}).get("FaceId") == face_id), default=0.0)
-    return round(min(max(percent / 100.0, 0.0), 1.0), 4)
+def _engine_of(name: str, cfg: Settings, engine: Any | None = None) -> Any:
+    """The adapter named ``name`` (the one that made a template), unless one is given."""
+    return engine or engine_for(cfg.model_copy(update={"face_engine": name}))
 
 
 # --- the operations ----------------------------------------------------------------------
 
 def enrol(account_id: str, image: bytes, *, consent: bool, source: Source = "fresh_capture",
-          cfg: Settings | None = None, client: Any | None = None) -> Template:
+          cfg: Settings | None = None, engine: Any | None = None) -> Template:
     """Keep a template of the one face in ``image`` for the account (consent required).
 
     ``source`` says where the image came from: the Immigration-matched record photo at
     registration, or a fresh capture by an already verified ("plus") citizen. The image itself
-    is not kept. One template per account (``AlreadyEnrolled``)."""
+    is not kept. One template per account (``AlreadyEnrolled``). ``engine``: the configured
+    adapter unless given."""
     from iamsmart.faces import images
     from iamsmart.identity import store
 
@@ -236,28 +135,23 @@ def enrol(account_id: str, image: bytes, *, consent: bool, source: Source = "fre
     if get(account_id) is not None:
         raise AlreadyEnrolled()
     valid = images.validate(image, cfg)
-    if cfg.face_engine == "local":
-        from iamsmart.faces.local import LocalFaceEngine
-
-        stored = _seal(LocalFaceEngine(cfg).descriptor(valid.data, "selfie"), account_id, cfg)
-    else:
-        stored = _index(valid.data, account_id, cfg, client)
+    engine = engine or engine_for(cfg)
+    stored = engine.enrol(valid.data, account_id)
     now = int(time.time())
-    item = {**_key(account_id), "kind": "face_template", "engine": cfg.face_engine,
+    item = {**_key(account_id), "kind": "face_template", "engine": engine.name,
             "template": stored, "source": source, "created_at": now,
             "consent": {"version": CONSENT_VERSION, "at": now, "text_sha256": CONSENT_HASH}}
     if not store.put(_table(), item, condition="attribute_not_exists(id)"):
-        if cfg.face_engine == "rekognition":
-            _delete_face(stored["face_id"], cfg, client)
+        engine.forget(stored)
         raise AlreadyEnrolled()
     from iamsmart.faces import audit
 
     audit.record(account_id, "face_enrolled", source=source)
-    return Template(account_id, cfg.face_engine, source, CONSENT_VERSION, now, now, stored)
+    return Template(account_id, engine.name, source, CONSENT_VERSION, now, now, stored)
 
 
 def match(account_id: str, selfie: bytes, *, cfg: Settings | None = None,
-          client: Any | None = None) -> Comparison:
+          engine: Any | None = None) -> Comparison:
     """The selfie's one face against the account's template (``NotEnrolled`` without one)."""
     from iamsmart.faces import images
 
@@ -266,26 +160,13 @@ def match(account_id: str, selfie: bytes, *, cfg: Settings | None = None,
     if template is None:
         raise NotEnrolled()
     valid = images.validate(selfie, cfg)
-    if template.engine == "local":
-        from iamsmart.faces.local import LocalFaceEngine, similarity
-
-        engine = LocalFaceEngine(cfg)
-        live = engine.descriptor(valid.data, "selfie")
-        kept = _open(template.stored, account_id)
-        distance = sum((x - y) ** 2 for x, y in zip(live, kept, strict=True)) ** 0.5
-        score = round(similarity(distance), 4)
-    else:
-        from iamsmart.faces.rekognition import RekognitionFaceEngine
-
-        engine_r = RekognitionFaceEngine(cfg, client)
-        details = engine_r._details(valid.data)
-        require_one_face(len(details), "selfie", engine_r._cut_off(details))
-        score = _search(valid.data, template.stored["face_id"], cfg, client)
+    score = _engine_of(template.engine, cfg, engine).match(valid.data, template.stored,
+                                                             account_id)
     return Comparison(similarity=score, decision=decide(score, cfg), faces_in_selfie=1)
 
 
 def withdraw(account_id: str, *, cfg: Settings | None = None,
-             client: Any | None = None) -> dict[str, Any]:
+             engine: Any | None = None) -> dict[str, Any]:
     """Delete the template everywhere; a signed deletion receipt (``NotEnrolled`` if none)."""
     from iamsmart.identity import store
     from iamsmart.oidc import discovery, signing
@@ -294,17 +175,15 @@ def withdraw(account_id: str, *, cfg: Settings | None = None,
     template = get(account_id)
     if template is None:
         raise NotEnrolled()
-    if template.engine == "rekognition":
-        _delete_face(template.stored["face_id"], cfg, client)  # fails closed: item kept
+    adapter = _engine_of(template.engine, cfg, engine)
+    adapter.forget(template.stored)  # fails closed: the item is kept
     now = int(time.time())
     receipt_id = secrets.token_urlsafe(16)
     claims = {"iss": discovery.issuer(), "sub": account_id, "iat": now, "jti": receipt_id,
               "event": "face_template_deleted",
               "deleted": {"engine": template.engine, "source": template.source,
                           "enrolled_at": template.created_at,
-                          "stores": (["rekognition_collection", "accounts_table"]
-                                     if template.engine == "rekognition"
-                                     else ["accounts_table", "kms_encrypted_data_key"])},
+                          "stores": list(adapter.stores)},
               "consent_version": template.consent_version}
     # Signed before the item goes: a KMS failure leaves the item for a retry (DeleteFaces of
     # a face already gone succeeds), never a deletion without its receipt.
@@ -316,24 +195,10 @@ def withdraw(account_id: str, *, cfg: Settings | None = None,
     return {"deleted": True, "receipt": receipt, "receipt_id": receipt_id, "deleted_at": now}
 
 
-# --- the local platform's template key ---------------------------------------------------
+# --- the engine's template storage -------------------------------------------------------
 
 def seed_local_template_key() -> dict[str, int]:
-    """Seeder (``infra.names.SEEDERS``): where the local engine keeps templates (the local
-    platform), the symmetric KMS key that wraps their data keys. In AWS (Rekognition
-    collection) there is nothing to do. Idempotent: an existing alias is left alone."""
-    from iamsmart import aws
-
-    cfg = settings()
-    if cfg.face_engine != "local":
-        return {"keys": 0}
-    kms = aws.client("kms")
-    try:
-        kms.describe_key(KeyId=cfg.face_template_key_alias)
-        return {"keys": 0}
-    except kms.exceptions.NotFoundException:
-        pass
-    meta = kms.create_key(Description="Wraps the data keys of local face templates",
-                          KeySpec="SYMMETRIC_DEFAULT", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]
-    kms.create_alias(AliasName=cfg.face_template_key_alias, TargetKeyId=meta["KeyId"])
-    return {"keys": 1}
+    """Seeder (``infra.names.SEEDERS``): what the configured engine needs before it keeps
+    templates (the local engine: the symmetric KMS key that wraps their data keys; Rekognition:
+    nothing, its collection is infrastructure). Idempotent."""
+    return dict(engine_for(settings()).prepare_storage())
