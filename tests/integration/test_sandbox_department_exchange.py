@@ -17,6 +17,7 @@ from joserfc import jwe, jws
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
 
+from iamsmart import parameters
 from iamsmart.oidc import discovery, signing
 from infra.local import provision
 from infra.local.department import DepartmentService, Exchange, Signed
@@ -28,6 +29,8 @@ EVENT = "urn:iamsmart:event:consent-revoked"
 @pytest.fixture
 def department(aws: dict[str, str]) -> Iterator[DepartmentService]:
     provision.create_key(KEYS["oidc-signing"])
+    provision.create_parameters("http://localhost:8000")  # the issuer, as make dev writes it
+    parameters.reset()
     signing.reset()
     svc = DepartmentService(discovery.issuer(), port=0, service_id=None)
     svc.rp._jwks = signing.jwks()  # what it would fetch from /v1/oidc/jwks

@@ -15,6 +15,7 @@ import requests
 from joserfc import jws
 from joserfc.jwk import ECKey
 
+from iamsmart import parameters
 from iamsmart.exchange import provider_auth
 from iamsmart.exchange.subjects import provider_sub
 from iamsmart.oidc import discovery, signing
@@ -30,6 +31,8 @@ TIMEOUT = 5
 def service(aws: dict[str, str]) -> Iterator[ProvidersService]:
     provision.create_key(KEYS["oidc-signing"])
     provision.create_key(KEYS["token-hmac"])
+    provision.create_parameters("http://localhost:8000")  # the issuer, as make dev writes it
+    parameters.reset()
     signing.reset()
     svc = ProvidersService(discovery.issuer(), jwks_source=signing.jwks)
     svc.link_subjects()
