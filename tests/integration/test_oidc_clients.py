@@ -8,7 +8,8 @@ import pytest
 from client_auth_helpers import fapi_client, new_key, public_jwk, registry  # noqa: F401
 
 from iamsmart import aws
-from iamsmart.oidc import clients, replay
+from iamsmart.common import replay
+from iamsmart.oidc import clients
 from iamsmart.oidc.clients import InvalidRegistration
 from iamsmart.oidc.errors import InvalidClient
 from iamsmart.settings import settings

@@ -1,2 +1,7 @@
 """Shared mechanisms below the bounded contexts (no context imports here; every context may
-import from here)."""
+import from here).
+
+- ``strict_json``: the one strict JSON parser (duplicate keys, NaN, depth and size refused)
+- ``replay``: single-use guards (a ``jti`` accepted once until it expires), one conditional
+  write in the grants table
+"""

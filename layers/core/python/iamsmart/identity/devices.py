@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 from iamsmart import errors, origin
+from iamsmart.common import replay
 from iamsmart.identity import authenticators, limits
 
 TYP = "device+jwt"
@@ -98,8 +99,6 @@ def verify_request(authorization: str | None, *, method: str, path: str,
     from joserfc import jws
     from joserfc.errors import JoseError
     from joserfc.jwk import ECKey
-
-    from iamsmart.oidc import replay
 
     if not authorization or not authorization.startswith("Device "):
         raise DeviceUnauthorized("missing")

@@ -2,7 +2,7 @@
 
 - ``clients``: the client registry (relying parties), warm-cached
 - ``client_auth``: ``private_key_jwt`` (and ``client_secret_basic`` for basic-profile clients)
-- ``dpop``: DPoP proofs (RFC 9449) and server nonces; ``replay``: single-use ``jti`` guard
+- ``dpop``: DPoP proofs (RFC 9449) and server nonces (single-use ``jti``: ``common.replay``)
 - ``grants``: one item per authorization, from the pushed request to its tokens
 - ``authorize``: PAR, authorize (SSO, login, consent), resume, consent, logout
 - ``tokens``: token endpoint (code + PKCE, refresh rotation), userinfo, introspection, revocation

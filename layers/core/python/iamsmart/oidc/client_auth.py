@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from iamsmart import origin
+from iamsmart.common import replay
 from iamsmart.oidc import clients, dpop
 from iamsmart.oidc.clients import Client
 from iamsmart.oidc.errors import InvalidClient
@@ -161,8 +162,6 @@ def _private_key_jwt(assertion: str, guards: list[Any] | None = None) -> Client:
             raise _refuse()  # issued too long ago
     if not isinstance(jti, str) or not jti or len(jti) > dpop.MAX_JTI:
         raise _refuse()
-    from iamsmart.oidc import replay
-
     guard = replay.Guard("jti", f"{client.client_id}#{jti}", int(exp) + SKEW_SECONDS, _refuse)
     if guards is not None:
         guards.append(guard)

@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from iamsmart.common import replay
 from iamsmart.oidc.errors import InvalidDpopProof, UseDpopNonce
 
 ALGORITHMS = ("ES256", "PS256", "EdDSA")
@@ -265,8 +266,6 @@ def verify(proof: str | None, *, method: str, url: str, access_token: str | None
         raise UseDpopNonce(headers={"DPoP-Nonce": nonce()})
 
     jkt = thumbprint(jwk)
-    from iamsmart.oidc import replay
-
     guard = replay.Guard("dpop", f"{jkt}#{jti}", now + JTI_SECONDS, _replayed)
     if guards is not None:
         guards.append(guard)

@@ -27,7 +27,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from iamsmart import errors
-from iamsmart.oidc import discovery, dpop, grants, replay
+from iamsmart.common import replay
+from iamsmart.oidc import discovery, dpop, grants
 from iamsmart.oidc.errors import (
     InvalidDpopProof,
     InvalidGrant,
