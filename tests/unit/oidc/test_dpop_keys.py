@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from joserfc.jwk import ECKey, OctKey, OKPKey, RSAKey
 
-from iamsmart.oidc import dpop
+from iamsmart.oidc import dpop, jose
 
 # RFC 7638 §3.1: the example RSA key and its SHA-256 thumbprint.
 RFC7638_KEY = {
@@ -39,39 +39,39 @@ def test_thumbprint_of_private_and_public_forms_is_the_same() -> None:
 ])
 def test_each_allowed_algorithm_takes_its_own_key_type(alg: str, key) -> None:
     public = key.as_dict(private=False)
-    assert dpop.check_key(public, alg) is not None
-    for other in set(dpop.ALGORITHMS) - {alg}:
-        assert dpop.check_key(public, other) is None
+    assert jose.check_key(public, alg) is not None
+    for other in set(jose.ALGORITHMS) - {alg}:
+        assert jose.check_key(public, other) is None
 
 
 @pytest.mark.parametrize("alg", ["none", "HS256", "RS256", "ES384", "ES512", "PS512", "", None])
 def test_unlisted_algorithms_take_no_key(alg) -> None:
     for key in (ECKey.generate_key("P-256"), RSAKey.generate_key(2048)):
-        assert dpop.check_key(key.as_dict(private=False), alg) is None
+        assert jose.check_key(key.as_dict(private=False), alg) is None
 
 
 def test_wrong_curves_private_and_symmetric_keys_are_refused() -> None:
-    assert dpop.check_key(ECKey.generate_key("P-384").as_dict(private=False), "ES256") is None
-    assert dpop.check_key(OKPKey.generate_key("X25519").as_dict(private=False), "EdDSA") is None
-    assert dpop.check_key(ECKey.generate_key("P-256").as_dict(private=True), "ES256") is None
-    assert dpop.check_key(OctKey.generate_key(256).as_dict(private=True), "ES256") is None
-    assert dpop.check_key(OctKey.generate_key(256).as_dict(private=True), "HS256") is None
+    assert jose.check_key(ECKey.generate_key("P-384").as_dict(private=False), "ES256") is None
+    assert jose.check_key(OKPKey.generate_key("X25519").as_dict(private=False), "EdDSA") is None
+    assert jose.check_key(ECKey.generate_key("P-256").as_dict(private=True), "ES256") is None
+    assert jose.check_key(OctKey.generate_key(256).as_dict(private=True), "ES256") is None
+    assert jose.check_key(OctKey.generate_key(256).as_dict(private=True), "HS256") is None
 
 
 def test_key_use_alg_and_ops_must_allow_verifying_with_this_alg() -> None:
     public = ECKey.generate_key("P-256").as_dict(private=False)
-    assert dpop.check_key({**public, "use": "sig", "alg": "ES256"}, "ES256") is not None
-    assert dpop.check_key({**public, "use": "enc"}, "ES256") is None
-    assert dpop.check_key({**public, "alg": "ES384"}, "ES256") is None
-    assert dpop.check_key({**public, "key_ops": ["encrypt"]}, "ES256") is None
+    assert jose.check_key({**public, "use": "sig", "alg": "ES256"}, "ES256") is not None
+    assert jose.check_key({**public, "use": "enc"}, "ES256") is None
+    assert jose.check_key({**public, "alg": "ES384"}, "ES256") is None
+    assert jose.check_key({**public, "key_ops": ["encrypt"]}, "ES256") is None
 
 
 @pytest.mark.parametrize("jwk", [None, "x", [], {}, {"kty": "EC"},
                                  {"kty": "EC", "crv": "P-256", "x": "!", "y": "!"},
                                  {"kty": "RSA", "n": "AQAB", "e": "AQAB"}])
 def test_malformed_jwks_take_no_key(jwk) -> None:
-    assert dpop.check_key(jwk, "ES256") is None
-    assert dpop.check_key(jwk, "PS256") is None
+    assert jose.check_key(jwk, "ES256") is None
+    assert jose.check_key(jwk, "PS256") is None
 
 
 def test_ath_is_the_base64url_sha256_of_the_token() -> None:

@@ -27,7 +27,7 @@ from typing import Any
 
 from iamsmart import origin
 from iamsmart.common import replay
-from iamsmart.oidc import clients, dpop
+from iamsmart.oidc import clients, jose
 from iamsmart.oidc.clients import Client
 from iamsmart.oidc.errors import InvalidClient
 
@@ -116,14 +116,14 @@ def _basic(authorization: str) -> Client:
 # --- private_key_jwt --------------------------------------------------------------------
 
 def _private_key_jwt(assertion: str, guards: list[Any] | None = None) -> Client:
-    if len(assertion) > dpop.MAX_JWT or assertion.count(".") != 2:
+    if len(assertion) > jose.MAX_JWT or assertion.count(".") != 2:
         raise _refuse()
     try:
-        header, claims = dpop.decode_header(assertion)
+        header, claims = jose.decode_header(assertion)
     except ValueError:
         raise _refuse() from None
     alg = header.get("alg")
-    if (not isinstance(alg, str) or alg not in dpop.ALGORITHMS
+    if (not isinstance(alg, str) or alg not in jose.ALGORITHMS
             or header.get("typ") not in _TYPES
             or any(name in header for name in REFUSED_HEADERS)):
         raise _refuse()
@@ -160,7 +160,7 @@ def _private_key_jwt(assertion: str, guards: list[Any] | None = None) -> Client:
             raise _refuse()  # malformed, or issued / valid only in the future
         if name == "iat" and when is not None and when < now - SKEW_SECONDS:
             raise _refuse()  # issued too long ago
-    if not isinstance(jti, str) or not jti or len(jti) > dpop.MAX_JTI:
+    if not isinstance(jti, str) or not jti or len(jti) > jose.MAX_JTI:
         raise _refuse()
     guard = replay.Guard("jti", f"{client.client_id}#{jti}", int(exp) + SKEW_SECONDS, _refuse)
     if guards is not None:
@@ -181,7 +181,7 @@ def _candidates(keys: list[Any], alg: str, kid: str | None) -> list[Any]:
     for jwk in keys:
         if kid is not None and (not isinstance(jwk, Mapping) or jwk.get("kid") != kid):
             continue
-        key = dpop.check_key(jwk, alg)
+        key = jose.check_key(jwk, alg)
         if key is not None:
             chosen.append(key)
     return chosen[:4]
@@ -197,7 +197,7 @@ def _signature_ok(client: Client, assertion: str, alg: str, kid: str | None) -> 
             candidates = _candidates(_remote_keys(client.jwks_uri, refresh=True), alg, kid)
     else:
         return False
-    return any(dpop.verify_signature(assertion, key, alg) for key in candidates)
+    return any(jose.verify_signature(assertion, key, alg) for key in candidates)
 
 
 def _remote_keys(uri: str, refresh: bool = False) -> list[Any]:

@@ -17,8 +17,8 @@
   function); the current and the previous window's nonces are accepted.
 - ``thumbprint(jwk)``: RFC 7638 SHA-256 thumbprint (joserfc).
 
-The algorithm allowlist and the key checks (``check_key``) are shared with client
-authentication (``client_auth``).
+The algorithm allowlist, the key checks and the signature check are ``jose``'s (shared with
+client authentication).
 """
 
 from __future__ import annotations
@@ -28,125 +28,30 @@ import hashlib
 import hmac
 import threading
 import time
-import warnings
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 from iamsmart.common import replay
+from iamsmart.oidc import jose
 from iamsmart.oidc.errors import InvalidDpopProof, UseDpopNonce
 
-ALGORITHMS = ("ES256", "PS256", "EdDSA")
 SKEW_SECONDS = 60
 JTI_SECONDS = 120  # a proof's jti is remembered this long (iat ±60 s cannot outlive it)
 NONCE_WINDOW_SECONDS = 300
-MAX_JWT = 8 * 1024
-MAX_JTI = 256
-_MAX_HEADER = 2048  # bytes of base64url protected header (an RSA-4096 jwk fits)
 # Header members that would point at a key other than the one pinned: never followed.
 REFUSED_HEADERS = ("jku", "x5u", "x5c", "x5t", "x5t#S256", "crit")
-_PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
-_MIN_RSA_BITS = 2048
 
 
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-# --- keys and algorithms (shared with client_auth) -------------------------------------
-
-def key_fits(jwk: Mapping[str, Any], alg: str) -> bool:
-    """Is this (public) JWK of the type and curve ``alg`` needs?"""
-    kty = jwk.get("kty")
-    if alg == "ES256":
-        return kty == "EC" and jwk.get("crv") == "P-256"
-    if alg == "PS256":
-        n = jwk.get("n")
-        if kty != "RSA" or not isinstance(n, str) or len(n) > 2048:
-            return False
-        try:
-            modulus = base64.urlsafe_b64decode(n + "=" * (-len(n) % 4))
-        except ValueError:
-            return False
-        return int.from_bytes(modulus, "big").bit_length() >= _MIN_RSA_BITS
-    if alg == "EdDSA":
-        return kty == "OKP" and jwk.get("crv") == "Ed25519"
-    return False
-
-
-def check_key(jwk: object, alg: str) -> Any:
-    """A joserfc public key for ``jwk`` fit for ``alg`` (in the allowlist); else None.
-    Private members are never accepted; ``use``/``alg``/``key_ops`` must allow verifying."""
-    from joserfc.errors import JoseError
-    from joserfc.jwk import JWKRegistry
-
-    if alg not in ALGORITHMS or not isinstance(jwk, Mapping) or _PRIVATE_MEMBERS & set(jwk):
-        return None
-    if not key_fits(jwk, alg) or jwk.get("use", "sig") != "sig" or jwk.get("alg", alg) != alg:
-        return None
-    ops = jwk.get("key_ops")
-    if ops is not None and (not isinstance(ops, list) or "verify" not in ops):
-        return None
-    try:
-        key = JWKRegistry.import_key(dict(jwk))
-    except (JoseError, ValueError, TypeError, KeyError):
-        return None
-    if key.is_private:  # pragma: no cover - private members were refused above
-        return None
-    return key
-
-
-def _registry(alg: str | None = None) -> Any:
-    """joserfc's JWS registry, with exactly ``alg`` allowed (none when parsing only) and room
-    for a DPoP header carrying an RSA ``jwk`` (joserfc's default header cap is 512 bytes)."""
-    from joserfc.jws import JWSRegistry
-
-    registry = JWSRegistry(algorithms=[alg] if alg else list(ALGORITHMS))
-    registry.max_header_length = _MAX_HEADER
-    return registry
-
-
-def decode_header(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(protected header, claims) of a compact JWS, unverified (joserfc parsing); raises
-    ValueError when it is not one."""
-    import json
-
-    from joserfc import jws
-    from joserfc.errors import JoseError
-
-    try:
-        compact = jws.extract_compact(token.encode("ascii"), registry=_registry())
-        claims = json.loads(compact.payload)
-    except (JoseError, ValueError, TypeError, UnicodeError, RecursionError) as exc:
-        raise ValueError("not a compact JWS") from exc
-    header = dict(compact.protected)
-    if not isinstance(claims, dict):
-        raise ValueError("claims are not an object")
-    return header, claims
-
-
-def verify_signature(token: str, key: Any, alg: str) -> bool:
-    """Signature check by joserfc, with exactly ``alg`` allowed and the given key pinned."""
-    from joserfc import jwt
-    from joserfc.errors import JoseError
-    from joserfc.jwk import SecurityWarning
-
-    with warnings.catch_warnings():
-        # joserfc warns that RFC 9864 deprecates the name "EdDSA" (for "Ed25519"); clients
-        # still send it, and the allowlist names it on purpose.
-        warnings.simplefilter("ignore", SecurityWarning)
-        try:
-            jwt.decode(token, key, algorithms=[alg], registry=_registry(alg))
-        except (JoseError, ValueError, TypeError):
-            return False
-    return True
-
-
 def thumbprint(jwk: Mapping[str, Any]) -> str:
     """RFC 7638 SHA-256 thumbprint of a public JWK (base64url)."""
     from joserfc.jwk import JWKRegistry
 
-    public = {k: v for k, v in jwk.items() if k not in _PRIVATE_MEMBERS}
+    public = {k: v for k, v in jwk.items() if k not in jose.PRIVATE_MEMBERS}
     return JWKRegistry.import_key(public).thumbprint()
 
 
@@ -230,19 +135,19 @@ def verify(proof: str | None, *, method: str, url: str, access_token: str | None
             raise InvalidDpopProof(en="A DPoP proof is required.",
                                    tc="須提供 DPoP 證明。")
         return None
-    if not isinstance(proof, str) or len(proof) > MAX_JWT or proof.count(".") != 2:
+    if not isinstance(proof, str) or len(proof) > jose.MAX_JWT or proof.count(".") != 2:
         raise InvalidDpopProof()
     try:
-        header, claims = decode_header(proof)
+        header, claims = jose.decode_header(proof)
     except ValueError:
         raise InvalidDpopProof() from None
     alg = header.get("alg")
-    if (header.get("typ") != "dpop+jwt" or not isinstance(alg, str) or alg not in ALGORITHMS
+    if (header.get("typ") != "dpop+jwt" or not isinstance(alg, str) or alg not in jose.ALGORITHMS
             or any(name in header for name in REFUSED_HEADERS)):
         raise InvalidDpopProof()
     jwk = header.get("jwk")
-    key = check_key(jwk, alg)
-    if key is None or not verify_signature(proof, key, alg):
+    key = jose.check_key(jwk, alg)
+    if key is None or not jose.verify_signature(proof, key, alg):
         raise InvalidDpopProof()
     assert isinstance(jwk, Mapping)
 
@@ -255,7 +160,7 @@ def verify(proof: str | None, *, method: str, url: str, access_token: str | None
             or _normalise_url(claims["htu"]) != _normalise_url(url)
             or not isinstance(iat, int | float) or isinstance(iat, bool)
             or abs(now - iat) > SKEW_SECONDS
-            or not isinstance(jti, str) or not jti or len(jti) > MAX_JTI):
+            or not isinstance(jti, str) or not jti or len(jti) > jose.MAX_JTI):
         raise InvalidDpopProof()
     if access_token is not None:
         claimed = claims.get("ath")
