@@ -63,9 +63,10 @@ e2e: env browser
 bench: env  ## prints cold imports, API latency, start time and memory
 	$(BIN)/python tests/bench/run.py
 
-lint: env
+lint: env  ## ruff, mypy, and the layering contracts (import-linter, pyproject.toml)
 	$(BIN)/ruff check layers functions infra tests app.py
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 synth: env cdk  ## CloudFormation templates into cdk.out (offline, layers bundled; tests/infra runs this)
 	$(CDK_OFFLINE) $(CDK) synth --quiet --no-notices $(CDK_ARGS)

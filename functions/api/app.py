@@ -16,7 +16,21 @@ from chalicelib.routes import (
     sandbox,
     sites,
 )
+from iamsmart.exchange.vocabulary import DETAIL_TYPE as DATA_EXCHANGE
 from iamsmart.observability import logger, metrics
+from iamsmart.oidc import detail_types
+
+
+def _data_exchange() -> detail_types.DetailType:
+    """The data-exchange authorization detail (loaded on first use, not at cold start)."""
+    from iamsmart.exchange.login import DATA_EXCHANGE as detail_type
+
+    return detail_type
+
+
+# The OpenID Provider learns the authorization-details types of the contexts above it here,
+# never by importing them.
+detail_types.register(DATA_EXCHANGE, _data_exchange)
 
 app = Chalice(app_name="iamsmart-api")
 app.register_middleware(ConvertToMiddleware(logger().inject_lambda_context(clear_state=True)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from iamsmart.identity import assurance
-from iamsmart.oidc import authorize, claims, grants
+from iamsmart.oidc import claims, front, grants, par
 from iamsmart.oidc.clients import Client
 from iamsmart.oidc.errors import InvalidRequest, InvalidScope
 
@@ -32,7 +32,7 @@ def _form(**changes: str | None) -> dict[str, str]:
 
 
 def test_a_good_request_is_kept_whole() -> None:
-    req = authorize.validate_request(_client(), _form(
+    req = par.validate_request(_client(), _form(
         prompt="login", max_age="0", acr_values=assurance.ACR_PLUS, login_hint="a@b.hk",
         claims='{"id_token": {"birthdate": null, "acr": null}}'))
     assert req.scopes == ("openid", "profile") and req.claims == ("birthdate",)
@@ -69,16 +69,16 @@ def test_a_good_request_is_kept_whole() -> None:
 def test_bad_requests_are_refused_at_push_time(change: dict[str, str | None],
                                                error: type[Exception]) -> None:
     with pytest.raises(error):
-        authorize.validate_request(_client(), _form(**change))
+        par.validate_request(_client(), _form(**change))
 
 
 def test_dpop_jkt_must_agree_with_the_proof_at_par() -> None:
     from iamsmart.oidc.errors import InvalidDpopProof
 
     jkt = "A" * 43
-    assert authorize.validate_request(_client(), _form(), dpop_jkt=jkt).dpop_jkt == jkt
+    assert par.validate_request(_client(), _form(), dpop_jkt=jkt).dpop_jkt == jkt
     with pytest.raises(InvalidDpopProof):
-        authorize.validate_request(_client(), _form(dpop_jkt="B" * 43), dpop_jkt=jkt)
+        par.validate_request(_client(), _form(dpop_jkt="B" * 43), dpop_jkt=jkt)
 
 
 @pytest.mark.parametrize("token", [
@@ -103,7 +103,7 @@ def test_redirect_keeps_registered_query_and_adds_iss(monkeypatch: pytest.Monkey
 
     settings.cache_clear()
     try:
-        url = authorize.redirect_to("https://rp.example/cb?tenant=a",
+        url = front.redirect_to("https://rp.example/cb?tenant=a",
                                     {"code": "c", "state": None})
     finally:
         settings.cache_clear()

@@ -13,7 +13,7 @@ import pytest
 from asn1crypto import cms, parser
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from registration_helpers import NOW, rebuild
+from registration_helpers import NOW, rebuild, tampered_card
 
 from iamsmart.identity.hkid import InvalidHKID
 from iamsmart.registration import card, chip, sandbox, trust
@@ -282,7 +282,7 @@ def test_security_object_lists_sha256_of_each_group(chan):
 ])
 def test_tampered_sandbox_cards_fail(forgery, why):
     for number in ("A123456(3)", "WX123456(9)"):
-        sod, groups = card.tampered_card(number, forgery)
+        sod, groups = tampered_card(number, forgery)
         with pytest.raises(chip.ChipNotAuthentic) as exc:
             chip.verify_chip(sod, groups)
         assert reason(exc) == why

@@ -4,7 +4,8 @@ introspection, logout, consent).
 Browser-facing endpoints (authorize, resume, logout) answer with redirects or with the
 provider's own bilingual HTML page (``iamsmart.oidc.pages``), never a redirect to a URI that
 was not validated; every answer carries ``Referrer-Policy: no-referrer``. The protocol logic
-lives in ``iamsmart.oidc.authorize`` and ``iamsmart.oidc.tokens``.
+lives in ``iamsmart.oidc`` (``par``, ``authorize``, ``consent_page``, ``logout``,
+``tokens``).
 """
 
 from __future__ import annotations
@@ -123,9 +124,9 @@ def jwks() -> dict[str, Any]:
             errors_documented=(400, 401, 503),
             headers=(_CLIENT_BASIC, _DPOP_TOKEN))
 def par(body: OAuthForm) -> dict[str, Any]:
-    from iamsmart.oidc import authorize
+    from iamsmart.oidc import par
 
-    return authorize.push(_params(body), _header("authorization"), _header("dpop"))
+    return par.push(_params(body), _header("authorization"), _header("dpop"))
 
 
 @http.route(bp, "/v1/oidc/authorize", query=AuthorizeQuery,
@@ -157,19 +158,19 @@ def resume(query: ResumeQuery) -> Response:
 @http.route(bp, "/v1/oidc/consent/{txn_id}", summary="What a service asks the citizen to share",
             tag="oidc", errors_documented=(401, 404))
 def consent_view(txn_id: str) -> dict[str, Any]:
-    from iamsmart.oidc import authorize
+    from iamsmart.oidc import consent_page
 
-    return authorize.consent_view(txn_id, bp.current_request)
+    return consent_page.consent_view(txn_id, bp.current_request)
 
 
 @http.route(bp, "/v1/oidc/consent/{txn_id}", method="POST", body=ConsentDecision,
             summary="The citizen's consent decision (allow or deny)", tag="oidc",
             errors_documented=(400, 401, 404))
 def consent_decide(txn_id: str, body: ConsentDecision) -> dict[str, str]:
-    from iamsmart.oidc import authorize
+    from iamsmart.oidc import consent_page
 
     http.require_json(bp.current_request)
-    return authorize.consent_decide(txn_id, body.decision, bp.current_request)
+    return consent_page.consent_decide(txn_id, body.decision, bp.current_request)
 
 
 @http.route(bp, "/v1/oidc/token", method="POST", form=OAuthForm,
@@ -228,10 +229,10 @@ def introspect(body: OAuthForm) -> dict[str, Any]:
             summary="RP-initiated logout", tag="oidc", errors_documented=(400,),
             html=True, redirects=True)
 def logout(query: LogoutQuery) -> Response:
-    from iamsmart.oidc import authorize
+    from iamsmart.oidc import logout as endpoint
 
     try:
-        return _browser(authorize.logout(_params(query), bp.current_request))
+        return _browser(endpoint.logout(_params(query), bp.current_request))
     except errors.DomainError as exc:
         return _error_page(exc)
 
@@ -241,9 +242,9 @@ def logout(query: LogoutQuery) -> Response:
             errors_documented=(403,),
             html=True, redirects=True)
 def logout_confirmed(body: OAuthForm) -> Response:
-    from iamsmart.oidc import authorize
+    from iamsmart.oidc import logout as endpoint
 
     try:
-        return _browser(authorize.logout_confirmed(_params(body), bp.current_request))
+        return _browser(endpoint.logout_confirmed(_params(body), bp.current_request))
     except errors.DomainError as exc:
         return _error_page(exc)

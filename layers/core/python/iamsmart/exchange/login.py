@@ -1,4 +1,6 @@
-"""The data-exchange consent's hooks in the login flow (``iamsmart.oidc.authorize``).
+"""The data-exchange consent's hooks in the login flow: ``DATA_EXCHANGE``, the
+authorization-details type (``urn:iamsmart:data-exchange``) that functions/api/app.py registers
+with the OpenID Provider (``iamsmart.oidc.detail_types``), which then calls:
 
 - PAR: ``validate_at_par`` checks ``authorization_details`` (``details.validate``) and the
   normalised detail is stored in the pushed request.
@@ -15,60 +17,33 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from iamsmart.exchange import audit, consents, details, registry, vocabulary
+from iamsmart.oidc import detail_types
+from iamsmart.oidc.detail_types import CodeItems, ConsentGone
 
 if TYPE_CHECKING:  # pragma: no cover
     from iamsmart.oidc.clients import Client
 
 
-def is_exchange(raw: str | None) -> bool:
-    """Whether ``authorization_details`` carries a data-exchange entry (other types, such as
-    face step-up transactions, are other modules' to check)."""
-    if not raw:
-        return False
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return False
-    return isinstance(value, list) and any(
-        isinstance(d, dict) and d.get("type") == vocabulary.DETAIL_TYPE for d in value)
-
-
-def validate_at_par(client: Client, raw: str | None) -> str | None:
-    """The normalised data-exchange detail, None when the request has none."""
-    if not is_exchange(raw):
-        return None
+def validate_at_par(client: Client, raw: str) -> str | None:
+    """The normalised data-exchange detail (``authorization_details`` names our type)."""
     return details.validate(client, raw)
 
 
-def needs_consent(stored: str | None, account_id: str, client_id: str, at: int) -> bool:
-    if not stored:
-        return False
+def needs_consent(stored: str, account_id: str, client_id: str, at: int) -> bool:
     return consents.covering(account_id, client_id, details.load(stored), at) is None
 
 
-def consent_page(client_id: str, stored: str | None) -> dict[str, Any] | None:
-    if not stored:
-        return None
+def consent_page(client_id: str, stored: str) -> dict[str, Any]:
     return details.describe(client_id, details.load(stored))
 
 
-@dataclass(frozen=True)
-class AtCode:
-    items: list[dict[str, Any]]  # TransactWriteItems elements
-    consent_id: str
-    echo: str  # JSON: the token response's authorization_details
-
-
-def at_code(*, client_id: str, grant_id: str, stored: str | None, account_id: str, sub: str,
-            at: int, agreed: bool) -> AtCode | None:
-    """None without a data-exchange request. ``agreed``: the citizen has just seen the
-    consent page; otherwise a standing consent must cover the request (else ``Missing``)."""
-    if not stored:
-        return None
+def at_code(*, client_id: str, grant_id: str, stored: str, account_id: str, sub: str,
+            at: int, agreed: bool) -> CodeItems:
+    """``agreed``: the citizen has just seen the consent page; otherwise a standing consent
+    must cover the request (else ``ConsentGone``)."""
     detail = details.load(stored)
     if agreed:
         consent, item = consents.new(account_id=account_id, client_id=client_id,
@@ -83,13 +58,14 @@ def at_code(*, client_id: str, grant_id: str, stored: str | None, account_id: st
     else:
         found = consents.covering(account_id, client_id, detail, at)
         if found is None:
-            raise Missing()
+            raise ConsentGone()
         consent, items = found, [consents.reuse_spec(found, grant_id, at)]
     echo = [{**detail.as_wire(), "consent_id": consent.consent_id,
              "receipt": consent.receipt}]
-    return AtCode(items=items, consent_id=consent.consent_id,
-                  echo=json.dumps(echo, separators=(",", ":")))
+    return CodeItems(items=items, consent_id=consent.consent_id,
+                     echo=json.dumps(echo, separators=(",", ":")))
 
 
-class Missing(Exception):
-    """The standing consent that covered the request is gone (withdrawn meanwhile)."""
+DATA_EXCHANGE = detail_types.DetailType(
+    type=vocabulary.DETAIL_TYPE, validate=validate_at_par, needs_consent=needs_consent,
+    consent_page=consent_page, at_code=at_code)

@@ -111,15 +111,6 @@ def delete_provider(provider_id: str) -> bool:
     return old is not None
 
 
-def field_known(path: str) -> bool:
-    try:
-        pid, dataset, name = split_path(path)
-    except ValueError:
-        return False
-    provider = get_provider(pid)
-    return provider is not None and provider.field_spec(dataset, name) is not None
-
-
 # --- consumers --------------------------------------------------------------------------
 
 def check_consumer(consumer: Consumer) -> None:

@@ -152,7 +152,3 @@ def devices_of(account_id: str) -> list[DeviceKey]:
     return [_device(i) for i in store.query(_table(), ("account_id", account_id),
                                             begins_with=("id", "device#"))]
 
-
-def delete_device(account_id: str, device_id: str) -> bool:
-    return store.delete(_table(), {"account_id": account_id, "id": f"device#{device_id}"}) \
-        is not None

@@ -4,7 +4,12 @@
 - ``client_auth``: ``private_key_jwt`` (and ``client_secret_basic`` for basic-profile clients)
 - ``dpop``: DPoP proofs (RFC 9449) and server nonces (single-use ``jti``: ``common.replay``)
 - ``grants``: one item per authorization, from the pushed request to its tokens
-- ``authorize``: PAR, authorize (SSO, login, consent), resume, consent, logout
+- the front channel, one module per endpoint: ``par`` (pushed requests), ``authorize``
+  (authorize and the return from the login page), ``consent_page``, ``logout``; ``codes``
+  ends every login with a code; ``front`` holds what they share
+- ``detail_types``: authorization-details types the contexts above register (data exchange);
+  ``authorization_details``: the provider's own (face step-up transactions)
+- ``jose``: JWS of client-held keys (algorithm allowlist, key checks, signature check)
 - ``tokens``: token endpoint (code + PKCE, refresh rotation), userinfo, introspection, revocation
 - ``consents``: remembered consent and the pairwise subject; ``claims``: scopes to claims
 - ``discovery``: the metadata document; ``pages``: the provider's own HTML pages

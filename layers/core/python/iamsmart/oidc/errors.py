@@ -35,12 +35,6 @@ class InvalidGrant(errors.InvalidInput):
     tc = "授權碼或更新權杖無效、已過期或已使用。"
 
 
-class UnauthorizedClient(errors.InvalidInput):
-    code = "unauthorized_client"
-    en = "This client is not allowed to use this grant or parameter."
-    tc = "此用戶端不獲准使用此授權方式或參數。"
-
-
 class UnsupportedGrantType(errors.InvalidInput):
     code = "unsupported_grant_type"
     en = "The grant type is not supported."
@@ -73,12 +67,6 @@ class InvalidToken(errors.Unauthorized):
     tc = "存取權杖無效、已過期或已撤銷。"
 
 
-class InsufficientScope(errors.Forbidden):
-    code = "insufficient_scope"
-    en = "The access token does not allow this."
-    tc = "存取權杖不允許此操作。"
-
-
 # Errors sent back to the relying party's redirect_uri (the citizen's side of the login).
 class AccessDenied(errors.Forbidden):
     code = "access_denied"
@@ -96,9 +84,3 @@ class ConsentRequired(errors.Forbidden):
     code = "consent_required"
     en = "The citizen must give consent."
     tc = "須取得市民同意。"
-
-
-class InteractionRequired(errors.Forbidden):
-    code = "interaction_required"
-    en = "The citizen must interact with the login page."
-    tc = "市民須在登入頁面操作。"

@@ -11,7 +11,7 @@ rotation), userinfo, introspection (RFC 7662) and revocation (RFC 7009).
   client's policy requires DPoP or a proof is sent; a ``dpop_jkt`` pushed at PAR must match.
   Refreshing a bound grant needs a proof by the same key. Userinfo checks the proof against
   the token (``ath``) and the bound key; failures are 401 with ``WWW-Authenticate: DPoP``.
-- The ID token was signed when the code was issued (``authorize.issue_code``) and leaves the
+- The ID token was signed when the code was issued (``codes.issue_code``) and leaves the
   grant with the code's redemption; the refresh grant returns no new ID token (OIDC Core
   §12.2 makes it optional), so token responses make no KMS call.
 - A grant revoked (replay, revocation, consent withdrawn) ends its access and refresh tokens

@@ -11,17 +11,16 @@ platform installs as its chip trust anchor. Production holds no key at all: it o
 chips with the Immigration Department's public CSCA certificates.
 
 ``new_pki`` and ``issue_card`` also make throw-away authorities and cards for tests (an
-untrusted CA, an expired signer, re-signed chips); ``tampered_card`` gives the usual forgeries
-of a sandbox person's card in one call (workflow tests, the sandbox web page).
+untrusted CA, an expired signer, re-signed chips).
 """
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from iamsmart.identity import hkid as hkid_mod
 from iamsmart.registration import sandbox
@@ -181,30 +180,3 @@ def sandbox_card(number: str | hkid_mod.HKID) -> tuple[bytes, DataGroups]:
         raise LookupError("no sandbox person with this number")
     particulars, photo = card
     return issue_card(particulars, sandbox.photo(photo), sandbox_signer())
-
-
-Forgery = Literal["dg1", "dg2", "untrusted", "unsigned"]
-
-
-def tampered_card(number: str | hkid_mod.HKID, forgery: Forgery) -> tuple[bytes, DataGroups]:
-    """A sandbox person's card, forged: ``dg1`` (English name altered after signing), ``dg2``
-    (another face's photo), ``untrusted`` (altered, then re-signed by a CA nobody pinned),
-    ``unsigned`` (the signature removed). ``verify_chip`` refuses every one."""
-    sod, groups = sandbox_card(number)
-    if forgery == "dg1":
-        return sod, {**groups, 1: groups[1].replace(b'"name_en":"', b'"name_en":"X')}
-    if forgery == "dg2":
-        other = "biden.jpg" if groups[2] != sandbox.photo("biden.jpg") else "obama.jpg"
-        return sod, {**groups, 2: sandbox.photo(other)}
-    if forgery == "untrusted":
-        now = datetime.now(UTC)
-        rogue = new_pki(now - timedelta(days=1), now + timedelta(days=365)).document_signer
-        altered = {**groups, 1: groups[1].replace(b'"name_en":"', b'"name_en":"X')}
-        return build_sod(altered, rogue.certificate, rogue.key), altered
-    if forgery == "unsigned":
-        from asn1crypto import cms
-
-        info = cms.ContentInfo.load(sod)
-        info["content"]["signer_infos"] = []  # no SignerInfo
-        return bytes(info.dump(force=True)), groups
-    raise ValueError("unknown forgery")
