@@ -87,7 +87,8 @@ def test_put_list_show_replace_remove(emulator: str, tmp_path: Path) -> None:
     from iamsmart.exchange import registry
 
     registry.reset()
-    assert registry.field_known("IMMD.particulars.address")
+    known = registry.get_provider("IMMD")
+    assert known is not None and known.field_spec("particulars", "address") is not None
     moved = immd(base_url="https://api.immd.example.gov.hk/exchange/", timeout_seconds=5)
     assert cli(emulator, "put", "--file", write(tmp_path, moved))[:2] == (0, "updated IMMD\n")
     registry.reset()
