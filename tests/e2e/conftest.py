@@ -28,6 +28,10 @@ def local_platform() -> Iterator[dict[str, object]]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env["PORT"] = str(port)
+    # Every browser of the whole e2e session is one source address (127.0.0.1), unlike citizens:
+    # the registration tests together send more than the default 10 applications an hour from
+    # it. The per-source limit itself is tested in tests/integration (test_registration_*).
+    env["REGISTRATION_SOURCE_HOURLY_LIMIT"] = "500"
     proc = subprocess.Popen(  # noqa: S603 - our own launcher
         [sys.executable, "-m", "infra.local"], cwd=ROOT, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
