@@ -30,25 +30,14 @@ from typing import Any, TextIO
 
 from infra.cli import target
 
-EXIT_UNAVAILABLE = 1
-EXIT_NOT_FOUND = 3
-EXIT_INVALID = 4
+EXIT_UNAVAILABLE = target.EXIT_UNAVAILABLE
+EXIT_NOT_FOUND = target.EXIT_NOT_FOUND
+EXIT_INVALID = target.EXIT_INVALID
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m infra.cli.consumers",
-                                     description="Manage data-exchange consumers.")
-    target.add_arguments(parser)
-    commands = parser.add_subparsers(dest="command", required=True)
-    listing = commands.add_parser("list", help="list registered consumers")
-    listing.add_argument("--json", action="store_true", help="full registrations as JSON lines")
-    show = commands.add_parser("show", help="one registration as JSON")
-    show.add_argument("client_id")
-    put = commands.add_parser("put", help="register a consumer, or replace its registration")
-    put.add_argument("--file", type=Path, required=True, help="the consumer (JSON object)")
-    remove = commands.add_parser("remove", help="remove a registration (fetches refused)")
-    remove.add_argument("client_id")
-    return parser
+    return target.registry_parser("python -m infra.cli.consumers", "consumer", "client_id",
+                                  "remove a registration (fetches refused)")
 
 
 def _summary(consumer: Any) -> str:
@@ -60,10 +49,7 @@ def _summary(consumer: Any) -> str:
 def _load(path: Path) -> Any:
     from iamsmart.exchange.models import Consumer
 
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError("the consumer file must hold one JSON object")
-    return Consumer.model_validate(data)
+    return target.load_object(path, Consumer, "consumer")
 
 
 def main(argv: list[str] | None = None, out: TextIO | None = None,

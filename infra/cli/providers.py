@@ -31,25 +31,14 @@ from typing import Any, TextIO
 
 from infra.cli import target
 
-EXIT_UNAVAILABLE = 1
-EXIT_NOT_FOUND = 3
-EXIT_INVALID = 4
+EXIT_UNAVAILABLE = target.EXIT_UNAVAILABLE
+EXIT_NOT_FOUND = target.EXIT_NOT_FOUND
+EXIT_INVALID = target.EXIT_INVALID
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m infra.cli.providers",
-                                     description="Manage data-exchange providers.")
-    target.add_arguments(parser)
-    commands = parser.add_subparsers(dest="command", required=True)
-    listing = commands.add_parser("list", help="list registered providers")
-    listing.add_argument("--json", action="store_true", help="full registrations as JSON lines")
-    show = commands.add_parser("show", help="one registration as JSON")
-    show.add_argument("provider_id")
-    put = commands.add_parser("put", help="register a provider, or replace its registration")
-    put.add_argument("--file", type=Path, required=True, help="the provider (JSON object)")
-    remove = commands.add_parser("remove", help="remove a registration (no consumer may use it)")
-    remove.add_argument("provider_id")
-    return parser
+    return target.registry_parser("python -m infra.cli.providers", "provider", "provider_id",
+                                  "remove a registration (no consumer may use it)")
 
 
 def _summary(provider: Any) -> str:
@@ -61,10 +50,7 @@ def _summary(provider: Any) -> str:
 def _load(path: Path) -> Any:
     from iamsmart.exchange.models import Provider
 
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError("the provider file must hold one JSON object")
-    return Provider.model_validate(data)
+    return target.load_object(path, Provider, "provider")
 
 
 def main(argv: list[str] | None = None, out: TextIO | None = None,

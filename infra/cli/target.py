@@ -13,7 +13,10 @@ both. The local platform has no stage: its names are the unprefixed ones.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+from pathlib import Path
+from typing import Any
 
 from infra.names import REGION, STAGES, key_environment, parameter_environment, table_environment
 
@@ -60,3 +63,34 @@ def apply(args: argparse.Namespace) -> str | None:
     settings.cache_clear()
     aws.reset()
     return args.stage
+
+
+# Exit codes shared by the registry CLIs (consumers, providers): 0 done, 2 usage (argparse).
+EXIT_UNAVAILABLE = 1
+EXIT_NOT_FOUND = 3
+EXIT_INVALID = 4
+
+
+def registry_parser(prog: str, noun: str, id_name: str,
+                    remove_help: str) -> argparse.ArgumentParser:
+    """``list [--json] | show ID | put --file F | remove ID`` for one kind of registration."""
+    parser = argparse.ArgumentParser(prog=prog, description=f"Manage data-exchange {noun}s.")
+    add_arguments(parser)
+    commands = parser.add_subparsers(dest="command", required=True)
+    listing = commands.add_parser("list", help=f"list registered {noun}s")
+    listing.add_argument("--json", action="store_true", help="full registrations as JSON lines")
+    show = commands.add_parser("show", help="one registration as JSON")
+    show.add_argument(id_name)
+    put = commands.add_parser("put", help=f"register a {noun}, or replace its registration")
+    put.add_argument("--file", type=Path, required=True, help=f"the {noun} (JSON object)")
+    remove = commands.add_parser("remove", help=remove_help)
+    remove.add_argument(id_name)
+    return parser
+
+
+def load_object(path: Path, model: Any, noun: str) -> Any:
+    """The JSON object in ``path`` validated as ``model`` (ValueError / ValidationError if not)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"the {noun} file must hold one JSON object")
+    return model.model_validate(data)
