@@ -183,3 +183,23 @@ def test_source_is_read_from_the_request_context_only():
 
     assert limits.source_of(Request()) == "192.0.2.1"
     assert limits.source_of(Bare()) == "unknown"
+
+
+def test_a_transactions_tries_add_up_across_a_clock_boundary(
+        identity_aws: dict[str, str], monkeypatch: pytest.MonkeyPatch):  # noqa: F811
+    """Three wrong faces in one transaction decline it even when the clock crosses a
+    quarter hour between them (a fixed window would start counting again at 2)."""
+    from iamsmart.identity import store
+
+    boundary = 1_800_000_000 - 1_800_000_000 % 900 + 900
+    clock = iter([boundary - 1, boundary, boundary + 1, boundary + 1])  # one read per call
+    monkeypatch.setattr(store, "now", lambda: next(clock))
+    counts = [limits.fail(("face-txn", "txn-across")) for _ in range(3)]
+    assert counts == [1, 2, 3]
+    with pytest.raises(limits.Limited) as refused:
+        limits.check(("face-txn", "txn-across"))
+    # Retry-After counts from the first failure (boundary - 1), not from a window's edge.
+    assert refused.value.retry_after == (boundary - 1 + 900) - (boundary + 1)
+    # Per-source windows keep their fixed edges: a new quarter hour starts a new count.
+    clock = iter([boundary - 1, boundary])
+    assert [limits.fail(("approval-source", "192.0.2.7")) for _ in range(2)] == [1, 1]

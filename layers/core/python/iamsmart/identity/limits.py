@@ -12,6 +12,9 @@ limit. In AWS the CloudFront web ACL's per-viewer rate rules sit in front as wel
 
 Counter items live in the sessions table: ``pk = "limit#<policy>#<key digest>#<window>"``,
 ``sk = "n"``, ``n`` (the count) and ``expires_at`` (end of the window; filtered on read).
+A policy for a key that dies young (one login transaction) counts over the key's whole life
+instead (``per_key``: window 0, expiring ``window_seconds`` after the first failure), so
+failures on either side of a clock boundary still add up to the one limit.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from iamsmart.settings import settings
 class Policy:
     limit: int  # failures allowed in a window; the next attempt is refused
     window_seconds: int
+    per_key: bool = False  # one window from the first failure, never cut by the clock
 
 
 POLICIES: dict[str, Policy] = {
@@ -40,7 +44,7 @@ POLICIES: dict[str, Policy] = {
     "enrol-source": Policy(limit=10, window_seconds=900),
     # Face step-up (iamsmart.faces.stepup): failed attempts per citizen and per transaction.
     "face-account": Policy(limit=10, window_seconds=3600),
-    "face-txn": Policy(limit=3, window_seconds=900),
+    "face-txn": Policy(limit=3, window_seconds=900, per_key=True),
 }
 
 
@@ -86,6 +90,8 @@ def _pk(policy: str, key: str, window_start: int) -> str:
 
 
 def _window(policy: Policy, now: int) -> tuple[int, int]:
+    if policy.per_key:
+        return 0, now + policy.window_seconds
     start = now - now % policy.window_seconds
     return start, start + policy.window_seconds
 
@@ -107,8 +113,9 @@ def check(*counters: tuple[str, str | None]) -> None:
                             [{"pk": pk, "sk": "n"} for pk in wanted])
     for item in items:
         policy, end = wanted[item["pk"]]
-        if int(item.get("n", 0)) >= policy.limit and int(item.get("expires_at", 0)) > now:
-            raise Limited(retry_after=max(1, end - now))
+        expires = int(item.get("expires_at", 0))
+        if int(item.get("n", 0)) >= policy.limit and expires > now:
+            raise Limited(retry_after=max(1, (expires if policy.per_key else end) - now))
 
 
 def fail(*counters: tuple[str, str | None]) -> int:
@@ -120,8 +127,9 @@ def fail(*counters: tuple[str, str | None]) -> int:
             continue
         policy = POLICIES[name]
         start, end = _window(policy, now)
+        expiry = "if_not_exists(expires_at, :end)" if policy.per_key else ":end"
         item = store.update(settings().sessions_table, {"pk": _pk(name, key, start), "sk": "n"},
-                            "ADD n :one SET expires_at = :end",
+                            f"ADD n :one SET expires_at = {expiry}",
                             values_={":one": 1, ":end": end})
         highest = max(highest, int((item or {}).get("n", 0)))
     return highest
