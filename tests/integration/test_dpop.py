@@ -21,6 +21,7 @@ from client_auth_helpers import (
     registry,  # noqa: F401 - fixture
     unsigned,
 )
+from clock import clear_of_window_edge
 from joserfc.jwk import ECKey, RSAKey
 
 from iamsmart import aws
@@ -257,6 +258,7 @@ def test_nonce_required_and_missing_or_wrong_gives_use_dpop_nonce() -> None:
 
 @pytest.mark.usefixtures("hmac_key")
 def test_nonce_is_deterministic_per_window_and_kms_keyed() -> None:
+    clear_of_window_edge(300, 5)
     first = dpop.nonce()
     dpop.reset()
     assert dpop.nonce() == first  # same window, recomputed: the same value
@@ -269,6 +271,7 @@ def test_nonce_is_deterministic_per_window_and_kms_keyed() -> None:
 @pytest.mark.usefixtures("hmac_key")
 def test_previous_window_nonce_accepted_older_refused() -> None:
     key = new_key()
+    clear_of_window_edge(300, 5)
     now = time.time()
     old = dpop._nonce_for(int(now) // 300 - 1)
     older = dpop._nonce_for(int(now) // 300 - 2)
@@ -280,6 +283,7 @@ def test_previous_window_nonce_accepted_older_refused() -> None:
 
 @pytest.mark.usefixtures("hmac_key")
 def test_nonce_is_cached_per_window() -> None:
+    clear_of_window_edge(300, 5)
     calls: list[str] = []
     kms = aws.client("kms")
     kms.meta.events.register("before-call.kms.*", lambda event_name, **_: calls.append(

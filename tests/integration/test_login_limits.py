@@ -9,6 +9,7 @@ import itertools
 from pathlib import Path
 
 import pytest
+from clock import clear_of_window_edge
 from identity_helpers import (  # noqa: F401 - fixtures
     PUBLIC_URL,
     Browser,
@@ -25,6 +26,12 @@ from iamsmart.identity import limits
 from infra.cli.device import Device, DeviceError
 
 _spoof = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _one_window() -> None:
+    """Each test counts failures inside one quarter-hour window."""
+    clear_of_window_edge(900, 30)
 
 
 def _spoofing(gateway: Gateway):  # noqa: F811
