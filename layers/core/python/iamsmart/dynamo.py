@@ -1,13 +1,27 @@
-"""What every data-access module shares about DynamoDB: which SDK failures mean "busy or
-down, try later" (→ ``errors.Unavailable``: 503 with Retry-After at the edge, a retry in Step
-Functions) as opposed to a bug of ours, which is left to surface."""
+"""The one way to DynamoDB, shared by every context's data-access module (``<context>/dal``,
+the only modules that import this one): the client, item marshalling (plain values in and out;
+numbers come back as ``int``, every number the platform stores being whole), get / put / update
+/ delete / query / batch / transaction calls with their condition failures reported as a value
+(``False`` / ``None``), and which SDK failures mean "busy or down, try later" (→
+``errors.Unavailable``: 503 with Retry-After at the edge, a retry in Step Functions) as opposed
+to a bug of ours, which is left to surface. Low-level client calls, one request each: no ORM
+import on the login path (PynamoDB models stay inside the data-access modules that use them).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
 
 from iamsmart import errors
+
+
+def now() -> int:
+    """Seconds since the epoch: the clock every stored expiry and window is computed from."""
+    return int(time.time())
 
 RETRYABLE = frozenset({
     "ProvisionedThroughputExceededException",
@@ -40,3 +54,180 @@ def translated(action: str) -> Iterator[None]:
         raise
     except BotoCoreError as exc:  # endpoint unreachable, read timeout
         raise errors.Unavailable(operation=action, reason=type(exc).__name__) from exc
+
+
+def _client() -> Any:
+    from iamsmart import aws
+
+    return aws.client("dynamodb")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, set):
+        return {_plain(v) for v in value}
+    return value
+
+
+def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A DynamoDB item from plain values (``None`` values are left out)."""
+    from boto3.dynamodb.types import TypeSerializer
+
+    ser = TypeSerializer()
+    return {k: ser.serialize(v) for k, v in values.items() if v is not None}
+
+
+def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    from boto3.dynamodb.types import TypeDeserializer
+
+    de = TypeDeserializer()
+    return {k: _plain(de.deserialize(v)) for k, v in item.items()}
+
+
+def _conditional_failed(exc: Exception) -> bool:
+    response = getattr(exc, "response", None) or {}
+    return response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def get(table: str, key: Mapping[str, Any], *, consistent: bool = False) -> dict[str, Any] | None:
+    with translated("get_item"):
+        answer = _client().get_item(TableName=table, Key=to_item(key), ConsistentRead=consistent)
+    item = answer.get("Item")
+    return from_item(item) if item else None
+
+
+def put(table: str, values: Mapping[str, Any], *, condition: str | None = None,
+        names: Mapping[str, str] | None = None,
+        values_: Mapping[str, Any] | None = None) -> bool:
+    """PutItem; False when ``condition`` fails."""
+    from botocore.exceptions import ClientError
+
+    params: dict[str, Any] = {"TableName": table, "Item": to_item(values)}
+    _conditions(params, condition, names, values_)
+    try:
+        with translated("put_item"):
+            _client().put_item(**params)
+    except ClientError as exc:
+        if _conditional_failed(exc):
+            return False
+        raise
+    return True
+
+
+def update(table: str, key: Mapping[str, Any], expression: str, *,
+           condition: str | None = None, names: Mapping[str, str] | None = None,
+           values_: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    """UpdateItem returning the new item; None when ``condition`` fails."""
+    from botocore.exceptions import ClientError
+
+    params: dict[str, Any] = {"TableName": table, "Key": to_item(key),
+                              "UpdateExpression": expression, "ReturnValues": "ALL_NEW"}
+    _conditions(params, condition, names, values_)
+    try:
+        with translated("update_item"):
+            answer = _client().update_item(**params)
+    except ClientError as exc:
+        if _conditional_failed(exc):
+            return None
+        raise
+    return from_item(answer.get("Attributes") or {})
+
+
+def delete(table: str, key: Mapping[str, Any], *, condition: str | None = None,
+           names: Mapping[str, str] | None = None,
+           values_: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    """DeleteItem returning the deleted item; None when absent or ``condition`` fails."""
+    from botocore.exceptions import ClientError
+
+    params: dict[str, Any] = {"TableName": table, "Key": to_item(key),
+                              "ReturnValues": "ALL_OLD"}
+    _conditions(params, condition, names, values_)
+    try:
+        with translated("delete_item"):
+            answer = _client().delete_item(**params)
+    except ClientError as exc:
+        if _conditional_failed(exc):
+            return None
+        raise
+    old = answer.get("Attributes")
+    return from_item(old) if old else None
+
+
+def query(table: str, partition: tuple[str, Any], *, begins_with: tuple[str, str] | None = None,
+          limit: int = 100) -> list[dict[str, Any]]:
+    """Items of one partition (optionally whose sort key begins with a prefix), up to limit."""
+    name, value = partition
+    expression = "#p = :p"
+    names = {"#p": name}
+    values: dict[str, Any] = {":p": value}
+    if begins_with is not None:
+        expression += " AND begins_with(#s, :s)"
+        names["#s"] = begins_with[0]
+        values[":s"] = begins_with[1]
+    with translated("query"):
+        answer = _client().query(TableName=table, KeyConditionExpression=expression,
+                                 ExpressionAttributeNames=names,
+                                 ExpressionAttributeValues=to_item(values), Limit=limit)
+    return [from_item(i) for i in answer.get("Items", [])]
+
+
+def batch_get(table: str, keys: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Up to 100 items by key in one call (unprocessed keys retried once)."""
+    if not keys:
+        return []
+    request: dict[str, Any] = {table: {"Keys": [to_item(k) for k in keys[:100]]}}
+    found: list[dict[str, Any]] = []
+    for _ in range(2):
+        with translated("batch_get_item"):
+            answer = _client().batch_get_item(RequestItems=request)
+        found.extend(from_item(i) for i in answer.get("Responses", {}).get(table, []))
+        request = answer.get("UnprocessedKeys") or {}
+        if not request:
+            break
+    return found
+
+
+def transact_write(actions: list[dict[str, Any]]) -> bool:
+    """TransactWriteItems (already in low-level form); False when a condition failed."""
+    from botocore.exceptions import ClientError
+
+    try:
+        with translated("transact_write_items"):
+            _client().transact_write_items(TransactItems=actions)
+    except ClientError as exc:
+        code = (exc.response or {}).get("Error", {}).get("Code")
+        if code == "TransactionCanceledException":
+            reasons = exc.response.get("CancellationReasons") or []
+            if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
+                return False
+            raise errors.Unavailable(operation="transact_write_items",
+                                     reason="TransactionCanceled") from exc
+        raise
+    return True
+
+
+def _conditions(params: dict[str, Any], condition: str | None,
+                names: Mapping[str, str] | None, values: Mapping[str, Any] | None) -> None:
+    if condition:
+        params["ConditionExpression"] = condition
+    if names:
+        params["ExpressionAttributeNames"] = dict(names)
+    if values:
+        params["ExpressionAttributeValues"] = to_item(values)
+
+
+def batch_put(table: str, items: Sequence[Mapping[str, Any]]) -> None:
+    """Up to 25 unconditional puts in one BatchWriteItem (unprocessed ones retried once)."""
+    request: dict[str, Any] = {table: [{"PutRequest": {"Item": to_item(i)}} for i in items]}
+    for _ in range(2):
+        with translated("batch_write_item"):
+            answer = _client().batch_write_item(RequestItems=request)
+        request = answer.get("UnprocessedItems") or {}
+        if not request:
+            return
+    raise errors.Unavailable(operation="batch_write_item", reason="unprocessed")

@@ -1,0 +1,72 @@
+"""Only the shared DynamoDB helper (``iamsmart/dynamo.py``) and each context's data-access
+module (``<context>/dal.py`` or ``<context>/dal/``) name DynamoDB or build its items; the
+import side of the same rule is the "data-layer" import-linter contract (pyproject.toml)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+SOURCE = Path(__file__).resolve().parents[2] / "layers" / "core" / "python" / "iamsmart"
+FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
+
+# DynamoDB named, or an item built by hand (typed attribute values).
+DYNAMODB = re.compile(r"""["']dynamodb["']|\{\s*["'](?:S|N|B|SS|NS|BOOL|M|L)["']\s*:"""
+                      r"""|TypeSerializer|TypeDeserializer|pynamodb""")
+
+# Still to move into their context's dal (issue 12): each entry goes when its module does.
+NOT_YET = {
+    "common/replay.py",
+    "oidc/clients.py", "oidc/consents.py", "oidc/grants.py", "oidc/front.py",
+    "exchange/audit.py", "exchange/consents.py", "exchange/eme.py", "exchange/registry.py",
+}
+
+
+def _allowed(relative: str) -> bool:
+    return relative == "dynamo.py" or re.fullmatch(r"[a-z_]+/dal(\.py|/[a-z_]+\.py)",
+                                                    relative) is not None
+
+
+def test_only_data_access_modules_name_dynamodb():
+    found = []
+    for path in sorted(SOURCE.rglob("*.py")):
+        relative = path.relative_to(SOURCE).as_posix()
+        if _allowed(relative) or relative in NOT_YET:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if DYNAMODB.search(line):
+                found.append(f"{relative}:{number}: {line.strip()}")
+    for path in sorted(FUNCTIONS.rglob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if DYNAMODB.search(line):
+                found.append(f"functions/{path.relative_to(FUNCTIONS)}:{number}")
+    assert not found, "\n".join(found)
+
+
+def test_the_rule_sees_a_hand_built_item():
+    assert DYNAMODB.search('key = {"pk": {"S": grant_id}}')
+    assert DYNAMODB.search("aws.client('dynamodb')")
+    assert not DYNAMODB.search('answer = {"status": "ok"}')
+    assert _allowed("identity/dal.py") and _allowed("oidc/dal/grants.py")
+    assert not _allowed("identity/login.py")
+
+
+def test_the_list_of_modules_still_to_move_is_true():
+    """An entry stays only while its module still reaches DynamoDB (the list only shrinks)."""
+    stale = [relative for relative in NOT_YET
+             if not (SOURCE / relative).exists()
+             or not DYNAMODB.search((SOURCE / relative).read_text(encoding="utf-8"))]
+    assert not stale, stale
+
+
+def test_the_import_contract_covers_every_context():
+    """A new context (or shared module) is under the "data-layer" contract from its first day."""
+    import tomllib
+
+    config = tomllib.loads((SOURCE.parents[3] / "pyproject.toml").read_text(encoding="utf-8"))
+    contract = next(c for c in config["tool"]["importlinter"]["contracts"]
+                    if c["id"] == "data-layer")
+    present = {f"iamsmart.{p.stem if p.is_file() else p.name}" for p in SOURCE.iterdir()
+               if (p.is_dir() and (p / "__init__.py").exists())
+               or (p.suffix == ".py" and p.name != "__init__.py")}
+    assert set(contract["source_modules"]) == present - {"iamsmart.dynamo"}
