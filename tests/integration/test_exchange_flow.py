@@ -91,8 +91,8 @@ def test_one_time_consent_used_twice_is_refused_and_logged(http: KeyedHttp,
 
 def test_standing_consent_reused_without_asking_then_refused_after_expiry(
         http: KeyedHttp, consumer: Consumer) -> None:
-    from iamsmart import aws
-    from iamsmart.exchange import consents, registry
+    from iamsmart import dynamo
+    from iamsmart.settings import settings
 
     browser = citizen(http)
     first = consumer.login(browser, [ADDRESS, LICENCE], mode="standing", days=30)
@@ -106,10 +106,9 @@ def test_standing_consent_reused_without_asking_then_refused_after_expiry(
                                          "fields": [ADDRESS]})
         assert status == 200, answer
     # Time passes: the consent expires (moved back, as the clock would).
-    aws.client("dynamodb").update_item(
-        TableName=registry.table(), Key=consents.key(CITIZENS[0], consent_id),
-        UpdateExpression="SET expires_at = :past",
-        ExpressionAttributeValues={":past": {"N": "1000"}})
+    dynamo.update(settings().exchange_table,
+                  {"pk": f"consent#{CITIZENS[0]}", "sk": consent_id},
+                  "SET expires_at = :past", values_={":past": 1000})
     status, answer = consumer.fetch(second["access_token"], {"purpose": "licence_application"})
     assert status == 403 and answer["error"] == "consent_expired"
     assert _log(browser)[0]["reason"] == "consent_expired"

@@ -18,7 +18,6 @@ DYNAMODB = re.compile(r"""["']dynamodb["']|\{\s*["'](?:S|N|B|SS|NS|BOOL|M|L)["']
 NOT_YET = {
     "common/replay.py",
     "oidc/clients.py", "oidc/consents.py", "oidc/grants.py", "oidc/front.py",
-    "exchange/audit.py", "exchange/consents.py", "exchange/eme.py", "exchange/registry.py",
 }
 
 

@@ -176,6 +176,37 @@ def query(table: str, partition: tuple[str, Any], *, begins_with: tuple[str, str
     return [from_item(i) for i in answer.get("Items", [])]
 
 
+def query_page(table: str, partition: tuple[str, Any], *, limit: int | None = None,
+               start: Mapping[str, Any] | None = None, newest_first: bool = False,
+               ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """One Query of a partition in sort-key order (``newest_first``: descending), continuing
+    after the key ``start``: its items and the key to continue from (None on the last page)."""
+    name, value = partition
+    params: dict[str, Any] = {"TableName": table, "KeyConditionExpression": "#p = :p",
+                              "ExpressionAttributeNames": {"#p": name},
+                              "ExpressionAttributeValues": to_item({":p": value}),
+                              "ScanIndexForward": not newest_first}
+    if limit is not None:
+        params["Limit"] = limit
+    if start:
+        params["ExclusiveStartKey"] = to_item(start)
+    with translated("query"):
+        answer = _client().query(**params)
+    last = answer.get("LastEvaluatedKey")
+    return [from_item(i) for i in answer.get("Items", [])], from_item(last) if last else None
+
+
+def query_all(table: str, partition: tuple[str, Any]) -> list[dict[str, Any]]:
+    """Every item of a partition, in sort-key order (one Query per page of 1 MB)."""
+    found: list[dict[str, Any]] = []
+    start: dict[str, Any] | None = None
+    while True:
+        items, start = query_page(table, partition, start=start)
+        found.extend(items)
+        if start is None:
+            return found
+
+
 def batch_get(table: str, keys: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Up to 100 items by key in one call (unprocessed keys retried once)."""
     if not keys:

@@ -4,40 +4,26 @@ consent and withdrawal, and every face event (enrolment, withdrawal, each step-u
 
 Key: ``account_id`` (partition: the citizen, so "who read my data" is one Query, newest
 first) and ``sk`` = ``<milliseconds, 13 digits>#<event id>`` (time order). Items are only
-ever *put*, with ``attribute_not_exists`` (never overwritten, never updated); the API's
-role should hold PutItem and Query on this table and nothing else. Items expire (TTL) after
-``RETENTION_DAYS``. The event holds what the citizen needs to read it later (the consumer's
-names as they were), no data values. A face event has ``purpose`` null and no fields, its
-event name as ``outcome`` and a few fixed words as ``details``: never an image, a template
-or a score.
+ever *put*, with ``attribute_not_exists`` (never overwritten, never updated), through
+``exchange.dal``; the API's role should hold PutItem and Query on this table and nothing
+else. Items expire (TTL) after ``RETENTION_DAYS``. The event holds what the citizen needs to
+read it later (the consumer's names as they were), no data values. A face event has
+``purpose`` null and no fields, its event name as ``outcome`` and a few fixed words as
+``details``: never an image, a template or a score.
 """
 
 from __future__ import annotations
 
 import base64
-import json
 import time
 import uuid
 from typing import Any
 
 from iamsmart import errors
-from iamsmart.dynamo import translated
-from iamsmart.exchange import vocabulary
+from iamsmart.exchange import dal, vocabulary
 
 RETENTION_DAYS = 7 * 366
 MAX_PAGE = 100
-
-
-def table() -> str:
-    from iamsmart.settings import settings
-
-    return settings().accesslog_table  # type: ignore[no-any-return]
-
-
-def _ddb() -> Any:
-    from iamsmart import aws
-
-    return aws.client("dynamodb")
 
 
 def _iso(ms: int) -> str:
@@ -50,7 +36,8 @@ def _event(account_id: str, *, kind: str, outcome: str, consumer: dict[str, str]
            providers: list[dict[str, str]] | None = None, reason: str | None = None,
            consent_id: str | None = None, receipt_id: str | None = None,
            event_id: str | None = None, details: dict[str, str] | None = None,
-           ) -> tuple[dict[str, Any], dict[str, Any]]:
+           ) -> tuple[dict[str, Any], str, int]:
+    """The event, its sort key (time order) and when it expires."""
     ms = int(time.time() * 1000)
     eid = event_id or uuid.uuid4().hex
     event: dict[str, Any] = {
@@ -61,33 +48,27 @@ def _event(account_id: str, *, kind: str, outcome: str, consumer: dict[str, str]
         "providers": providers or [], "consent_id": consent_id, "receipt_id": receipt_id}
     if details:
         event["details"] = details
-    item = {"account_id": {"S": account_id}, "sk": {"S": f"{ms:013d}#{eid}"},
-            "doc": {"S": json.dumps(event, ensure_ascii=False, separators=(",", ":"))},
-            "expires_at": {"N": str(ms // 1000 + RETENTION_DAYS * 86400)}}
-    return event, item
+    return event, f"{ms:013d}#{eid}", ms // 1000 + RETENTION_DAYS * 86400
 
 
 def record(account_id: str, **what: Any) -> dict[str, Any]:
     """Append one event (a conditional put); the event as the citizen will read it.
     Fails closed: if the event cannot be written, ``Unavailable`` (nothing is delivered)."""
-    event, item = _event(account_id, **what)
-    with translated("accesslog.record"):
-        _ddb().put_item(TableName=table(), Item=item,
-                        ConditionExpression="attribute_not_exists(account_id)")
+    event, sk, expires_at = _event(account_id, **what)
+    dal.append_log(account_id, sk, event, expires_at=expires_at)
     return event
 
 
 def put_spec(account_id: str, **what: Any) -> dict[str, Any]:
     """The same event as a ``TransactWriteItems`` element (written with what it records)."""
-    _, item = _event(account_id, **what)
-    return {"Put": {"TableName": table(), "Item": item,
-                    "ConditionExpression": "attribute_not_exists(account_id)"}}
+    event, sk, expires_at = _event(account_id, **what)
+    return dal.append_log_action(account_id, sk, event, expires_at=expires_at)
 
 
-def _cursor_out(key: dict[str, Any] | None) -> str | None:
-    if not key:
+def _cursor_out(sk: str | None) -> str | None:
+    if not sk:
         return None
-    return base64.urlsafe_b64encode(key["sk"]["S"].encode()).decode().rstrip("=")
+    return base64.urlsafe_b64encode(sk.encode()).decode().rstrip("=")
 
 
 def _cursor_in(cursor: str | None) -> str | None:
@@ -106,14 +87,6 @@ def _cursor_in(cursor: str | None) -> str | None:
 def events(account_id: str, *, limit: int = 50, cursor: str | None = None,
            ) -> tuple[list[dict[str, Any]], str | None]:
     """The citizen's events, newest first, and the cursor of the next page."""
-    params: dict[str, Any] = {
-        "TableName": table(), "KeyConditionExpression": "account_id = :a",
-        "ExpressionAttributeValues": {":a": {"S": account_id}},
-        "ScanIndexForward": False, "Limit": max(1, min(limit, MAX_PAGE))}
-    start = _cursor_in(cursor)
-    if start is not None:
-        params["ExclusiveStartKey"] = {"account_id": {"S": account_id}, "sk": {"S": start}}
-    with translated("accesslog.events"):
-        page = _ddb().query(**params)
-    out = [json.loads(i["doc"]["S"]) for i in page.get("Items", [])]
-    return out, _cursor_out(page.get("LastEvaluatedKey"))
+    out, last = dal.log_page(account_id, limit=max(1, min(limit, MAX_PAGE)),
+                             after=_cursor_in(cursor))
+    return out, _cursor_out(last)

@@ -1,11 +1,12 @@
-"""Data-exchange consents, their signed receipts, use and withdrawal (``exchange`` table).
+"""Data-exchange consents, their signed receipts, use and withdrawal (``exchange`` table,
+through ``exchange.dal``).
 
-Item: ``pk = "consent#<account id>"``, ``sk = <consent id>``: the owner is in the key, so a
-consent id is only ever looked up under the account of the session or token (THREATS 16:
-another citizen's id is simply not found). Attributes: client, department, purpose, fields,
-mode, retention, granted/expires/used/revoked times, the receipt (JWS) and its id, the
-citizen's pairwise subs at the providers (derived once, at consent), the consumer's sub,
-and ``gids``: the grants (logins) made under it, revoked with it.
+A consent is stored under its owner (the key holds the account id), so a consent id is only
+ever looked up under the account of the session or token (THREATS 16: another citizen's id
+is simply not found). It keeps: client, department, purpose, fields, mode, retention,
+granted/expires/used/revoked times, the receipt (JWS) and its id, the citizen's pairwise subs
+at the providers (derived once, at consent), the consumer's sub, and the grants (logins)
+made under it, revoked with it.
 
 - One-time: ``claim`` sets ``used_at`` with a conditional update (used at most once, even
   under concurrency). Standing: reused until ``expires_at`` (never extended).
@@ -20,8 +21,7 @@ import time
 import uuid
 from typing import Any
 
-from iamsmart.dynamo import translated
-from iamsmart.exchange import details, registry, subjects, vocabulary
+from iamsmart.exchange import dal, details, registry, subjects, vocabulary
 from iamsmart.exchange.models import Consent, Consumer, Detail, split_path
 
 RECEIPT_TYP = "receipt+jwt"
@@ -30,57 +30,14 @@ REVOKED_EVENT = "urn:iamsmart:event:consent-revoked"
 KEEP_AFTER_END = 366 * 86400  # history kept a year after a consent ends (TTL)
 
 
-def _ddb() -> Any:
-    from iamsmart import aws
-
-    return aws.client("dynamodb")
-
-
-def _table() -> str:
-    return registry.table()
-
-
-def key(account_id: str, consent_id: str) -> dict[str, Any]:
-    return {"pk": {"S": f"consent#{account_id}"}, "sk": {"S": consent_id}}
-
-
-def from_item(item: dict[str, Any]) -> Consent:
-    from iamsmart.oidc.grants import deserialise
-
-    raw = deserialise(item)
-    return Consent(
-        account_id=raw["pk"].removeprefix("consent#"), consent_id=raw["sk"],
-        client_id=raw["client_id"], department=raw["department"], purpose=raw["purpose"],
-        fields=tuple(raw.get("fields", ())), mode=raw["mode"],
-        retention_days=int(raw["retention_days"]), granted_at=int(raw["granted_at"]),
-        expires_at=int(raw["expires_at"]), receipt_id=raw["receipt_id"],
-        receipt=raw["receipt"], subs=dict(raw.get("subs", {})), sub=raw.get("sub", ""),
-        used_at=int(raw["used_at"]) if raw.get("used_at") is not None else None,
-        revoked_at=int(raw["revoked_at"]) if raw.get("revoked_at") is not None else None,
-        grant_ids=frozenset(raw.get("gids", ())))
-
-
 def get(account_id: str, consent_id: str) -> Consent | None:
     if not consent_id.isalnum() or len(consent_id) > 64:
         return None
-    with translated("exchange.consent"):
-        item = _ddb().get_item(TableName=_table(), Key=key(account_id, consent_id),
-                               ConsistentRead=True).get("Item")
-    return from_item(item) if item else None
+    return dal.consent(account_id, consent_id)
 
 
 def list_for(account_id: str) -> list[Consent]:
-    out: list[Consent] = []
-    params: dict[str, Any] = {"TableName": _table(), "KeyConditionExpression": "pk = :p",
-                              "ExpressionAttributeValues": {":p": {"S": f"consent#{account_id}"}}}
-    while True:
-        with translated("exchange.consents"):
-            page = _ddb().query(**params)
-        out.extend(from_item(i) for i in page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            break
-        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    return sorted(out, key=lambda c: (-c.granted_at, c.consent_id))
+    return sorted(dal.consents_of(account_id), key=lambda c: (-c.granted_at, c.consent_id))
 
 
 def covering(account_id: str, client_id: str, detail: Detail, at: int) -> Consent | None:
@@ -111,8 +68,6 @@ def new(*, account_id: str, client_id: str, detail: Detail, sub: str, grant_id: 
         at: int) -> tuple[Consent, dict[str, Any]]:
     """A consent the citizen has just given, its receipt signed (one KMS Sign, plus one
     GenerateMac per provider for their pairwise subs), and its ``TransactWriteItems`` put."""
-    from iamsmart.oidc.grants import serialise
-
     consumer = registry.get_consumer(client_id)
     details.check(consumer, detail)  # the registration may have changed since PAR
     retention = consumer.purposes[detail.purpose].retention_days
@@ -129,73 +84,35 @@ def new(*, account_id: str, client_id: str, detail: Detail, sub: str, grant_id: 
                       fields=detail.fields, mode=detail.mode, retention_days=retention,
                       granted_at=at, expires_at=expires_at, receipt_id=receipt_id,
                       receipt=receipt, subs=subs, sub=sub, grant_ids=frozenset({grant_id}))
-    item = {**key(account_id, consent_id), **serialise({
-        "client_id": client_id, "department": consumer.department, "purpose": detail.purpose,
-        "fields": list(detail.fields), "mode": detail.mode, "retention_days": retention,
-        "granted_at": at, "expires_at": expires_at, "receipt_id": receipt_id,
-        "receipt": receipt, "subs": subs, "sub": sub, "gids": {grant_id},
-        "ttl": expires_at + KEEP_AFTER_END})}
-    return consent, {"Put": {"TableName": _table(), "Item": item,
-                             "ConditionExpression": "attribute_not_exists(pk)"}}
+    return consent, dal.new_consent_action(consent, forget_at=expires_at + KEEP_AFTER_END)
 
 
 def reuse_spec(consent: Consent, grant_id: str, at: int) -> dict[str, Any]:
     """A ``TransactWriteItems`` update: this login's grant joins a standing consent, which
     must still be active when the code is issued (withdrawn meanwhile -> no code)."""
-    return {"Update": {
-        "TableName": _table(), "Key": key(consent.account_id, consent.consent_id),
-        "UpdateExpression": "ADD gids :g",
-        "ConditionExpression": ("attribute_exists(pk) AND attribute_not_exists(revoked_at) "
-                                "AND expires_at > :now"),
-        "ExpressionAttributeValues": {":g": {"SS": [grant_id]}, ":now": {"N": str(at)}}}}
+    return dal.join_consent_action(consent, grant_id, at)
 
 
 def claim(consent: Consent, at: int) -> bool:
     """Use a consent for one fetch: a one-time consent is marked used (at most once); a
     standing one must still be active. False when refused (already used, revoked, expired)."""
-    from botocore.exceptions import ClientError
-
-    condition = "attribute_not_exists(revoked_at) AND expires_at > :now"
-    expression = "SET last_used_at = :now"
-    if consent.mode == "one_time":
-        condition += " AND attribute_not_exists(used_at)"
-        expression += ", used_at = :now"
-    elif consent.status(at) == "active":
+    once = consent.mode == "one_time"
+    if not once and consent.status(at) == "active":
         return True  # standing: read just now, nothing to write (no write per fetch)
-    try:
-        with translated("exchange.claim"):
-            _ddb().update_item(TableName=_table(),
-                               Key=key(consent.account_id, consent.consent_id),
-                               UpdateExpression=expression, ConditionExpression=condition,
-                               ExpressionAttributeValues={":now": {"N": str(at)}})
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return dal.mark_consent_used(consent, at, once=once)
 
 
 # --- withdrawal -------------------------------------------------------------------------
 
 def revoke(account_id: str, consent_id: str) -> Consent | None:
     """Withdraw (idempotent): None when the citizen has no such consent."""
-    from botocore.exceptions import ClientError
-
     consent = get(account_id, consent_id)
     if consent is None:
         return None
     if consent.revoked_at is not None:
         return consent
     at = int(time.time())
-    try:
-        with translated("exchange.revoke"):
-            _ddb().update_item(TableName=_table(), Key=key(account_id, consent_id),
-                               UpdateExpression="SET revoked_at = :now",
-                               ConditionExpression="attribute_not_exists(revoked_at)",
-                               ExpressionAttributeValues={":now": {"N": str(at)}})
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-            raise
+    if not dal.mark_consent_revoked(account_id, consent_id, at):
         return get(account_id, consent_id)
     from iamsmart.oidc import grants
 

@@ -4,14 +4,13 @@ citizen, and offered to consumers through the gateway like any department's data
 EME is a provider like the others (contract (a)): the platform's own API serves it at
 ``<public url>/v1/providers/eme`` and checks the gateway's signature exactly as a department
 would (``provider_auth.verify`` against the published keys, replays refused). Profiles are in
-the ``exchange`` table under ``pk = "eme#<EME pairwise sub>"``, ``sk = "profile"``: keyed by
-the subject the gateway sends, so the provider side never needs the account id; the citizen's
-own routes derive that subject from the session's account (one KMS GenerateMac).
+the ``exchange`` table (``exchange.dal``) keyed by EME's pairwise subject, the subject the
+gateway sends, so the provider side never needs the account id; the citizen's own routes
+derive that subject from the session's account (one KMS GenerateMac).
 """
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from typing import Any
@@ -20,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from iamsmart import errors
 from iamsmart.common import strict_json
-from iamsmart.dynamo import translated
+from iamsmart.exchange import dal
 
 PROVIDER_ID = "EME"
 DATASET = "profile"
@@ -103,22 +102,6 @@ def register() -> None:
     registry.put_provider(provider())
 
 
-def _ddb() -> Any:
-    from iamsmart import aws
-
-    return aws.client("dynamodb")
-
-
-def _table() -> str:
-    from iamsmart.exchange import registry
-
-    return registry.table()
-
-
-def _key(sub: str) -> dict[str, Any]:
-    return {"pk": {"S": f"eme#{sub}"}, "sk": {"S": "profile"}}
-
-
 def _sub(account_id: str) -> str:
     from iamsmart.exchange.subjects import provider_sub
 
@@ -129,20 +112,13 @@ def _iso(ts: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
 
-def _item(sub: str) -> dict[str, Any] | None:
-    with translated("exchange.eme"):
-        item = _ddb().get_item(TableName=_table(), Key=_key(sub),
-                               ConsistentRead=True).get("Item")
-    return dict(item) if item else None
-
-
 def read(account_id: str) -> dict[str, Any]:
     """``{"profile": {...kept fields}, "updated_at": ISO | None}`` for the citizen."""
-    item = _item(_sub(account_id))
-    if item is None:
+    found = dal.eme_profile(_sub(account_id))
+    if found is None:
         return {"profile": {}, "updated_at": None}
-    return {"profile": json.loads(item["doc"]["S"]),
-            "updated_at": _iso(int(item["updated_at"]["N"]))}
+    kept, updated_at = found
+    return {"profile": kept, "updated_at": _iso(updated_at)}
 
 
 def write(account_id: str, profile: Profile) -> dict[str, Any]:
@@ -152,16 +128,12 @@ def write(account_id: str, profile: Profile) -> dict[str, Any]:
         delete(account_id)
         return {"profile": {}, "updated_at": None}
     at = int(time.time())
-    with translated("exchange.eme"):
-        _ddb().put_item(TableName=_table(), Item={
-            **_key(_sub(account_id)), "doc": {"S": json.dumps(kept, ensure_ascii=False)},
-            "updated_at": {"N": str(at)}})
+    dal.put_eme_profile(_sub(account_id), kept, at)
     return {"profile": kept, "updated_at": _iso(at)}
 
 
 def delete(account_id: str) -> None:
-    with translated("exchange.eme"):
-        _ddb().delete_item(TableName=_table(), Key=_key(_sub(account_id)))
+    dal.delete_eme_profile(_sub(account_id))
 
 
 # --- the provider side (what the gateway calls) -----------------------------------------
@@ -224,9 +196,9 @@ def _answer(dataset: str, *, authorization: str | None,
         return 400, {"error": "unknown_field"}
     if len(request["sub"]) > 64:
         return 404, {"error": "unknown_subject"}
-    item = _item(request["sub"])
-    if item is None:
+    found = dal.eme_profile(request["sub"])
+    if found is None:
         return 404, {"error": "unknown_subject"}
-    kept = json.loads(item["doc"]["S"])
+    kept, updated_at = found
     return 200, {"fields": {f: kept[f] for f in request["fields"] if f in kept},
-                 "as_of": _iso(int(item["updated_at"]["N"]))}
+                 "as_of": _iso(updated_at)}
