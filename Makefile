@@ -64,7 +64,7 @@ bench: env  ## prints cold imports, API latency, start time and memory
 	$(BIN)/python tests/bench/run.py
 
 lint: env  ## ruff, mypy, and the layering contracts (import-linter, pyproject.toml)
-	$(BIN)/ruff check layers functions infra tests app.py
+	$(BIN)/ruff check layers functions infra tools tests app.py
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -159,7 +159,7 @@ TABLES: dict[str, TableSpec] = {
         TableSpec("accesslog", partition_key="account_id", sort_key="sk",
                   ttl_attribute="expires_at"),
         # Where citizens register in person (kiosks, post-office counters, mobile teams with
-        # their upcoming visits): maintained by operators (python -m infra.cli.sites).
+        # their upcoming visits): maintained by operators (python -m tools.sites).
         TableSpec("sites", partition_key="id"),
         # API key registry: API Gateway key id -> who holds it (a department, a registration
         # site, a registration staff member). Written by the code that issues keys (local

@@ -1,6 +1,6 @@
 """Seeding a deployment: the data and credentials a fresh platform needs, idempotently.
 
-One code path for every target. The seeding CLI (``python -m infra.cli.seed``) runs it against
+One code path for every target. The seeding CLI (``python -m tools.seed``) runs it against
 AWS with the operator's region and profile; the local platform (``infra/local/provision.py``)
 runs it against the emulator. Every call goes through ``iamsmart.aws`` clients, so the ambient
 boto3 configuration (``AWS_REGION``, ``AWS_PROFILE``, ``AWS_ENDPOINT_URL``) picks the target.
@@ -14,9 +14,9 @@ boto3 configuration (``AWS_REGION``, ``AWS_PROFILE``, ``AWS_ENDPOINT_URL``) pick
    and registration staff. A holder with an enabled key keeps it (its value is never read
    back); a new key's value is in the report, once. With ``plan.sandbox``: the sandbox
    departments and reviewer, and a key for every active registration site that has none
-   (``iamsmart.sites``; real sites are managed with ``python -m infra.cli.sites``);
+   (``iamsmart.sites``; real sites are managed with ``python -m tools.sites``);
 3. OIDC client registrations from JSON files, validated as the clients CLI validates them;
-   a registered client is left as it is (change it with ``infra.cli.clients --replace``);
+   a registered client is left as it is (change it with ``tools.clients --replace``);
 4. chip trust anchors: the CSCA master list parameter (a PEM bundle of CA certificates),
    written when it differs; a bundle holding a sandbox authority is refused for prod.
 

@@ -62,12 +62,12 @@ def main(argv: list[str] | None = None) -> int:
     named = ("kiosk", "counter", "mobile", "staff")
     print(f"Sandbox registration keys (kiosk, counter, mobile team, staff console): "
           f"{', '.join(f'{n}={platform.registration_keys[n]}' for n in named)} "
-          f"(each sandbox site has its own; the sites: python -m infra.cli.sites "
+          f"(each sandbox site has its own; the sites: python -m tools.sites "
           f"--endpoint-url {platform.aws_endpoint} list)", flush=True)
-    print(f"Sandbox citizens' app: python -m infra.cli.device --base-url {platform.url} "
+    print(f"Sandbox citizens' app: python -m tools.device --base-url {platform.url} "
           f"enrol --code SANDBOX-CHAN-TAI-MAN", flush=True)
     print(f"Admin CLIs (clients registry): AWS_ENDPOINT_URL={platform.aws_endpoint} "
-          f"AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local python -m infra.cli.clients list",
+          f"AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local python -m tools.clients list",
           flush=True)
     if platform.department is not None:
         print(f"Sandbox department service: {platform.department.url}", flush=True)

@@ -83,7 +83,7 @@ class LocalPlatform:
         # The sandbox department service (a relying party) on 127.0.0.1: another site.
         self.department_port = department_port
         self.department: Any = None
-        self.bank: Any = None  # the sandbox bank (infra/local/bank.py), port + 2
+        self.bank: Any = None  # the sandbox bank (infra/sandbox/bank.py), port + 2
         self.department_keys: dict[str, str] = {}
         self.registration_keys: dict[str, str] = {}
         self._moto: Any = None
@@ -136,7 +136,7 @@ class LocalPlatform:
         server.serve_in_thread(self._front)
         dynamodb.start_sweeper(self._stopping)
         try:  # the sandbox data providers (registered before the department, a consumer)
-            from infra.local import providers
+            from infra.sandbox import providers
             self.providers = providers.start(self.url)
         except Exception as exc:  # noqa: BLE001 - the platform is still useful without them
             print(f"Sandbox data providers not started: {type(exc).__name__}: {exc}",
@@ -161,7 +161,7 @@ class LocalPlatform:
     def start_department(self) -> None:
         """The sandbox department service: registers itself as a client and links a
         catalogue service to its one-click login."""
-        from infra.local.department import DepartmentService
+        from infra.sandbox.department import DepartmentService
 
         port = self.department_port
         if port is None:  # the default: the next port, or any free one if that is taken
@@ -177,7 +177,7 @@ class LocalPlatform:
     def start_bank(self) -> None:
         """The sandbox bank (a relying party asking for the face level): port + 2, or any
         free port if that is taken."""
-        from infra.local.bank import BankService
+        from infra.sandbox.bank import BankService
 
         try:
             service = BankService(self.url, port=self.port + 2 if self.port else 0)

@@ -267,8 +267,8 @@ def main() -> None:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     install_meters()
-    from infra.cli.device import Device
     from infra.local.platform import LocalPlatform
+    from tools.device import Device
 
     platform = LocalPlatform(port=0, department_port=0)
     platform.start()

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from login_caches import reset_login_caches
 
-from infra.cli.device import Device
+from tools.device import Device
 
 PUBLIC_URL = "http://localhost:8000"
 

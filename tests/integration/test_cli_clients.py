@@ -1,4 +1,4 @@
-"""The admin CLI ``python -m infra.cli.clients`` against the moto clients table."""
+"""The admin CLI ``python -m tools.clients`` against the moto clients table."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from client_auth_helpers import fapi_client, new_key, public_jwk, registry  # no
 from iamsmart import aws
 from iamsmart.oidc import client_auth, clients
 from iamsmart.settings import settings
-from infra.cli import clients as cli
+from tools import clients as cli
 
 pytestmark = pytest.mark.usefixtures("registry")
 
@@ -96,6 +96,6 @@ def test_plain_secret_in_a_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_module_runs_as_a_command() -> None:
-    answer = subprocess.run([sys.executable, "-m", "infra.cli.clients", "--help"],
+    answer = subprocess.run([sys.executable, "-m", "tools.clients", "--help"],
                             capture_output=True, text=True, timeout=30, check=False)
     assert answer.returncode == 0 and "register" in answer.stdout

@@ -1,4 +1,4 @@
-"""``python -m infra.cli.clients`` as an operator runs it against the local emulator (moto's
+"""``python -m tools.clients`` as an operator runs it against the local emulator (moto's
 server named by the shared target option --endpoint-url, a new process, no table names in
 its environment): register with flags and a JWK set file, a ``basic`` client with a
 generated secret (``--security-profile``; ``--profile`` is the AWS named profile), list,
@@ -52,7 +52,7 @@ def cli(endpoint: str, *argv: str) -> tuple[int, str, str]:
     for spec in TABLES.values():
         env.pop(spec.env, None)
     answer = subprocess.run(
-        [sys.executable, "-m", "infra.cli.clients", "--endpoint-url", endpoint, "--region",
+        [sys.executable, "-m", "tools.clients", "--endpoint-url", endpoint, "--region",
          REGION, *argv], capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
         env=env)
     return answer.returncode, answer.stdout, answer.stderr
@@ -100,7 +100,7 @@ def test_a_fapi2_client_with_a_secret_is_refused_and_nothing_written(emulator: s
 
 
 def test_profile_is_the_aws_profile_not_the_clients() -> None:
-    from infra.cli import clients as clients_cli
+    from tools import clients as clients_cli
 
     args = clients_cli._parser().parse_args(
         ["--profile", "ops", "--stage", "dev", *register("td-app"), "--security-profile",

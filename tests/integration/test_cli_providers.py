@@ -1,4 +1,4 @@
-"""The operator CLI ``python -m infra.cli.providers`` against the local emulator (moto's
+"""The operator CLI ``python -m tools.providers`` against the local emulator (moto's
 server, reached with --endpoint-url as an operator reaches ``make dev``): register a data
 provider from a file, list, show, replace, remove; refusals write nothing, and a provider
 whose fields a consumer registers is not removed."""
@@ -54,7 +54,7 @@ def cli(endpoint: str, *argv: str) -> tuple[int, str, str]:
     for spec in TABLES.values():
         env.pop(spec.env, None)
     answer = subprocess.run(
-        [sys.executable, "-m", "infra.cli.providers", "--endpoint-url", endpoint, "--region",
+        [sys.executable, "-m", "tools.providers", "--endpoint-url", endpoint, "--region",
          REGION, *argv], capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
         env=env)
     return answer.returncode, answer.stdout, answer.stderr

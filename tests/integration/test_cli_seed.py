@@ -17,10 +17,10 @@ from moto import mock_aws
 
 from iamsmart import aws
 from infra import seeding
-from infra.cli import seed
 from infra.local import provision
 from infra.local.platform import apply_environment, local_environment
 from infra.names import PARAMETERS, TABLES, USAGE_PLANS
+from tools import seed
 
 ORIGIN = "https://d111111abcdef8.cloudfront.net"
 STAGE = "dev"

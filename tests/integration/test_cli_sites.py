@@ -1,4 +1,4 @@
-"""The operator CLI ``python -m infra.cli.sites`` against the local emulator (moto's server,
+"""The operator CLI ``python -m tools.sites`` against the local emulator (moto's server,
 reached with --endpoint-url as an operator reaches the local platform): add a site with its
 own key, list, update, rotate, retire (the key stops), and refusals."""
 
@@ -17,10 +17,10 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from infra.cli import target
 from infra.local import provision
 from infra.local.platform import apply_environment, local_environment
 from infra.names import REGION, ROOT, TABLES, USAGE_PLANS
+from tools import target
 
 SITE: dict[str, Any] = {
     "id": "counter-test-01", "type": "counter", "district": "kwun-tong",
@@ -60,7 +60,7 @@ def cli(endpoint: str, *argv: str) -> tuple[int, str, str]:
     for spec in TABLES.values():
         env.pop(spec.env, None)
     answer = subprocess.run(
-        [sys.executable, "-m", "infra.cli.sites", "--endpoint-url", endpoint, *argv],
+        [sys.executable, "-m", "tools.sites", "--endpoint-url", endpoint, *argv],
         capture_output=True, text=True, timeout=60, check=False, cwd=ROOT, env=env)
     return answer.returncode, answer.stdout, answer.stderr
 

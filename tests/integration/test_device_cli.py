@@ -20,7 +20,7 @@ from identity_helpers import (  # noqa: F401 - fixtures
     start_login,
 )
 
-from infra.cli import device as cli
+from tools import device as cli
 
 
 @pytest.fixture

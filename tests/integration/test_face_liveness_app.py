@@ -21,7 +21,7 @@ from test_face_stepup import _finish
 
 from iamsmart.identity import store
 from iamsmart.settings import settings
-from infra.cli.device import Device, DeviceError, parse_liveness_qr
+from tools.device import Device, DeviceError, parse_liveness_qr
 
 
 @pytest.fixture

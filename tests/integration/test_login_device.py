@@ -19,7 +19,7 @@ from identity_helpers import (  # noqa: F401 - fixtures
 )
 
 from iamsmart.identity import assurance, login
-from infra.cli.device import Device, DeviceError
+from tools.device import Device, DeviceError
 
 
 def _show(browser: Browser, txn: str) -> dict:

@@ -23,7 +23,7 @@ from identity_helpers import (  # noqa: F401 - fixtures
 )
 
 from iamsmart.identity import limits
-from infra.cli.device import Device, DeviceError
+from tools.device import Device, DeviceError
 
 _spoof = itertools.count(1)
 

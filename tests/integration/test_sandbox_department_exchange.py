@@ -1,4 +1,4 @@
-"""The sandbox department's side of the data exchange (infra/local/department.py) against the
+"""The sandbox department's side of the data exchange (infra/sandbox/department.py) against the
 platform's real signing (KMS in moto): the back-channel revocation notice is accepted only as a
 Security Event Token signed by a published key, for this client, fresh; accepting it stops the
 form and deletes what was fetched. Delivered JWEs open only with the department's own key."""
@@ -6,7 +6,6 @@ form and deletes what was fetched. Delivered JWEs open only with the department'
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -20,8 +19,8 @@ from joserfc.jwk import ECKey
 from iamsmart import parameters
 from iamsmart.oidc import discovery, signing
 from infra.local import provision
-from infra.local.department import DepartmentService, Exchange, Signed
 from infra.names import KEYS
+from infra.sandbox.department import DepartmentService, Exchange, Signed
 
 EVENT = "urn:iamsmart:event:consent-revoked"
 
@@ -34,8 +33,7 @@ def department(aws: dict[str, str]) -> Iterator[DepartmentService]:
     signing.reset()
     svc = DepartmentService(discovery.issuer(), port=0, service_id=None)
     svc.rp._jwks = signing.jwks()  # what it would fetch from /v1/oidc/jwks
-    thread = threading.Thread(target=svc._server.serve_forever, args=(0.1,), daemon=True)
-    thread.start()
+    svc.serve(0.1)
     yield svc
     svc.stop()
     signing.reset()
@@ -48,7 +46,7 @@ def signed_in(svc: DepartmentService, consent_id: str) -> Signed:
                     exchange=Exchange(consent_id=consent_id, receipt_id="r1", csrf="x" * 24,
                                       filled={"address": "1 Sample Street"},
                                       provenance={"address": {"provider": "IMMD"}}))
-    svc._sessions[f"browser-{consent_id}"] = signed
+    svc.sessions.put(f"browser-{consent_id}", signed)
     return signed
 
 

@@ -1,4 +1,4 @@
-"""The sandbox data providers (infra/local/providers.py) over real HTTP on loopback: the
+"""The sandbox data providers (infra/sandbox/providers.py) over real HTTP on loopback: the
 gateway's signed request verified against the platform's JWKS (KMS in moto), unsigned, forged,
 replayed, tampered or misaddressed calls refused, only the asked fields answered, pairwise
 subjects per provider, and a provider told to be slow."""
@@ -20,8 +20,8 @@ from iamsmart.exchange import provider_auth
 from iamsmart.exchange.subjects import provider_sub
 from iamsmart.oidc import discovery, signing
 from infra.local import provision
-from infra.local.providers import PROVIDERS, ProvidersService, load_records
 from infra.names import KEYS
+from infra.sandbox.providers import PROVIDERS, ProvidersService, load_records
 
 CHAN = "sandbox-chan-tai-man"
 TIMEOUT = 5

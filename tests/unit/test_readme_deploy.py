@@ -13,11 +13,11 @@ import shlex
 import pytest
 from aws_cdk import App
 
-from infra.cli import clients as clients_cli
-from infra.cli import device as device_cli
-from infra.cli import seed as seed_cli
 from infra.names import ROOT
 from infra.stacks.config import DeployConfig
+from tools import clients as clients_cli
+from tools import device as device_cli
+from tools import seed as seed_cli
 
 SECTION = re.search(r"^## Deploying to AWS\n(.*?)^## ", (ROOT / "README.md").read_text(
     encoding="utf-8"), re.S | re.M)
@@ -26,8 +26,8 @@ TEXT = SECTION.group(1)
 SHELL = [line for block in re.findall(r"```sh\n(.*?)```", TEXT, re.S)
          for line in block.replace("\\\n", " ").splitlines()
          if line.strip() and not line.startswith("#")]
-PARSERS = {"infra.cli.seed": seed_cli._parser, "infra.cli.clients": clients_cli._parser,
-           "infra.cli.device": device_cli._parser}
+PARSERS = {"tools.seed": seed_cli._parser, "tools.clients": clients_cli._parser,
+           "tools.device": device_cli._parser}
 
 
 def _argv(line: str) -> list[str]:
@@ -51,7 +51,7 @@ def _cli_lines() -> list[tuple[str, list[str]]]:
 
 def test_the_section_walks_through_seeding_clients_and_a_login() -> None:
     modules = [m for m, _ in _cli_lines()]
-    assert {"infra.cli.seed", "infra.cli.clients", "infra.cli.device"} <= set(modules)
+    assert {"tools.seed", "tools.clients", "tools.device"} <= set(modules)
 
 
 @pytest.mark.parametrize(("module", "argv"), _cli_lines(),
@@ -59,7 +59,7 @@ def test_the_section_walks_through_seeding_clients_and_a_login() -> None:
 def test_every_cli_command_parses(module: str, argv: list[str]) -> None:
     parsed = PARSERS[module]().parse_args(argv)
     assert isinstance(parsed, argparse.Namespace)
-    if module == "infra.cli.seed":
+    if module == "tools.seed":
         assert parsed.stage in ("dev", "prod") and parsed.region == "ap-east-1"
         assert parsed.profile
 

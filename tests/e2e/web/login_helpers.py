@@ -1,5 +1,5 @@
 """Helpers shared by the login end-to-end tests: the sandbox department service's address, the
-device simulator CLI (``python -m infra.cli.device``) as a citizen's app, and plain-HTTP steps
+device simulator CLI (``python -m tools.device``) as a citizen's app, and plain-HTTP steps
 of a login (a module of its own: ``conftest`` is not importable by name)."""
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class DeviceSimulator:
 
     def run(self, *args: str) -> str:
         done = subprocess.run(  # noqa: S603 - our own CLI
-            [sys.executable, "-m", "infra.cli.device", "--base-url", self.base_url,
+            [sys.executable, "-m", "tools.device", "--base-url", self.base_url,
              "--state", str(self.state), *args],
             cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
         assert done.returncode == 0, f"device {args[0]} failed: {done.stdout}{done.stderr}"

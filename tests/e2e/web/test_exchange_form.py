@@ -17,7 +17,7 @@ from login_helpers import DeviceSimulator, department_url
 from playwright.sync_api import Page, expect
 from test_login_browser import approve_on_login_page
 
-from infra.local.providers import load_records
+from infra.sandbox.providers import load_records
 
 pytestmark = pytest.mark.e2e
 

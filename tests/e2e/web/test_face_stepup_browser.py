@@ -23,8 +23,8 @@ from login_helpers import DeviceSimulator
 from playwright.sync_api import Page, expect
 from test_login_browser import approve_on_login_page
 
-from infra.local.bank import NAME_TC as BANK_NAME_TC
 from infra.names import REGION, ROOT
+from infra.sandbox.bank import NAME_TC as BANK_NAME_TC
 
 pytestmark = pytest.mark.e2e
 

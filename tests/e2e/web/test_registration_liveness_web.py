@@ -84,7 +84,7 @@ def app_capture(platform_url: str, state: Path, page: Page) -> subprocess.Comple
     expect(link).to_have_attribute("href", re.compile(r"^iamsmart://liveness\?session="))
     number = page.locator("#live-number").inner_text().strip()
     return subprocess.run(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "infra.cli.device", "--base-url", platform_url,
+        [sys.executable, "-m", "tools.device", "--base-url", platform_url,
          "--state", str(state), "liveness", "--qr", str(link.get_attribute("href")),
          "--number", number],
         cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)

@@ -115,7 +115,7 @@ def test_a_citizen_registers_with_a_sandbox_card_and_then_logs_in(
     code = page.locator("#enrol-code").inner_text()
     assert CODE_RE.fullmatch(code), code
     expect(page.locator("#enrol-command")).to_have_text(
-        f"python -m infra.cli.device --base-url {platform_url} enrol --code {code}")
+        f"python -m tools.device --base-url {platform_url} enrol --code {code}")
     assert urlsplit(page.url).query == f"application={app_id}"
 
     # Shown once: the same status page opened again no longer shows the code.

@@ -63,7 +63,7 @@ def app_capture(device: DeviceSimulator, page: Page, selfie: str) -> subprocess.
     expect(link).to_have_attribute("href", re.compile(r"^iamsmart://liveness\?session="))
     number = page.locator("#stepup-number").inner_text().strip()
     return subprocess.run(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "infra.cli.device", "--base-url", device.base_url,
+        [sys.executable, "-m", "tools.device", "--base-url", device.base_url,
          "--state", str(device.state), "liveness", "--qr", str(link.get_attribute("href")),
          "--number", number, "--selfie", str(FACES / selfie)],
         cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)

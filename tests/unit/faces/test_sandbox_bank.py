@@ -1,4 +1,4 @@
-"""The sandbox bank's own rules (infra/local/bank.py): the transaction it asks for is one the
+"""The sandbox bank's own rules (infra/sandbox/bank.py): the transaction it asks for is one the
 platform accepts unchanged, and it opens an account only on a face acr, a face amr, a passed
 match and exactly the transaction it asked for."""
 
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from iamsmart.oidc import authorization_details
-from infra.local import bank
+from infra.sandbox import bank
 
 
 def _passed(asked: dict[str, str], **changes: Any) -> dict[str, Any]:

@@ -64,7 +64,7 @@ def test_public_jwk_accepts_p256_public_keys_only():
 
 
 def test_qr_payload_round_trips_through_the_simulator_parser():
-    from infra.cli.device import parse_qr
+    from tools.device import parse_qr
 
     assert parse_qr(login.qr_payload("txn_1-A", "k/+=")) == ("txn_1-A", "k/+=")
 

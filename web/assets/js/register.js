@@ -685,7 +685,7 @@ function renderOutcome() {
     $('enrol-code').textContent = enrolmentCode;
     $('enrol-code').setAttribute('aria-label', t(lang, 'reg.enrol.spelled', { code: enrolmentCode.split('').join(' ') }));
     $('enrol-command').textContent =
-      `python -m infra.cli.device --base-url ${window.location.origin} enrol --code ${enrolmentCode}`;
+      `python -m tools.device --base-url ${window.location.origin} enrol --code ${enrolmentCode}`;
   }
 }
 

@@ -12,7 +12,7 @@ issued) says who holds it:
 Staff API keys are the seam where staff single sign-on goes (an identity provider in front
 of the console, the key replaced by the signed-in officer's token); until then one key per
 reviewer keeps every decision attributable. A retired site's key is disabled in the registry
-and in API Gateway (``python -m infra.cli.sites retire``).
+and in API Gateway (``python -m tools.sites retire``).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ The SSM parameter named by ``CSCA_MASTER_LIST_PARAMETER`` (``infra.names.PARAMET
 the country signing CA certificates chips may chain to, as a PEM bundle: in production the
 Immigration Department's CSCA certificates (current, and older ones whose document signers
 still sign valid cards), as published in the ICAO master list; the seeding CLI writes it
-(``python -m infra.cli.seed --csca FILE``). The local platform writes the sandbox CSCA
+(``python -m tools.seed --csca FILE``). The local platform writes the sandbox CSCA
 (``sandbox/csca.pem``) to the same parameter in the emulator, so the same code runs.
 
 ``anchors()`` answers the usable certificates (cached like every parameter). Each must be a

@@ -1,13 +1,13 @@
 """Operator CLI for registration sites (the ``sites`` table) and their own API keys.
 
-    python -m infra.cli.sites list [--all] [--json]
-    python -m infra.cli.sites show SITE_ID
-    python -m infra.cli.sites add --file site.json [--no-key]
-    python -m infra.cli.sites update --file site.json
-    python -m infra.cli.sites issue-key SITE_ID [--rotate]
-    python -m infra.cli.sites retire SITE_ID
+    python -m tools.sites list [--all] [--json]
+    python -m tools.sites show SITE_ID
+    python -m tools.sites add --file site.json [--no-key]
+    python -m tools.sites update --file site.json
+    python -m tools.sites issue-key SITE_ID [--rotate]
+    python -m tools.sites retire SITE_ID
 
-Target (``infra.cli.target``): ``--region``/``--profile``/``--stage`` for a deployment in
+Target (``tools.target``): ``--region``/``--profile``/``--stage`` for a deployment in
 AWS, ``--endpoint-url`` for the local platform's emulator, else the ambient configuration.
 
 A site file is one JSON object (``iamsmart.sites.models.Site``: id, type kiosk|counter|mobile,
@@ -28,8 +28,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from infra.cli import target
 from infra.names import USAGE_PLAN_OF_KIND, USAGE_PLANS
+from tools import target
 
 EXIT_UNAVAILABLE = 1
 EXIT_NOT_FOUND = 3
@@ -38,7 +38,7 @@ EXIT_INVALID = 4
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m infra.cli.sites",
+        prog="python -m tools.sites",
         description="Manage registration sites (kiosks, post-office counters, mobile teams) "
                     "and their API keys.")
     target.add_arguments(parser)

@@ -1,12 +1,12 @@
 """Operator CLI for data providers: the departments registered to answer the exchange
 gateway's fetches for their data sets (``iamsmart.exchange.models.Provider``).
 
-    python -m infra.cli.providers list [--json]
-    python -m infra.cli.providers show PROVIDER_ID
-    python -m infra.cli.providers put --file provider.json
-    python -m infra.cli.providers remove PROVIDER_ID
+    python -m tools.providers list [--json]
+    python -m tools.providers show PROVIDER_ID
+    python -m tools.providers put --file provider.json
+    python -m tools.providers remove PROVIDER_ID
 
-Target (``infra.cli.target``): ``--region``/``--profile``/``--stage`` for a deployment in
+Target (``tools.target``): ``--region``/``--profile``/``--stage`` for a deployment in
 AWS, ``--endpoint-url`` for the local platform's emulator (``make dev`` prints it), else the
 ambient configuration.
 
@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from infra.cli import target
+from tools import target
 
 EXIT_UNAVAILABLE = target.EXIT_UNAVAILABLE
 EXIT_NOT_FOUND = target.EXIT_NOT_FOUND
@@ -37,7 +37,7 @@ EXIT_INVALID = target.EXIT_INVALID
 
 
 def _parser() -> argparse.ArgumentParser:
-    return target.registry_parser("python -m infra.cli.providers", "provider", "provider_id",
+    return target.registry_parser("python -m tools.providers", "provider", "provider_id",
                                   "remove a registration (no consumer may use it)")
 
 
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None,
                      if any(f.startswith(prefix) for r in c.purposes.values() for f in r.fields)]
             if users:
                 print(f"refused: consumers register fields of {args.provider_id}: "
-                      f"{', '.join(users)} (python -m infra.cli.consumers)", file=err)
+                      f"{', '.join(users)} (python -m tools.consumers)", file=err)
                 return EXIT_INVALID
             registry.delete_provider(args.provider_id)
             print(f"removed {args.provider_id}", file=out)

@@ -1,15 +1,15 @@
 """Admin CLI for the OIDC client registry (the ``clients`` DynamoDB table).
 
-    python -m infra.cli.clients list
-    python -m infra.cli.clients show CLIENT_ID
-    python -m infra.cli.clients register --file client.json [--replace]
-    python -m infra.cli.clients register --client-id td-app --name-en "Transport Department" \\
+    python -m tools.clients list
+    python -m tools.clients show CLIENT_ID
+    python -m tools.clients register --file client.json [--replace]
+    python -m tools.clients register --client-id td-app --name-en "Transport Department" \\
         --name-tc 運輸署 --department TD --redirect-uri https://td.example/cb \\
         --jwks-file td-jwks.json --scope openid --scope profile
-    python -m infra.cli.clients register ... --security-profile basic --generate-secret
-    python -m infra.cli.clients remove CLIENT_ID
+    python -m tools.clients register ... --security-profile basic --generate-secret
+    python -m tools.clients remove CLIENT_ID
 
-Target (``infra.cli.target``, before the command): ``--region``/``--profile``/``--stage`` for
+Target (``tools.target``, before the command): ``--region``/``--profile``/``--stage`` for
 a deployment in AWS (its stage-prefixed ``clients`` table), ``--endpoint-url`` for the local
 platform's emulator (``make dev`` prints it), else the ambient configuration (``CLIENTS_TABLE``
 if set). ``--profile`` is the AWS named profile; the client's FAPI profile is
@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from infra.cli import target
+from tools import target
 
 EXIT_USAGE = 2
 EXIT_NOT_FOUND = 3
@@ -37,7 +37,7 @@ EXIT_INVALID = 4
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m infra.cli.clients",
+    parser = argparse.ArgumentParser(prog="python -m tools.clients",
                                      description="Manage OIDC client registrations.")
     target.add_arguments(parser)
     commands = parser.add_subparsers(dest="command", required=True)

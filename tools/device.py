@@ -5,13 +5,13 @@ the enrolment, in a state file readable only by you). Every request is signed as
 app's would be: ``Authorization: Device <JWS>`` (ES256, ``kid = <account_id>:<device_id>``,
 claims ``htm``, ``htu``, ``iat``, ``jti``, ``bh``).
 
-    python -m infra.cli.device --base-url http://localhost:8000 enrol --code SANDBOX-CHAN-TAI-MAN
-    python -m infra.cli.device pending
-    python -m infra.cli.device show --qr 'iamsmart://approve?txn=...&k=...'
-    python -m infra.cli.device approve --qr 'iamsmart://approve?txn=...&k=...' --number 42
-    python -m infra.cli.device deny --qr 'iamsmart://approve?txn=...&k=...'
-    python -m infra.cli.device liveness-pending
-    python -m infra.cli.device liveness --qr 'iamsmart://liveness?session=...&k=...' \
+    python -m tools.device --base-url http://localhost:8000 enrol --code SANDBOX-CHAN-TAI-MAN
+    python -m tools.device pending
+    python -m tools.device show --qr 'iamsmart://approve?txn=...&k=...'
+    python -m tools.device approve --qr 'iamsmart://approve?txn=...&k=...' --number 42
+    python -m tools.device deny --qr 'iamsmart://approve?txn=...&k=...'
+    python -m tools.device liveness-pending
+    python -m tools.device liveness --qr 'iamsmart://liveness?session=...&k=...' \
         --number 42 --selfie tests/fixtures/faces/obama2.jpg
 
 Live capture (Face Liveness, handed to the app by the step-up or registration page): the
@@ -282,7 +282,7 @@ class Device:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m infra.cli.device",
+        prog="python -m tools.device",
         description="Sandbox iAM Smart app simulator (device key, login approvals).")
     parser.add_argument("--base-url", default=None,
                         help=f"platform public origin (default {DEFAULT_BASE_URL}, or the one "

@@ -26,10 +26,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from infra.sandbox.site import Site
 
 DATA_FILE = Path(__file__).with_name("sandbox_data.json")
 MAX_BODY = 16 * 1024
@@ -198,18 +200,18 @@ class Received:
     at: float = field(default_factory=time.time)
 
 
-class ProvidersService:
+class ProvidersService(Site):
     """The four sandbox providers on one loopback server."""
+
+    name = "providers"
 
     def __init__(self, issuer: str, host: str = "127.0.0.1", port: int = 0,
                  jwks_source: Callable[[], dict[str, Any]] | None = None,
                  records: dict[str, Any] | None = None) -> None:
         from iamsmart.exchange import provider_auth
 
+        super().__init__(host, port)
         self.issuer = issuer.rstrip("/")
-        self._server = ThreadingHTTPServer((host, port), _make_handler(self))
-        self._server.daemon_threads = True
-        self.url = f"http://{host}:{self._server.server_address[1]}"
         self._records = records if records is not None else load_records()
         self._subjects: dict[str, dict[str, str]] = {}  # provider -> sub -> citizen id
         self._jwks_source = jwks_source or self._fetch_jwks
@@ -218,7 +220,6 @@ class ProvidersService:
         self._delays: dict[str, float] = {}
         self._lock = threading.Lock()
         self.received: collections.deque[Received] = collections.deque(maxlen=1000)
-        self._thread: threading.Thread | None = None
 
     # -- lifecycle
     def base_url(self, provider: str) -> str:
@@ -245,19 +246,10 @@ class ProvidersService:
 
         eme.register()
 
-    def serve(self) -> None:
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.1,),
-                                        name="providers", daemon=True)
-        self._thread.start()
-
     def start(self) -> None:
         self.link_subjects()
         self.register()
-        self.serve()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self.serve(0.1)
 
     # -- control
     def set_delay(self, provider: str, seconds: float) -> None:
@@ -349,13 +341,6 @@ class ProvidersService:
                      "as_of": record["as_of"]}
 
 
-def _make_handler(service: ProvidersService) -> type[BaseHTTPRequestHandler]:
-    class Handler(_Handler):
-        svc = service
-
-    return Handler
-
-
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "sandbox-providers"
@@ -426,6 +411,9 @@ class _Handler(BaseHTTPRequestHandler):
                                           authorization=self.headers.get("Authorization"),
                                           url=url, body=body)
         self._json(status, payload)
+
+
+ProvidersService.handler = _Handler
 
 
 def start(issuer: str, host: str = "127.0.0.1", port: int = 0) -> ProvidersService:

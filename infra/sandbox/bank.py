@@ -1,10 +1,10 @@
 """The sandbox bank service: a relying party that opens accounts online after a face check.
 
-It is what a bank builds on the department service's client (``department.RelyingParty``:
-Authlib, PAR with ``private_key_jwt``, PKCE S256, DPoP-bound tokens, the ID token validated
-against the published JWKS). "Open an account online / 網上開戶" asks at PAR for
-``acr_values=urn:iamsmart:acr:face`` with the transaction to confirm as RFC 9396
-``authorization_details``::
+It is what a bank builds on the relying-party plumbing the sandbox department uses too
+(``infra.sandbox.relying_party``: Authlib, PAR with ``private_key_jwt``, PKCE S256, DPoP-bound
+tokens, the ID token validated against the published JWKS). "Open an account online /
+網上開戶" asks at PAR for ``acr_values=urn:iamsmart:acr:face`` with the transaction to confirm
+as RFC 9396 ``authorization_details``::
 
     [{"type": "iamsmart_transaction", "purpose": "Open a savings account / 開立儲蓄戶口",
       "payee": "Sandbox Bank 沙盒銀行", "amount": "500.00", "currency": "HKD",
@@ -29,15 +29,15 @@ from __future__ import annotations
 
 import html
 import secrets
-import threading
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from typing import Any, ClassVar
 
-from infra.local.department import STYLE, LoginFailed, RelyingParty, SiteHandler, _bi, _value
+from infra.sandbox.relying_party import RelyingPartyHandler, RelyingPartySite
+from infra.sandbox.site import STYLE, Request, favicon
+from infra.sandbox.site import bi as _bi
+from infra.sandbox.site import value as _value
 
 CLIENT_ID = "sandbox-bank"
 DEPARTMENT = "BANK"
@@ -48,7 +48,6 @@ NAME_TC = "沙盒銀行"
 COOKIE = "bank_sandbox_sid"
 ACR_FACE = "urn:iamsmart:acr:face"
 TRANSACTION_TYPE = "iamsmart_transaction"
-PENDING_SECONDS = 600
 SESSION_SECONDS = 3600
 MAX_DEPOSIT = Decimal("1000000")
 PRODUCTS = {
@@ -78,8 +77,7 @@ fieldset { border: 1px solid var(--line); border-radius: 0.5rem; margin: 1rem 0;
 .choice { display: flex; align-items: center; gap: 0.5rem; min-height: 2.75rem; }
 .choice input { width: 1.5rem; height: 1.5rem; }
 """
-FAVICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
-           '<rect width="16" height="16" rx="3" fill="#003b6f"/></svg>')
+FAVICON = favicon("#003b6f")
 
 
 # ------------------------------------------------------------------------------ the decision
@@ -132,16 +130,9 @@ def decide(asked: dict[str, str], claims: dict[str, Any],
 
 
 @dataclass
-class Pending:
-    browser: str
-    nonce: str
-    code_verifier: str
-    asked: dict[str, str]
-    created: float
-
-
-@dataclass
 class Application:
+    """A browser's last application: the bank's decision and what it was based on."""
+
     asked: dict[str, str]
     at: float
     outcome: str  # "opened" or "refused"
@@ -153,124 +144,70 @@ class Application:
     refresh_token: str | None = field(default=None, repr=False)
 
 
-class BankService:
+class BankService(RelyingPartySite):
     """The sandbox bank's web site (HTTP on loopback) and its client registration."""
+
+    name = "bank"
+    name_en, name_tc, department, scopes = NAME_EN, NAME_TC, DEPARTMENT, SCOPES
+    session_seconds = SESSION_SECONDS
+    expired_words = ("This application was not started here, or it has expired. "
+                     "Please start again.", "此申請並非在此開始或已過期，請重新開始。")
 
     def __init__(self, issuer: str, host: str = "127.0.0.1", port: int = 0,
                  client_id: str = CLIENT_ID, require_liveness: bool = False) -> None:
-        self.issuer = issuer.rstrip("/")
-        self.client_id = client_id
+        super().__init__(issuer, host, port, client_id)
         self.require_liveness = require_liveness
-        self._server = ThreadingHTTPServer((host, port), _make_handler(self))
-        self._server.daemon_threads = True
-        self.url = f"http://{host}:{self._server.server_address[1]}"
-        self.rp = RelyingParty(self.issuer, client_id, f"{self.url}/callback", scopes=SCOPES)
-        self._pending: dict[str, Pending] = {}  # by state
-        self._applications: dict[str, Application] = {}  # by browser cookie
         self._csrf: dict[str, str] = {}  # by browser cookie
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
 
     def register(self) -> None:
-        from iamsmart.oidc import clients
-
-        clients.put(clients.Client(
-            client_id=self.client_id, name_en=NAME_EN, name_tc=NAME_TC, department=DEPARTMENT,
-            jwks=self.rp.public_jwks(), redirect_uris=(f"{self.url}/callback",),
-            post_logout_redirect_uris=(f"{self.url}/",), scopes=SCOPES, dpop_required=True,
-            sector_identifier=SECTOR))
-
-    def start(self) -> None:
-        self.register()
-        self._thread = threading.Thread(target=self._server.serve_forever, name="bank",
-                                        daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    # -- state
-    def _gc(self) -> None:
-        now = time.time()
-        for state in [s for s, p in self._pending.items() if now - p.created > PENDING_SECONDS]:
-            del self._pending[state]
-        for sid in [s for s, a in self._applications.items() if now - a.at > SESSION_SECONDS]:
-            del self._applications[sid]
+        self.register_client(sector_identifier=SECTOR)
 
     def csrf(self, browser: str) -> str:
         with self._lock:
             return self._csrf.setdefault(browser, secrets.token_urlsafe(24))
 
     def begin(self, browser: str, product: str, deposit: str) -> str:
-        from authlib.common.security import generate_token
-
+        """Push a login at the face level confirming this application's transaction (the
+        transaction comes back with the callback); ``ValueError`` for a bad application."""
         reference = f"ACC-{time.strftime('%Y%m%d')}-{secrets.randbelow(10**6):06d}"
         asked = transaction(product, deposit, reference)
-        state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-        verifier = generate_token(64)
-        url = self.rp.start(state=state, nonce=nonce, code_verifier=verifier,
-                            acr_values=ACR_FACE, authorization_details=[asked])
-        with self._lock:
-            self._gc()
-            self._pending[state] = Pending(browser, nonce, verifier, asked, time.time())
-        return url
+        return self.push(browser, asked, acr_values=ACR_FACE, authorization_details=[asked])
 
-    def complete(self, browser: str, query: dict[str, str]) -> Application:
-        with self._lock:
-            pending = self._pending.pop(query.get("state", ""), None)
-        if pending is None or not secrets.compare_digest(pending.browser, browser):
-            raise LoginFailed("This application was not started here, or it has expired. "
-                              "Please start again.", "此申請並非在此開始或已過期，請重新開始。",
-                              "state")
-        if query.get("iss") != self.issuer:  # RFC 9207: mix-up defence
-            raise LoginFailed("The answer did not come from iAM Smart.",
-                              "回覆並非來自「智方便」。", "iss")
-        if "error" in query:
-            if query["error"] == "access_denied":
+    def complete(self, browser: str, query: dict[str, str]) -> str:
+        """Decide on the application from the callback; the page that shows the decision."""
+        answer = self.callback(browser, query)
+        asked: dict[str, str] = answer.then
+        if answer.error is not None or answer.result is None:
+            if answer.error == "access_denied":
                 reasons = [("The login or the face check was declined or did not pass: no "
                             "account was opened.",
                             "登入或面孔核實被拒絕或未能通過：未有開立戶口。")]
             else:
                 reasons = [("The login did not complete: no account was opened.",
                             "未能完成登入：未有開立戶口。")]
-            application = Application(pending.asked, time.time(), "refused", reasons)
+            application = Application(asked, time.time(), "refused", reasons)
         else:
-            result = self.rp.finish(code=query.get("code", ""),
-                                    code_verifier=pending.code_verifier, nonce=pending.nonce)
+            result = answer.result
             claims, token = result["id_claims"], result["token"]
-            reasons = decide(pending.asked, claims, self.require_liveness)
+            reasons = decide(asked, claims, self.require_liveness)
             shown = {k: claims[k] for k in ("sub", "acr", "amr", "auth_time", "face_assurance",
                                             "authorization_details") if k in claims}
             info = result["userinfo"]
             name = (str(info.get("name") or ""), str(info.get("name#zh-Hant") or ""))
             number = None if reasons else (f"888-{secrets.randbelow(10**6):06d}-"
                                            f"{secrets.randbelow(1000):03d}")
-            application = Application(pending.asked, time.time(),
+            application = Application(asked, time.time(),
                                       "refused" if reasons else "opened", reasons, shown, name,
                                       number, id_token=str(token.get("id_token", "")),
                                       refresh_token=token.get("refresh_token"))
-        with self._lock:
-            self._applications[browser] = application
-        return application
+        self.sessions.put(browser, application)
+        return "/application"
 
     def application(self, browser: str) -> Application | None:
-        with self._lock:
-            return self._applications.get(browser)
-
-    def forget(self, browser: str) -> Application | None:
-        with self._lock:
-            return self._applications.pop(browser, None)
+        return self.sessions.get(browser)
 
 
 # ------------------------------------------------------------------------------ HTTP
-
-
-def _make_handler(service: BankService) -> type[BaseHTTPRequestHandler]:
-    class Handler(_Handler):
-        svc = service
-
-    return Handler
 
 
 def _words(value: Any) -> str:
@@ -279,100 +216,43 @@ def _words(value: Any) -> str:
     return _value(value)
 
 
-class _Handler(SiteHandler):
+class _Handler(RelyingPartyHandler):
     server_version = "bank-sandbox"
     svc: BankService
     cookie_name = COOKIE
     site_en, site_tc = NAME_EN, NAME_TC
     page_note = ("This is a sandbox bank for testing. It is not a real bank.",
                  "這是供測試用的沙盒銀行，並非真正的銀行。")
+    failed_title = ("Application not completed", "未能完成申請")
+    style = BANK_STYLE
+    icon = FAVICON
+    max_body = 4096
+    get_routes: ClassVar[dict[str, str]] = {
+        **RelyingPartyHandler.get_routes, "/": "_home", "/application": "_application"}
+    post_routes: ClassVar[dict[str, str]] = {**RelyingPartyHandler.post_routes,
+                                             "/open": "_open"}
 
-    def _failed(self, exc: LoginFailed, cookie: str | None = None) -> None:
-        self._page(400, ("Application not completed", "未能完成申請"),
-                   f'<p class="error" id="failed" role="alert">{_bi(exc.en, exc.tc)}</p>'
-                   f'<p><a class="button" href="/">{_bi("Back to the start", "返回首頁")}</a>'
-                   "</p>", cookie)
+    def _may_post(self, request: Request) -> bool:
+        """Every form of the bank carries the browser's CSRF token."""
+        return not request.new and secrets.compare_digest(request.form.get("csrf", ""),
+                                                          self.svc.csrf(request.browser))
 
-    def do_HEAD(self) -> None:
-        self.do_GET()
-
-    def do_GET(self) -> None:
-        parts = urlsplit(self.path)
-        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        browser, new = self._browser()
-        cookie = browser if new else None
+    def _open(self, request: Request) -> None:
+        form = request.form
         try:
-            if parts.path == "/style.css":
-                self._send(200, BANK_STYLE.encode(), "text/css; charset=utf-8")
-            elif parts.path in ("/favicon.svg", "/favicon.ico"):
-                self._send(200, FAVICON.encode(), "image/svg+xml")
-            elif parts.path == "/":
-                self._home(browser, cookie)
-            elif parts.path == "/callback":
-                self.svc.complete(browser, query)
-                self._redirect("/application", cookie)
-            elif parts.path == "/application":
-                self._application(browser, cookie)
-            else:
-                self._page(404, ("Page not found", "找不到網頁"),
-                           f'<p><a href="/">{_bi("Home", "首頁")}</a></p>', cookie)
-        except LoginFailed as exc:
-            self._failed(exc, cookie)
-        except Exception:  # noqa: BLE001 - the sandbox shows a plain page, never a trace
-            self._failed(LoginFailed("Something went wrong. Please try again.",
-                                     "發生錯誤，請再試一次。"), cookie)
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(min(length, 4096)) if length else b""
-        if length > 4096:
-            self.close_connection = True
-        path = urlsplit(self.path).path
-        browser, new = self._browser()
-        form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
-        if new or not secrets.compare_digest(form.get("csrf", ""), self.svc.csrf(browser)):
-            self._redirect("/", browser if new else None)
+            url = self.svc.begin(request.browser, form.get("product", ""),
+                                 form.get("deposit", "")[:20])
+        except ValueError:
+            self._home(request, problem=(
+                "Please choose an account and an initial deposit between HKD 0 and "
+                "HKD 1,000,000.",
+                "請選擇戶口類別，並輸入 0 至 1,000,000 港元之間的首次存款。"))
             return
-        try:
-            if path == "/open":
-                try:
-                    url = self.svc.begin(browser, form.get("product", ""),
-                                         form.get("deposit", "")[:20])
-                except ValueError:
-                    self._home(browser, None, problem=(
-                        "Please choose an account and an initial deposit between HKD 0 and "
-                        "HKD 1,000,000.",
-                        "請選擇戶口類別，並輸入 0 至 1,000,000 港元之間的首次存款。"))
-                    return
-                self._redirect(url)
-            elif path == "/logout":
-                self._logout(browser)
-            else:
-                self._redirect("/")
-        except LoginFailed as exc:
-            self._failed(exc)
-        except Exception:  # noqa: BLE001 - the sandbox shows a plain page, never a trace
-            self._failed(LoginFailed("Something went wrong. Please try again.",
-                                     "發生錯誤，請再試一次。"))
-
-    def _logout(self, browser: str) -> None:
-        application = self.svc.forget(browser)
-        if application is None or not application.id_token:
-            self._redirect("/")
-            return
-        try:
-            if application.refresh_token:
-                self.svc.rp.revoke(application.refresh_token)
-            location = self.svc.rp.logout_url(id_token=application.id_token,
-                                              post_logout_redirect_uri=f"{self.svc.url}/",
-                                              state=secrets.token_urlsafe(16))
-        except Exception:  # noqa: BLE001 - logged out here whatever the provider says
-            location = "/"
-        self._redirect(location)
+        self._redirect(url)
 
     # -- pages
-    def _home(self, browser: str, cookie: str | None,
-              problem: tuple[str, str] | None = None) -> None:
+    def _home(self, request: Request, problem: tuple[str, str] | None = None) -> None:
+        browser, cookie = request.browser, request.cookie
         csrf = html.escape(self.svc.csrf(browser))
         choices = "".join(
             f'<p class="choice"><input type="radio" id="product-{key}" name="product" '
@@ -414,7 +294,8 @@ class _Handler(SiteHandler):
 {earlier}
 """, cookie)
 
-    def _application(self, browser: str, cookie: str | None) -> None:
+    def _application(self, request: Request) -> None:
+        browser, cookie = request.browser, request.cookie
         application = self.svc.application(browser)
         if application is None:
             self._redirect("/", cookie)
@@ -501,3 +382,6 @@ def _txn_value(detail: dict[str, Any], key: str) -> str:
     if key == "amount":
         return f"{detail.get('currency', '')} {detail.get('amount', '')}".strip()
     return str(detail.get(key, ""))
+
+
+BankService.handler = _Handler

@@ -1,17 +1,17 @@
 """Operator CLI for data-exchange consumers: the services registered to receive citizens'
 data through the exchange gateway, per purpose (``iamsmart.exchange.models.Consumer``).
 
-    python -m infra.cli.consumers list [--json]
-    python -m infra.cli.consumers show CLIENT_ID
-    python -m infra.cli.consumers put --file consumer.json
-    python -m infra.cli.consumers remove CLIENT_ID
+    python -m tools.consumers list [--json]
+    python -m tools.consumers show CLIENT_ID
+    python -m tools.consumers put --file consumer.json
+    python -m tools.consumers remove CLIENT_ID
 
-Target (``infra.cli.target``): ``--region``/``--profile``/``--stage`` for a deployment in
+Target (``tools.target``): ``--region``/``--profile``/``--stage`` for a deployment in
 AWS, ``--endpoint-url`` for the local platform's emulator (``make dev`` prints it), else the
 ambient configuration.
 
 A consumer file is one JSON object: ``client_id`` (a registered OIDC client:
-``python -m infra.cli.clients``), ``department``, ``name_en``, ``name_tc``,
+``python -m tools.clients``), ``department``, ``name_en``, ``name_tc``,
 ``encryption_jwk`` (the public EC P-256 key with a ``kid`` the data is encrypted to),
 ``notification_uri`` (optional: where revocation notices are posted) and ``purposes``
 (``{"form_filling": {"retention_days": 30, "fields": ["IMMD.particulars.name_en", ...]}}``).
@@ -28,7 +28,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from infra.cli import target
+from tools import target
 
 EXIT_UNAVAILABLE = target.EXIT_UNAVAILABLE
 EXIT_NOT_FOUND = target.EXIT_NOT_FOUND
@@ -36,7 +36,7 @@ EXIT_INVALID = target.EXIT_INVALID
 
 
 def _parser() -> argparse.ArgumentParser:
-    return target.registry_parser("python -m infra.cli.consumers", "consumer", "client_id",
+    return target.registry_parser("python -m tools.consumers", "consumer", "client_id",
                                   "remove a registration (fetches refused)")
 
 
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None,
             registry.put_consumer(consumer)
         except InvalidClient:
             print(f"invalid registration: {consumer.client_id} is not a registered client "
-                  f"(python -m infra.cli.clients register ...)", file=err)
+                  f"(python -m tools.clients register ...)", file=err)
             return EXIT_INVALID
         except (ValueError, OSError) as exc:  # registry.InvalidRegistration too
             reason = exc.errors(include_url=False) if isinstance(exc, ValidationError) else exc

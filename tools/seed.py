@@ -1,16 +1,16 @@
 """Seed a deployed stage: the catalogue, department and staff API keys, OIDC clients, and the
 chip trust anchors (``infra.seeding``, the same code the local platform seeds itself with).
 
-    python -m infra.cli.seed --stage dev --region ap-east-1 [--profile ops] \\
+    python -m tools.seed --stage dev --region ap-east-1 [--profile ops] \\
         [--department TD ...] [--staff reviewer-01 ...] \\
         [--client td-app.json ...] [--csca hk-csca.pem] [--sandbox]
-    python -m infra.cli.seed --endpoint-url http://127.0.0.1:<port> ...   # the local platform
+    python -m tools.seed --endpoint-url http://127.0.0.1:<port> ...   # the local platform
 
 Run it after ``cdk deploy`` (it needs the tables and the API's usage plan), as often as you
 like: it only creates what is missing. What it creates is printed; a new API key's value is
 printed once (API Gateway keeps it, the registry never does). The target is
-``infra.cli.target``'s (``--region``, ``--profile``, ``--stage`` or ``--endpoint-url``), as
-for the other operator CLIs. Registration sites and their keys: ``python -m infra.cli.sites``.
+``tools.target``'s (``--region``, ``--profile``, ``--stage`` or ``--endpoint-url``), as
+for the other operator CLIs. Registration sites and their keys: ``python -m tools.sites``.
 ``--sandbox`` adds the sandbox citizens, sites, department and reviewer keys and the sandbox
 CSCA (never with ``--stage prod``).
 
@@ -26,13 +26,13 @@ from pathlib import Path
 from typing import TextIO
 
 from infra import seeding
-from infra.cli import target
+from tools import target
 
 EXIT_INVALID = 4
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m infra.cli.seed",
+    parser = argparse.ArgumentParser(prog="python -m tools.seed",
                                      description="Seed a deployed stage (idempotent).")
     target.add_arguments(parser)
     parser.add_argument("--department", action="append", default=[], dest="departments",
@@ -41,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="issue a registration staff API key for this reviewer")
     parser.add_argument("--client", action="append", default=[], dest="clients", type=Path,
                         metavar="FILE", help="register this OIDC client (JSON, as for "
-                        "python -m infra.cli.clients register --file)")
+                        "python -m tools.clients register --file)")
     parser.add_argument("--csca", type=Path, metavar="PEM",
                         help="the CSCA master list: PEM bundle of trusted CSCA certificates")
     parser.add_argument("--sandbox", action="store_true",
@@ -104,7 +104,7 @@ def _print(report: seeding.Report, out: TextIO) -> None:
     for client_id in report.clients_registered:
         print(f"client registered {client_id}", file=out)
     for client_id in report.clients_existing:
-        print(f"client exists {client_id} (change it with infra.cli.clients --replace)",
+        print(f"client exists {client_id} (change it with tools.clients --replace)",
               file=out)
     print(f"chip trust anchors: {report.trust_anchors}", file=out)
     if report.public_url:
