@@ -7,5 +7,9 @@
 - ``api``: loads the Chalice app; ``server``: one HTTP port for the API and the static web,
   with department API keys enforced like API Gateway would.
 - ``upstream``: serves the feed fixtures on loopback in place of the real upstreams.
+- ``express``: ``StartSyncExecution`` for Express machines; ``dynamodb``: moto's DynamoDB
+  made safe for concurrent requests, with TTL sweeping.
+- ``platform``: assembles it all and starts the sandbox third parties beside it (department,
+  bank, data providers: ``infra.sandbox``, which the emulator starts but does not contain).
 - ``__main__``: ``python -m infra.local`` starts it all and prints ``Ready: <url>``.
 """

@@ -15,6 +15,7 @@ VARIANTS = {"身分": "身份", "面容": "面孔", "面部": "面孔"}
 SOURCES = [*(ROOT / "web").rglob("*.html"), *(ROOT / "web").rglob("*.js"),
            *(ROOT / "layers" / "core" / "python").rglob("*.py"),
            *(ROOT / "functions").rglob("*.py"), *(ROOT / "infra").rglob("*.py"),
+           *(ROOT / "tools").rglob("*.py"),
            ROOT / "README.md"]
 
 
