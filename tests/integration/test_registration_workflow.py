@@ -143,3 +143,25 @@ def test_duplicate_answers_like_any_other_refusal(api: Api):
     assert answers[0]["status"] == "not_completed"
     assert applications.get(duplicate)["reason"] == "duplicate"  # type: ignore[index]
     assert applications.get(mismatch)["reason"] == "immigration_mismatch"  # type: ignore[index]
+
+
+def test_app_registration_binds_its_key_and_a_shared_email_is_left_off_the_account(api: Api):
+    """One transaction makes the account, the app's device key and the code; an e-mail that
+    is already another account's login hint (a family sharing one) is left off the new one."""
+    from iamsmart.identity import authenticators
+
+    other = accounts.create(accounts.Account(
+        id=accounts.new_id(), name_en="WONG Siu Ming", name_tc="黃兆明",
+        email="family@example.org", created_at=store.now()))
+    jwk = _device_jwk()
+    app_id = api.submit(application(chip("A123456(3)"), channel="app", device_key=jwk,
+                                    contact={"email": "Family@example.org"}))
+    done = api.wait(app_id)
+    assert done["status"] == "completed" and done["device_bound"] is True, done
+    account_id = _account_of("A123456(3)")
+    assert account_id is not None and account_id != other.id
+    assert accounts.get(account_id).email is None
+    assert accounts.find_by_login_hint("family@example.org") == other.id
+    [device] = authenticators.devices_of(account_id)
+    assert device.jwk == jwk and device.label == f"Registered with the app ({app_id[-6:]})"
+    assert accounts.account_for_enrolment_code(done["enrolment_code"]) == account_id

@@ -16,7 +16,6 @@ them).
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
@@ -24,7 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from iamsmart import errors
-from iamsmart.identity import assurance, store
+from iamsmart.identity import assurance, authenticators, dal, store
 from iamsmart.settings import settings
 
 Level = Literal["basic", "plus"]
@@ -65,10 +64,6 @@ def new_id() -> str:
     return "acc_" + secrets.token_urlsafe(18).replace("-", "x").replace("_", "y")
 
 
-def _digest(kind: str, value: str) -> str:
-    return f"{kind}#" + hashlib.sha256(f"iamsmart:{kind}:{value}".encode()).hexdigest()
-
-
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
@@ -83,15 +78,16 @@ def normalise_phone(phone: str) -> str:
 
 
 def email_key(email: str) -> str:
-    return _digest("email", normalise_email(email))
+    return dal.email_key(normalise_email(email))
 
 
 def phone_key(phone: str) -> str:
-    return _digest("phone", normalise_phone(phone))
+    return dal.phone_key(normalise_phone(phone))
 
 
 def enrol_key(code: str) -> str:
-    return _digest("enrol", code.strip().upper())
+    """The enrolment code's id (a keyed digest: the code itself is never stored)."""
+    return dal.enrol_key(code.strip().upper())
 
 
 def _table() -> str:
@@ -156,35 +152,53 @@ def account_for_enrolment_code(code: str) -> str | None:
     return str(item["account_id"])
 
 
-def _put(values: dict[str, Any], condition: bool) -> dict[str, Any]:
-    action: dict[str, Any] = {"TableName": _table(), "Item": store.to_item(values)}
-    if condition:
-        action["ConditionExpression"] = "attribute_not_exists(id)"
-    return {"Put": action}
-
-
-def create(account: Account, *, hkid_hash: str | None = None,
-           extra_actions: Iterable[dict[str, Any]] = ()) -> Account:
+def create(account: Account, *, hkid_hash: str | None = None) -> Account:
     """Create an account and its guard items in one transaction: the account id, the HKID
     keyed hash, the e-mail and the phone number must all be new (``DuplicateIdentity``
-    otherwise; nothing is written). ``extra_actions`` (low-level TransactWriteItems entries,
-    e.g. ``authenticators.device_put_action``) join the same transaction, so registration
-    binds a device key or passkey exactly once with the account."""
-    values = {**account.model_dump(), "kind": "account"}
-    actions = [_put(values, True)]
-    if hkid_hash:
-        actions.append(_put({"id": f"hkid#{hkid_hash}", "kind": "guard",
-                             "account_id": account.id}, True))
-    if account.email:
-        actions.append(_put({"id": email_key(account.email), "kind": "guard",
-                             "account_id": account.id}, True))
-    if account.phone_number:
-        actions.append(_put({"id": phone_key(account.phone_number), "kind": "guard",
-                             "account_id": account.id}, True))
-    actions.extend(extra_actions)
-    if not store.transact_write(actions):
+    otherwise; nothing is written)."""
+    if not dal.transact(_new_account_actions(account, hkid_hash)):
         raise DuplicateIdentity()
     return account
+
+
+def _new_account_actions(account: Account, hkid_hash: str | None) -> list[dal.Action]:
+    return dal.new_account_actions(
+        account.model_dump(), hkid_hash=hkid_hash,
+        email=normalise_email(account.email) if account.email else None,
+        phone=normalise_phone(account.phone_number) if account.phone_number else None)
+
+
+def registered_account_actions(account: Account, *, hkid_hash: str, enrolment_code: str,
+                               enrolment_expires_at: int,
+                               device_jwk: dict[str, str] | None = None,
+                               device_label: str = "") -> list[dal.Action]:
+    """The transaction actions that create the account a registration proved: the account,
+    its HKID guard (and e-mail / phone guards), the one-time enrolment code and, when the app
+    registered, its device key. The caller adds its own actions and runs them all in one
+    transaction; a failed condition there means the HKID, e-mail, phone number or
+    code already exists (nothing is written)."""
+    actions = _new_account_actions(account, hkid_hash)
+    actions.append(dal.new_enrolment_action(enrol_key(enrolment_code), account.id,
+                                            reusable=False, expires_at=enrolment_expires_at))
+    if device_jwk:
+        actions.append(authenticators.new_device_action(account.id, device_jwk, device_label))
+    return actions
+
+
+def replace_enrolment_code_actions(account_id: str, code: str, expires_at: int, *,
+                                   replacing: str | None = None) -> list[dal.Action]:
+    """The transaction actions that give an account a new one-time enrolment code (and delete
+    the one at ``replacing``, an ``enrol_key``); the caller runs them with its own in one
+    transaction."""
+    actions = [dal.delete_enrolment_action(replacing)] if replacing else []
+    actions.append(dal.new_enrolment_action(enrol_key(code), account_id, reusable=False,
+                                            expires_at=expires_at))
+    return actions
+
+
+def hkid_owner(hkid_hash: str) -> str | None:
+    """The account an HKID keyed hash belongs to (strongly consistent), or None."""
+    return dal.hkid_owner(hkid_hash)
 
 
 def add_enrolment_code(account_id: str, code: str, *, reusable: bool = False,

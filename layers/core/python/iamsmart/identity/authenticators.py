@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from iamsmart import errors
-from iamsmart.identity import store
+from iamsmart.identity import dal, store
 from iamsmart.settings import settings
 
 
@@ -119,24 +119,20 @@ def new_device_id() -> str:
     return "dev_" + secrets.token_urlsafe(12).replace("-", "x").replace("_", "y")
 
 
-def device_values(account_id: str, device_id: str, jwk: dict[str, str],
-                  label: str) -> dict[str, Any]:
+def _device_item(account_id: str, device_id: str, jwk: dict[str, str],
+                 label: str) -> dict[str, Any]:
     public = {k: jwk[k] for k in ("kty", "crv", "x", "y")}
-    return {"account_id": account_id, "id": f"device#{device_id}", "kind": "device",
-            "jwk": public, "label": label, "created_at": store.now()}
+    return dal.device_item(account_id, device_id, public, label, dal.now())
 
 
-def device_put_action(account_id: str, device_id: str, jwk: dict[str, str],
-                      label: str) -> dict[str, Any]:
-    """The TransactWriteItems entry binding a device key (for ``accounts.create``)."""
-    return {"Put": {"TableName": _table(),
-                    "Item": store.to_item(device_values(account_id, device_id, jwk, label)),
-                    "ConditionExpression": "attribute_not_exists(id)"}}
+def new_device_action(account_id: str, jwk: dict[str, str], label: str) -> dal.Action:
+    """The transaction action binding a new device key (for ``accounts``' registration)."""
+    return dal.new_device_action(_device_item(account_id, new_device_id(), jwk, label))
 
 
 def add_device(account_id: str, jwk: dict[str, str], label: str) -> DeviceKey:
     device_id = new_device_id()
-    values = device_values(account_id, device_id, jwk, label)
+    values = _device_item(account_id, device_id, jwk, label)
     store.put(_table(), values, condition="attribute_not_exists(id)")
     return _device(values)
 

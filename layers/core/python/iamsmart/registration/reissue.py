@@ -171,17 +171,10 @@ def reissue(application_id: str, raw: bytes | None, source: str) -> dict[str, An
 
     code = new_enrolment_code()
     cfg = settings()
-    actions: list[dict[str, Any]] = []
-    if item.get("enrol_id"):
-        actions.append({"Delete": {"TableName": cfg.accounts_table,
-                                   "Key": store.to_item({"id": item["enrol_id"]})}})
     new_id = accounts.enrol_key(code)
-    actions.append({"Put": {
-        "TableName": cfg.accounts_table,
-        "Item": store.to_item({"id": new_id, "kind": "enrolment",
-                               "account_id": str(item["account_id"]), "reusable": False,
-                               "expires_at": applications.now() + ENROLMENT_CODE_SECONDS}),
-        "ConditionExpression": "attribute_not_exists(id)"}})
+    actions = accounts.replace_enrolment_code_actions(
+        str(item["account_id"]), code, applications.now() + ENROLMENT_CODE_SECONDS,
+        replacing=item.get("enrol_id"))
     actions.append({"Update": {
         "TableName": cfg.applications_table,
         "Key": store.to_item(applications.key(application_id)),

@@ -113,7 +113,7 @@ def validate(application_id: str) -> dict[str, Any]:
 def duplicate_check(application_id: str) -> dict[str, Any]:
     """Keyed hash of the number (KMS HMAC; never the number itself), an existing account
     with it, and the applications per number today. Recorded; acted on at the decision."""
-    from iamsmart.identity import hkid, store
+    from iamsmart.identity import accounts, hkid
     from iamsmart.settings import settings
 
     item = _load(application_id)
@@ -123,8 +123,8 @@ def duplicate_check(application_id: str) -> dict[str, Any]:
         _step(application_id, "duplicate_check", {"duplicate": False, "hkid_limited": False})
         return {"done": True}
     digest = item.get("hkid_hash") or hkid.keyed_hash(number)
-    guard = store.get(settings().accounts_table, {"id": f"hkid#{digest}"}, consistent=True)
-    duplicate = guard is not None and guard.get("account_id") != item.get("account_id")
+    owner = accounts.hkid_owner(digest)
+    duplicate = owner is not None and owner != item.get("account_id")
     today = applications.applications_per_hkid_today(digest, application_id)
     limited = today > settings().registration_hkid_daily_limit
     _step(application_id, "duplicate_check",
@@ -340,11 +340,12 @@ def new_enrolment_code() -> str:
 
 
 def create_account(application_id: str) -> dict[str, Any]:
-    """One transaction: the account, its HKID-hash guard (and e-mail/phone guards), the
-    enrolment code or the app's device key, and the application marked. A replay finds the
-    account it made (same id behind the HKID guard) and succeeds; a concurrent duplicate
-    finds another account and the application is refused (the generic answer)."""
-    from iamsmart.identity import accounts, authenticators, store
+    """One transaction: identity's actions for the account this registration proved (the
+    account, its HKID-hash guard and e-mail/phone guards, the enrolment code or the app's
+    device key) and the application marked. A replay finds the account it made (same id behind
+    the HKID guard) and succeeds; a concurrent duplicate finds another account and the
+    application is refused (the generic answer)."""
+    from iamsmart.identity import accounts, store
     from iamsmart.settings import settings
 
     item = _load(application_id)
@@ -359,17 +360,8 @@ def create_account(application_id: str) -> dict[str, Any]:
         email=contact.get("email"), phone_number=contact.get("phone"),
         birthdate=particulars.date_of_birth.isoformat(), created_at=applications.now())
     code = new_enrolment_code()
-    extra: list[dict[str, Any]] = [{"Put": {
-        "TableName": settings().accounts_table,
-        "Item": store.to_item({"id": accounts.enrol_key(code), "kind": "enrolment",
-                               "account_id": account_id, "reusable": False,
-                               "expires_at": applications.now() + ENROLMENT_CODE_SECONDS}),
-        "ConditionExpression": "attribute_not_exists(id)"}}]
-    if item.get("device_key"):
-        extra.append(authenticators.device_put_action(
-            account_id, authenticators.new_device_id(), item["device_key"],
-            f"Registered with the app ({application_id[-6:]})"))
-    extra.append({"Update": {
+    expires_at = applications.now() + ENROLMENT_CODE_SECONDS
+    marked = {"Update": {
         "TableName": settings().applications_table,
         "Key": store.to_item(applications.key(application_id)),
         "UpdateExpression": "SET account_created = :t, enrolment_code = :c, enrol_id = :e, "
@@ -377,19 +369,21 @@ def create_account(application_id: str) -> dict[str, Any]:
         "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(account_created)",
         "ExpressionAttributeValues": store.to_item({":t": True, ":c": code,
                                                      ":e": accounts.enrol_key(code),
-                                                     ":n": applications.now()})}})
-    try:
-        try:
-            accounts.create(account, hkid_hash=str(item["hkid_hash"]), extra_actions=extra)
-        except accounts.DuplicateIdentity:
-            if _hkid_owner(item) is not None:
-                raise
-            # The e-mail address or phone number is another account's (a family sharing
-            # one): the account is made without it as a login hint; the applicant is still
-            # notified at the contact given.
-            bare = account.model_copy(update={"email": None, "phone_number": None})
-            accounts.create(bare, hkid_hash=str(item["hkid_hash"]), extra_actions=extra)
-    except accounts.DuplicateIdentity:
+                                                     ":n": applications.now()})}}
+
+    def created(account: accounts.Account) -> bool:
+        return store.transact_write([*accounts.registered_account_actions(
+            account, hkid_hash=str(item["hkid_hash"]), enrolment_code=code,
+            enrolment_expires_at=expires_at, device_jwk=item.get("device_key"),
+            device_label=f"Registered with the app ({application_id[-6:]})"), marked])
+
+    done = created(account)
+    if not done and _hkid_owner(item) is None:
+        # The e-mail address or phone number is another account's (a family sharing one):
+        # the account is made without it as a login hint; the applicant is still notified
+        # at the contact given.
+        done = created(account.model_copy(update={"email": None, "phone_number": None}))
+    if not done:
         if _hkid_owner(item) == account_id:
             return {"created": True}  # a concurrent replay of this very step won
         _step(application_id, "account", {"reason": "duplicate"}, outcome="refused")
@@ -402,12 +396,9 @@ def create_account(application_id: str) -> dict[str, Any]:
 
 
 def _hkid_owner(item: dict[str, Any]) -> str | None:
-    from iamsmart.identity import store
-    from iamsmart.settings import settings
+    from iamsmart.identity import accounts
 
-    guard = store.get(settings().accounts_table, {"id": f"hkid#{item['hkid_hash']}"},
-                      consistent=True)
-    return str(guard["account_id"]) if guard else None
+    return accounts.hkid_owner(str(item["hkid_hash"]))
 
 
 def _particulars(application_id: str) -> Any:
