@@ -142,7 +142,7 @@ def issue_key(request: KeyRequest, stage: str | None) -> str | None:
         issued = registry.issue(
             request.kind, name=request.name, usage_plan=plan_name,  # type: ignore[arg-type]
             value=request.value_prefix + secrets.token_urlsafe(24) if request.value_prefix
-            else None, **holder)
+            else None, **holder)  # type: ignore[arg-type]
     except errors.NotFound as exc:  # the usage plan
         raise SeedError(f"usage plan {plan_name!r} not found: deploy the API stack "
                         "first") from exc

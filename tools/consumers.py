@@ -71,18 +71,18 @@ def main(argv: list[str] | None = None, out: TextIO | None = None,
     try:
         if args.command == "list":
             found = registry.list_consumers()
-            for consumer in found:
-                print(json.dumps(consumer.model_dump(mode="json"), ensure_ascii=False)
-                      if args.json else _summary(consumer), file=out)
+            for listed in found:
+                print(json.dumps(listed.model_dump(mode="json"), ensure_ascii=False)
+                      if args.json else _summary(listed), file=out)
             if not found:
                 print("no consumers registered", file=err)
             return 0
         if args.command == "show":
-            consumer = registry.find_consumer(args.client_id)
-            if consumer is None:
+            shown = registry.find_consumer(args.client_id)
+            if shown is None:
                 print(f"no such consumer: {args.client_id}", file=err)
                 return EXIT_NOT_FOUND
-            print(json.dumps(consumer.model_dump(mode="json"), ensure_ascii=False, indent=2),
+            print(json.dumps(shown.model_dump(mode="json"), ensure_ascii=False, indent=2),
                   file=out)
             return 0
         if args.command == "remove":

@@ -105,8 +105,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         if args.command == "list":
             sites = [s for s in logic.all_sites() if args.all or s.status == "active"]
-            for site in sites:
-                print(_dump(site) if args.json else _summary(site), file=out)
+            for listed in sites:
+                print(_dump(listed) if args.json else _summary(listed), file=out)
             if not sites:
                 print("no sites", file=err)
             return 0
