@@ -16,7 +16,9 @@ from aws_cdk import App
 from infra.names import ROOT
 from infra.stacks.config import DeployConfig
 from tools import clients as clients_cli
+from tools import consumers as consumers_cli
 from tools import device as device_cli
+from tools import providers as providers_cli
 from tools import seed as seed_cli
 
 SECTION = re.search(r"^## Deploying to AWS\n(.*?)^## ", (ROOT / "README.md").read_text(
@@ -27,7 +29,8 @@ SHELL = [line for block in re.findall(r"```sh\n(.*?)```", TEXT, re.S)
          for line in block.replace("\\\n", " ").splitlines()
          if line.strip() and not line.startswith("#")]
 PARSERS = {"tools.seed": seed_cli._parser, "tools.clients": clients_cli._parser,
-           "tools.device": device_cli._parser}
+           "tools.device": device_cli._parser, "tools.providers": providers_cli._parser,
+           "tools.consumers": consumers_cli._parser}
 
 
 def _argv(line: str) -> list[str]:
@@ -52,6 +55,8 @@ def _cli_lines() -> list[tuple[str, list[str]]]:
 def test_the_section_walks_through_seeding_clients_and_a_login() -> None:
     modules = [m for m, _ in _cli_lines()]
     assert {"tools.seed", "tools.clients", "tools.device"} <= set(modules)
+    # ... and registering the data exchange's providers and consumers against a deployment
+    assert {"tools.providers", "tools.consumers"} <= set(modules)
 
 
 @pytest.mark.parametrize(("module", "argv"), _cli_lines(),
@@ -59,7 +64,7 @@ def test_the_section_walks_through_seeding_clients_and_a_login() -> None:
 def test_every_cli_command_parses(module: str, argv: list[str]) -> None:
     parsed = PARSERS[module]().parse_args(argv)
     assert isinstance(parsed, argparse.Namespace)
-    if module == "tools.seed":
+    if module in ("tools.seed", "tools.providers", "tools.consumers"):  # a deployment
         assert parsed.stage in ("dev", "prod") and parsed.region == "ap-east-1"
         assert parsed.profile
 
