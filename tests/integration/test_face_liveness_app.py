@@ -19,7 +19,7 @@ from oidc_helpers import Browser, Http, aws_calls
 from registration_flow import Api, application, chip
 from test_face_stepup import _finish
 
-from iamsmart.identity import store
+from iamsmart import dynamo
 from iamsmart.settings import settings
 from tools.device import Device, DeviceError, parse_liveness_qr
 
@@ -50,7 +50,7 @@ def _state(browser: Browser, txn: str, session: str) -> dict[str, Any]:
 
 
 def _expire(session: str) -> None:
-    store.update(settings().sessions_table, {"pk": f"liveness#{session}", "sk": "s"},
+    dynamo.update(settings().sessions_table, {"pk": f"liveness#{session}", "sk": "s"},
                  "SET expires_at = :t", values_={":t": int(time.time()) - 1})
 
 
@@ -169,7 +169,7 @@ def test_threats_24_other_citizen_unsigned_wrong_number_expired(
     status, _ = stranger.json("GET", f"/v1/login/{txn}/face/liveness/{session}")
     assert status == 404
     # Nothing passed: the transaction is still waiting for its face step-up.
-    assert CITIZEN in store.get(settings().sessions_table,
+    assert CITIZEN in dynamo.get(settings().sessions_table,
                                 {"pk": f"login#{txn}", "sk": "txn"})["account_id"]
     _, login_view = browser.json("GET", f"/v1/login/{txn}")
     assert login_view["face_required"] is True
@@ -255,7 +255,7 @@ def test_in_aws_a_photo_is_never_taken_instead_of_the_live_capture(
         # The app's side: started (as Rekognition's session would be), then a photo instead
         # of the video is refused and the page hears it.
         session = live["liveness_session"]
-        store.update(settings().sessions_table, {"pk": f"liveness#{session}", "sk": "s"},
+        dynamo.update(settings().sessions_table, {"pk": f"liveness#{session}", "sk": "s"},
                      "SET started_at = :t", values_={":t": int(time.time())})
         with pytest.raises(DeviceError) as refused:
             device.liveness_complete(live["handoff"]["qr"]["payload"],

@@ -9,8 +9,8 @@ import time
 import pytest
 from oidc_helpers import op_aws  # noqa: F401 - fixture
 
+from iamsmart import dynamo
 from iamsmart.faces import liveness
-from iamsmart.identity import store
 from iamsmart.settings import settings
 
 pytestmark = pytest.mark.usefixtures("op_aws")
@@ -39,7 +39,7 @@ def test_another_citizens_or_transactions_session_is_refused(account: str, txn: 
 
 def test_expired_or_unknown_sessions_are_refused() -> None:
     created = liveness.create("sandbox-lee-siu-mei", TXN)
-    store.update(settings().sessions_table, {"pk": f"liveness#{created['liveness_session']}",
+    dynamo.update(settings().sessions_table, {"pk": f"liveness#{created['liveness_session']}",
                                              "sk": "s"}, "SET expires_at = :t",
                  values_={":t": int(time.time()) - 1})
     for session in (created["liveness_session"], "x" * 24, "../../etc", None, 42):

@@ -69,3 +69,40 @@ def test_the_import_contract_covers_every_context():
                if (p.is_dir() and (p / "__init__.py").exists())
                or (p.suffix == ".py" and p.name != "__init__.py")}
     assert set(contract["source_modules"]) == present - {"iamsmart.dynamo"}
+
+
+# Contexts whose modules reach stored data only through their own dal, never another
+# context's storage (issue 12; the others join as they move).
+OWN_STORAGE_ONLY = ("exchange", "faces")
+_IMPORT = re.compile(r"^\s*(?:from\s+iamsmart\.(\w+)(\.\w+)?\s+import\s+(.+)"
+                     r"|import\s+iamsmart\.(\w+)\.(\w+))")
+
+
+def _storage_imported(line: str) -> str | None:
+    """The context whose storage (``dal`` or identity's ``store``) ``line`` imports, if any."""
+    found = _IMPORT.match(line)
+    if found is None:
+        return None
+    context = found.group(1) or found.group(4)
+    module = (found.group(2) or "").lstrip(".") or found.group(5) or ""
+    names = {n.strip().split(" ")[0] for n in (found.group(3) or "").strip("()").split(",")}
+    return context if module in {"dal", "store"} or names & {"dal", "store"} else None
+
+
+def test_contexts_keep_to_their_own_storage():
+    found = []
+    for context in OWN_STORAGE_ONLY:
+        for path in sorted((SOURCE / context).rglob("*.py")):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                owner = _storage_imported(line)
+                if owner is not None and owner != context:
+                    found.append(f"{path.relative_to(SOURCE)}:{number}: {line.strip()}")
+    assert not found, "\n".join(found)
+
+
+def test_the_storage_rule_sees_an_import():
+    assert _storage_imported("from iamsmart.identity import assurance, limits, store") == "identity"
+    assert _storage_imported("    from iamsmart.identity.store import get") == "identity"
+    assert _storage_imported("import iamsmart.oidc.dal") == "oidc"
+    assert _storage_imported("from iamsmart.faces import dal") == "faces"
+    assert _storage_imported("from iamsmart.identity import login") is None

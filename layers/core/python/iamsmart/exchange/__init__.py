@@ -4,12 +4,13 @@ citizen's consent, minimised, encrypted to the consumer, and visible to the citi
 Map of the package (the wire contract is in the README's data-exchange section):
 - ``vocabulary``: purposes, outcome and refusal labels in both languages.
 - ``models``: provider and consumer registrations, the authorization detail, the consent.
-- ``registry``: the provider registry and consumer registrations (DynamoDB ``exchange``).
+- ``dal``: the context's only way to DynamoDB (the ``exchange`` and ``accesslog`` tables).
+- ``registry``: the provider registry and consumer registrations (``exchange`` table).
 - ``details``: RFC 9396 ``authorization_details`` at PAR (validated against the consumer's
   registration) and their plain-words description for the consent page.
 - ``consents``: consents and their KMS-signed receipts; one-time use, standing reuse,
   revocation (with the consumer's back-channel notification).
-- ``audit``: the append-only access log (DynamoDB ``accesslog``), per citizen.
+- ``audit``: the append-only access log (``accesslog`` table), per citizen.
 - ``provider_auth``: the signed gateway->provider request (sign and, for providers, verify).
 - ``calls``: one provider call (the Step Functions task's logic).
 - ``workflow``: runs the fetch state machine (Map over providers).

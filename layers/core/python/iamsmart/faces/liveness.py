@@ -25,12 +25,12 @@ transaction's session are all refused alike (THREATS 24); the result is read ser
 match then uses, so the matched face is the one that passed liveness). Locally the result
 says ``not_evaluated``, never more; a session Rekognition never saw is never a pass.
 
-Our record: sessions table, ``pk = "liveness#<our id>"``, ``sk = "s"``: purpose, the account
+Our record (sessions table, ``faces.dal``): purpose, the account
 (or ``registration:applicant``), the transaction (or the applicant nonce), ``k``, the number
 and its decoys, ``wrong`` (wrong numbers), ``started_at``/``started_by``, the engine's session
 id, ``captured_at``, ``outcome`` (a step-up's result, for the page), ``expires_at``
-(``face_liveness_seconds``), ``used_at`` once consumed. A step-up's session is listed under
-``pk = "livepush#<account id>"``, ``sk = <our id>``.
+(``face_liveness_seconds``), ``used_at`` once consumed. A step-up's session is also listed
+for the citizen's app.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 from iamsmart import errors
+from iamsmart.faces import dal
 from iamsmart.faces.engine import engine_for
 from iamsmart.settings import Settings, settings
 
@@ -87,10 +88,6 @@ class LivenessResult:
     reference_image: bytes | None = field(default=None, repr=False)  # AWS: the live frame
 
 
-def _key(session_id: str) -> dict[str, str]:
-    return {"pk": f"liveness#{session_id}", "sk": "s"}
-
-
 def _valid_id(session_id: object) -> bool:
     return (isinstance(session_id, str) and 16 <= len(session_id) <= 64
             and all(c.isalnum() or c in "-_" for c in session_id))
@@ -118,23 +115,16 @@ def create(account_id: str, txn_id: str, *, purpose: Purpose = "stepup",
     app. Nothing is asked of Rekognition yet: its session starts when the app is ready."""
     import segno
 
-    from iamsmart.identity import store
-
     cfg = cfg or settings()
     ours = secrets.token_urlsafe(18)
     k = secrets.token_urlsafe(16)
     number, choices = _choices()
     now = int(time.time())
     expires_at = now + cfg.face_liveness_seconds
-    items: list[dict[str, Any]] = [{
-        **_key(ours), "kind": "liveness", "purpose": purpose, "account_id": account_id,
-        "txn_id": txn_id, "engine": cfg.face_engine, "engine_session": None, "k": k,
-        "number": number, "choices": choices, "wrong": 0, "created_at": now,
-        "expires_at": expires_at}]
-    if purpose == "stepup":
-        items.append({"pk": f"livepush#{account_id}", "sk": ours, "kind": "livepush",
-                      "expires_at": expires_at})
-    store.batch_put(cfg.sessions_table, items)
+    dal.create_liveness_session(ours, purpose=purpose, account_id=account_id, txn_id=txn_id,
+                                engine=cfg.face_engine, k=k, number=number, choices=choices,
+                                created_at=now, expires_at=expires_at,
+                                listed=purpose == "stepup")
     payload = qr_payload(ours, k)
     return {"liveness_session": ours, "expires_in": cfg.face_liveness_seconds,
             "evaluated": engine_for(cfg).evaluates_liveness,
@@ -149,12 +139,10 @@ def create(account_id: str, txn_id: str, *, purpose: Purpose = "stepup",
 def _live(session_id: object, k: object, account_id: str | None) -> dict[str, Any]:
     """The session the app may act on: right secret, not expired, not used, and a step-up's
     only for a device of its own citizen. Every refusal reads the same."""
-    from iamsmart.identity import store
-
     if not _valid_id(session_id) or not isinstance(k, str) or not k:
         raise LivenessRefused()
-    item = store.get(settings().sessions_table, _key(str(session_id)), consistent=True)
-    if (item is None or item.get("kind") != "liveness" or not item.get("k")
+    item = dal.liveness_session(str(session_id))
+    if (item is None or not item.get("k")
             or not hmac.compare_digest(str(item["k"]), k) or item.get("used_at")
             or int(item["expires_at"]) <= int(time.time())
             or int(item.get("wrong") or 0) >= MAX_WRONG_NUMBERS):
@@ -172,16 +160,10 @@ def purpose_of(session_id: object, k: object, account_id: str | None) -> tuple[P
 
 def pending_for(account_id: str) -> list[dict[str, Any]]:
     """Step-up sessions waiting for this citizen's app (not started, not expired)."""
-    from iamsmart.identity import store
-
-    table = settings().sessions_table
     now = int(time.time())
-    pushes = [p for p in store.query(table, ("pk", f"livepush#{account_id}"), limit=20)
-              if int(p.get("expires_at", 0)) > now]
-    items = store.batch_get(table, [_key(str(p["sk"])) for p in pushes])
-    waiting = [{"liveness_session": i["pk"].split("#", 1)[1], "k": i["k"],
+    waiting = [{"liveness_session": ours, "k": i["k"],
                 "purpose": i.get("purpose", "stepup"), "expires_in": int(i["expires_at"]) - now}
-               for i in items if i.get("kind") == "liveness" and not i.get("started_at")
+               for ours, i in dal.listed_sessions(account_id, now) if not i.get("started_at")
                and not i.get("used_at") and int(i["expires_at"]) > now
                and i.get("account_id") == account_id]
     return sorted(waiting, key=lambda w: -int(w["expires_in"]))
@@ -202,25 +184,16 @@ def start(session_id: object, k: object, number: int, *, account_id: str | None,
           sts: Any | None = None) -> dict[str, Any]:
     """The app starts the capture with the number shown on the page: in AWS Rekognition's
     session id and credentials for ``StartFaceLivenessSession`` only. Once per session."""
-    from iamsmart.identity import store
-
     cfg = cfg or settings()
     item = _live(session_id, k, account_id)
     ours = str(session_id)
     now = int(time.time())
-    started = store.update(
-        cfg.sessions_table, _key(ours), "SET started_at = :now, started_by = :by",
-        condition=("kind = :kind AND k = :k AND #n = :number AND attribute_not_exists(used_at) "
-                   "AND attribute_not_exists(started_at) AND expires_at > :now AND wrong < :max"),
-        names={"#n": "number"},
-        values_={":now": now, ":by": device, ":kind": "liveness", ":k": item["k"],
-                 ":number": int(number), ":max": MAX_WRONG_NUMBERS})
+    started = dal.mark_started(ours, k=str(item["k"]), number=int(number), device=device,
+                               at=now, max_wrong=MAX_WRONG_NUMBERS)
     if started is None:
         if item.get("started_at") or int(number) == int(item["number"]):
             raise LivenessRefused()  # started already (by this or another app), or raced
-        wrong = store.update(cfg.sessions_table, _key(ours), "ADD wrong :one",
-                             condition="attribute_not_exists(started_at)",
-                             values_={":one": 1})
+        wrong = dal.count_wrong_number(ours)
         left = max(0, MAX_WRONG_NUMBERS - int((wrong or {}).get("wrong", MAX_WRONG_NUMBERS)))
         raise LivenessWrongNumber(remaining=left)
     answer: dict[str, Any] = {"liveness_session": ours, "evaluated": False,
@@ -232,11 +205,9 @@ def start(session_id: object, k: object, number: int, *, account_id: str | None,
         credentials = client_credentials(ours, cfg, sts)
     except errors.DomainError:
         # Nothing half-done: the app may start the same session again once AWS answers.
-        store.update(cfg.sessions_table, _key(ours), "REMOVE started_at, started_by",
-                     condition="attribute_not_exists(used_at)")
+        dal.unmark_started(ours)
         raise
-    store.update(cfg.sessions_table, _key(ours), "SET engine_session = :e",
-                 condition="attribute_not_exists(used_at)", values_={":e": engine_session})
+    dal.set_engine_session(ours, engine_session)
     return {**answer, "evaluated": True, "engine_session": engine_session,
             "region": cfg.rekognition_region, "credentials": credentials}
 
@@ -282,14 +253,8 @@ def client_credentials(ours: str, cfg: Settings, sts: Any | None = None) -> dict
 
 def captured(session_id: object, k: object, account_id: str | None) -> dict[str, Any]:
     """The app says the capture finished (the result is still read server side, later)."""
-    from iamsmart.identity import store
-
     item = _live(session_id, k, account_id)
-    done = store.update(
-        settings().sessions_table, _key(str(session_id)), "SET captured_at = :now",
-        condition=("attribute_exists(started_at) AND attribute_not_exists(captured_at) "
-                   "AND attribute_not_exists(used_at) AND expires_at > :now"),
-        values_={":now": int(time.time())})
+    done = dal.mark_captured(str(session_id), int(time.time()))
     if done is None:
         raise LivenessRefused()
     return {**item, **done}
@@ -297,21 +262,15 @@ def captured(session_id: object, k: object, account_id: str | None) -> dict[str,
 
 def record_outcome(session_id: str, outcome: dict[str, Any]) -> None:
     """A step-up's outcome, for the page that handed the capture to the app."""
-    from iamsmart.identity import store
-
-    store.update(settings().sessions_table, _key(session_id), "SET outcome = :o",
-                 condition="kind = :kind", values_={":o": outcome, ":kind": "liveness"})
+    dal.set_outcome(session_id, outcome)
 
 
 def state(session_id: object, txn_id: str) -> dict[str, Any]:
     """Where the hand-off stands, for the page bound to ``txn_id`` (its transaction or
     applicant nonce): ``waiting``, ``started``, ``captured``, ``used``, or the step-up's
     outcome; ``expired``; unknown or another's reads as ``expired``."""
-    from iamsmart.identity import store
-
-    item = store.get(settings().sessions_table, _key(str(session_id)), consistent=True) \
-        if _valid_id(session_id) else None
-    if item is None or item.get("kind") != "liveness" or item.get("txn_id") != txn_id:
+    item = dal.liveness_session(str(session_id)) if _valid_id(session_id) else None
+    if item is None or item.get("txn_id") != txn_id:
         return {"state": "expired"}
     if item.get("outcome"):
         return dict(item["outcome"])
@@ -331,17 +290,11 @@ def state(session_id: object, txn_id: str) -> dict[str, Any]:
 def consume(session_id: object, account_id: str, txn_id: str, *,
             cfg: Settings | None = None, client: Any | None = None) -> LivenessResult:
     """Use the session once for this citizen and transaction; read its result server side."""
-    from iamsmart.identity import store
-
     cfg = cfg or settings()
     if not _valid_id(session_id):
         raise LivenessRefused()
-    now = int(time.time())
-    item = store.update(
-        cfg.sessions_table, _key(str(session_id)), "SET used_at = :now",
-        condition=("kind = :kind AND attribute_not_exists(used_at) AND account_id = :a "
-                   "AND txn_id = :t AND expires_at > :now"),
-        values_={":now": now, ":kind": "liveness", ":a": account_id, ":t": txn_id})
+    item = dal.mark_used(str(session_id), account_id=account_id, txn_id=txn_id,
+                         at=int(time.time()))
     if item is None:
         raise LivenessRefused()
     if not item.get("engine_session"):

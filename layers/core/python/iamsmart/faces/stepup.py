@@ -43,8 +43,9 @@ import secrets
 from typing import Any
 
 from iamsmart import errors
+from iamsmart.faces import dal
 from iamsmart.faces.engine import engine_for
-from iamsmart.identity import assurance, limits, store
+from iamsmart.identity import assurance, limits
 from iamsmart.settings import Settings, settings
 
 STATE_MACHINE_NAME = "iamsmart-face-stepup"
@@ -146,7 +147,7 @@ def view(txn_id: str, cookie_header: str | None) -> dict[str, Any]:
             # where the engine cannot evaluate liveness, and says liveness was not evaluated.
             "capture": ["app"] if evaluates else ["app", "web"],
             "upload_allowed": not evaluates,
-            "expires_in": max(0, int(item["expires_at"]) - store.now())}
+            "expires_in": max(0, int(item["expires_at"]) - dal.now())}
 
 
 def start_liveness(txn_id: str, cookie_header: str | None) -> dict[str, Any]:

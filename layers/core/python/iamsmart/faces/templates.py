@@ -8,7 +8,7 @@ what the template is and where it lives is the face engine's (the port's ``enrol
 local engine (faces/local.py) a descriptor under KMS envelope encryption. The template of an
 account is always matched and deleted by the engine that made it.
 
-The item sits in the accounts table beside the account: ``id = "face#<account id>"`` with
+The record sits in the accounts table beside the account (``faces.dal``), with
 ``engine`` (the adapter's name), ``template`` (what the adapter stored), ``consent``
 (version, time, wording's hash), ``source`` (``immigration_record`` at registration,
 ``fresh_capture`` later) and ``created_at``.
@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from iamsmart import errors
+from iamsmart.faces import dal
 from iamsmart.faces.engine import Comparison, decide, engine_for
 from iamsmart.settings import Settings, settings
 
@@ -89,21 +90,11 @@ class Template:
                 "kept_as": _engine_of(self.engine, settings()).kept_as}
 
 
-# --- storage (the accounts table) --------------------------------------------------------
-
-def _key(account_id: str) -> dict[str, str]:
-    return {"id": f"face#{account_id}"}
-
-
-def _table() -> str:
-    return settings().accounts_table
-
+# --- storage ----------------------------------------------------------------------------
 
 def get(account_id: str) -> Template | None:
-    from iamsmart.identity import store
-
-    item = store.get(_table(), _key(account_id), consistent=True)
-    if not item or item.get("kind") != "face_template":
+    item = dal.face_template(account_id)
+    if item is None:
         return None
     return Template(account_id=account_id, engine=item["engine"], source=item["source"],
                     consent_version=str(item["consent"]["version"]),
@@ -127,7 +118,6 @@ def enrol(account_id: str, image: bytes, *, consent: bool, source: Source = "fre
     is not kept. One template per account (``AlreadyEnrolled``). ``engine``: the configured
     adapter unless given."""
     from iamsmart.faces import images
-    from iamsmart.identity import store
 
     cfg = cfg or settings()
     if consent is not True:
@@ -138,10 +128,9 @@ def enrol(account_id: str, image: bytes, *, consent: bool, source: Source = "fre
     engine = engine or engine_for(cfg)
     stored = engine.enrol(valid.data, account_id)
     now = int(time.time())
-    item = {**_key(account_id), "kind": "face_template", "engine": engine.name,
-            "template": stored, "source": source, "created_at": now,
-            "consent": {"version": CONSENT_VERSION, "at": now, "text_sha256": CONSENT_HASH}}
-    if not store.put(_table(), item, condition="attribute_not_exists(id)"):
+    consent_record = {"version": CONSENT_VERSION, "at": now, "text_sha256": CONSENT_HASH}
+    if not dal.put_face_template(account_id, engine=engine.name, template=stored, source=source,
+                                 created_at=now, consent=consent_record):
         engine.forget(stored)
         raise AlreadyEnrolled()
     from iamsmart.faces import audit
@@ -168,7 +157,6 @@ def match(account_id: str, selfie: bytes, *, cfg: Settings | None = None,
 def withdraw(account_id: str, *, cfg: Settings | None = None,
              engine: Any | None = None) -> dict[str, Any]:
     """Delete the template everywhere; a signed deletion receipt (``NotEnrolled`` if none)."""
-    from iamsmart.identity import store
     from iamsmart.oidc import discovery, signing
 
     cfg = cfg or settings()
@@ -188,7 +176,7 @@ def withdraw(account_id: str, *, cfg: Settings | None = None,
     # Signed before the item goes: a KMS failure leaves the item for a retry (DeleteFaces of
     # a face already gone succeeds), never a deletion without its receipt.
     receipt = signing.sign(claims, typ=RECEIPT_TYP)
-    store.delete(_table(), _key(account_id))
+    dal.delete_face_template(account_id)
     from iamsmart.faces import audit
 
     audit.record(account_id, "face_withdrawn", receipt_id=receipt_id)
