@@ -209,7 +209,6 @@ class DepartmentService(RelyingPartySite):
             print(f"Sandbox department: e-ME form filling not registered: "
                   f"{type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
 
-
     # -- the login
     def begin(self, browser: str, target: str, prompt: str | None = None,
               exchange: bool = False) -> str:
@@ -258,7 +257,6 @@ class DepartmentService(RelyingPartySite):
         self.sessions.put(browser, signed, keep)
         return str(answer.then)
 
-
     def fill(self, browser: str) -> Exchange | None:
         """Fetch the form's data from the gateway (one fetch); the state says what happened."""
         signed = self.signed_in(browser)
@@ -305,7 +303,6 @@ class DepartmentService(RelyingPartySite):
                 signed.exchange.provenance = {}
                 signed.exchange.missing = {}
         return True
-
 
     def _fetch_form(self, access_token: str, api_key: str,
                     consent_id: str) -> tuple[int, dict[str, Any]]:

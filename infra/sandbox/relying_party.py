@@ -31,7 +31,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from infra.sandbox.site import Failed, PageHandler, Request, Site
@@ -364,14 +364,11 @@ class RelyingParty:
             "post_logout_redirect_uri": post_logout_redirect_uri, "state": state})
 
 
-
 def _error_code(response: Any) -> str:
     try:
         return str(response.json().get("error", ""))
     except ValueError:
         return ""
-
-
 
 
 # ------------------------------------------------------------------------------ the site's side
@@ -398,7 +395,11 @@ class Callback:
     result: dict[str, Any] | None
 
 
-T = TypeVar("T")
+class _Timed(Protocol):
+    at: float  # when it began (a session is forgotten ``Sessions.seconds`` after)
+
+
+T = TypeVar("T", bound=_Timed)
 
 
 class Sessions(Generic[T]):
@@ -419,8 +420,7 @@ class Sessions(Generic[T]):
         """Keep ``item`` for the browser; ``keep(earlier, item)`` first, under the lock."""
         now = time.time()
         with self._lock:
-            for old in [b for b, i in self._items.items()
-                        if now - float(getattr(i, "at")) > self.seconds]:  # noqa: B009
+            for old in [b for b, i in self._items.items() if now - i.at > self.seconds]:
                 del self._items[old]
             if keep is not None:
                 keep(self._items.get(browser), item)
