@@ -223,14 +223,14 @@ def sso_session(browser: Browser, account_id: str = CITIZEN, *, acr: str | None 
 def remember_consent(rp: RP, account_id: str = CITIZEN, scopes: tuple[str, ...] = (
         "openid", "profile"), claims: tuple[str, ...] = ()) -> None:
     """A consent as the consent page leaves it (written through oidc.consents)."""
-    from iamsmart.oidc import consents, grants
+    from iamsmart.oidc import consents, dal
 
     sector = consents.sector_of(rp.client)
-    spec = consents.upsert_spec(account_id=account_id, client_id=rp.client_id, scopes=scopes,
+    spec = dal.consent_action(account_id=account_id, client_id=rp.client_id, scopes=scopes,
                                 claims=claims, sub=consents.pairwise_sub(sector, account_id),
                                 sector=sector, grant_ref=f"none:{int(time.time())}",
                                 must_exist=False, at=int(time.time()))
-    assert grants.transact([spec])
+    assert dal.transact([spec])
 
 
 @contextmanager

@@ -262,3 +262,105 @@ def batch_put(table: str, items: Sequence[Mapping[str, Any]]) -> None:
         if not request:
             return
     raise errors.Unavailable(operation="batch_write_item", reason="unprocessed")
+
+
+# --- more shapes of the same calls (the oidc context's: multi-table reads, failures that
+# answer the old item, transaction elements) ------------------------------------------------
+
+def update_or_old(table: str, key: Mapping[str, Any], expression: str, *, condition: str,
+                  names: Mapping[str, str] | None = None,
+                  values_: Mapping[str, Any] | None = None,
+                  ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """UpdateItem: (new item, None) on success; (None, the item as it was, or None when there
+    was none) when ``condition`` failed: the old item comes back with the failure
+    (``ReturnValuesOnConditionCheckFailure``), no extra read."""
+    from botocore.exceptions import ClientError
+
+    params: dict[str, Any] = {"TableName": table, "Key": to_item(key),
+                              "UpdateExpression": expression, "ReturnValues": "ALL_NEW",
+                              "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+    _conditions(params, condition, names, values_)
+    try:
+        with translated("update_item"):
+            answer = _client().update_item(**params)
+    except ClientError as exc:
+        if _conditional_failed(exc):
+            old = exc.response.get("Item")
+            return None, (from_item(old) if old else None)
+        raise
+    return from_item(answer.get("Attributes") or {}), None
+
+
+def batch_get_tables(keys: Mapping[str, Sequence[Mapping[str, Any]]], *,
+                     consistent: bool = True) -> dict[str, list[dict[str, Any]]]:
+    """One BatchGetItem over several tables (consistent reads by default): table name -> the
+    items found (unprocessed keys retried, at most three calls in all)."""
+    request = {name: {"Keys": [to_item(k) for k in ks], "ConsistentRead": consistent}
+               for name, ks in keys.items() if ks}
+    found: dict[str, list[dict[str, Any]]] = {name: [] for name in keys}
+    attempts = 0
+    while request:
+        attempts += 1
+        with translated("batch_get_item"):
+            answer = _client().batch_get_item(RequestItems=request)
+        for name, items in answer.get("Responses", {}).items():
+            found.setdefault(name, []).extend(from_item(i) for i in items)
+        request = answer.get("UnprocessedKeys") or {}
+        if request and attempts >= 3:
+            raise errors.Unavailable(operation="batch_get_item", reason="Unprocessed")
+    return found
+
+
+def scan(table: str) -> list[dict[str, Any]]:
+    """Every item of a (small) table, all pages."""
+    out: list[dict[str, Any]] = []
+    with translated("scan"):
+        for page in _client().get_paginator("scan").paginate(TableName=table):
+            out.extend(from_item(i) for i in page.get("Items", []))
+    return out
+
+
+def put_action(table: str, values: Mapping[str, Any], *, condition: str | None = None,
+               names: Mapping[str, str] | None = None,
+               values_: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A ``Put`` element of ``transact_write`` (plain values in)."""
+    params: dict[str, Any] = {"TableName": table, "Item": to_item(values)}
+    _conditions(params, condition, names, values_)
+    return {"Put": params}
+
+
+def update_action(table: str, key: Mapping[str, Any], expression: str, *,
+                  condition: str | None = None, names: Mapping[str, str] | None = None,
+                  values_: Mapping[str, Any] | None = None,
+                  old_on_failure: bool = False) -> dict[str, Any]:
+    """An ``Update`` element of ``transact_write`` (plain values in); ``old_on_failure``: a
+    failed condition answers the item as it was (``transact_write_reasons``)."""
+    params: dict[str, Any] = {"TableName": table, "Key": to_item(key),
+                              "UpdateExpression": expression}
+    _conditions(params, condition, names, values_)
+    if old_on_failure:
+        params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    return {"Update": params}
+
+
+def transact_write_reasons(actions: list[dict[str, Any]],
+                           ) -> list[tuple[bool, dict[str, Any] | None]] | None:
+    """TransactWriteItems: None when written; when a condition failed (nothing was written),
+    one ``(failed, old item or None)`` per element in order (the old item only for elements
+    that asked for it, ``update_action(old_on_failure=True)``)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        with translated("transact_write_items"):
+            _client().transact_write_items(TransactItems=actions)
+    except ClientError as exc:
+        if (exc.response or {}).get("Error", {}).get("Code") == "TransactionCanceledException":
+            reasons = exc.response.get("CancellationReasons") or []
+            if len(reasons) == len(actions) and any(
+                    r.get("Code") == "ConditionalCheckFailed" for r in reasons):
+                return [(r.get("Code") == "ConditionalCheckFailed",
+                         from_item(r["Item"]) if r.get("Item") else None) for r in reasons]
+            raise errors.Unavailable(operation="transact_write_items",
+                                     reason="TransactionCanceled") from exc
+        raise
+    return None

@@ -16,20 +16,24 @@ transaction fails on that element; ``record`` makes the check alone (``first_use
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from iamsmart.dynamo import translated
+from iamsmart import dynamo
 from iamsmart.settings import settings
 
 _MAX_KEY = 512
+_FREE = "attribute_not_exists(pk) OR expires_at < :now"
 
 
 def _check(kind: str, key: str) -> None:
     if not kind or "#" in kind or not key or len(key) > _MAX_KEY:
         raise ValueError("replay kind/key malformed")
+
+
+def _record(kind: str, key: str, expires_at: int) -> dict[str, Any]:
+    return {"pk": f"{kind}#{key}", "expires_at": int(expires_at)}
 
 
 @dataclass(frozen=True)
@@ -44,12 +48,9 @@ class Guard:
     def put(self) -> dict[str, Any]:
         """The record as a ``TransactWriteItems`` element (the condition of ``first_use``)."""
         _check(self.kind, self.key)
-        return {"Put": {
-            "TableName": settings().grants_table,
-            "Item": {"pk": {"S": f"{self.kind}#{self.key}"},
-                     "expires_at": {"N": str(int(self.expires_at))}},
-            "ConditionExpression": "attribute_not_exists(pk) OR expires_at < :now",
-            "ExpressionAttributeValues": {":now": {"N": str(int(time.time()))}}}}
+        return dynamo.put_action(settings().grants_table,
+                                 _record(self.kind, self.key, self.expires_at),
+                                 condition=_FREE, values_={":now": dynamo.now()})
 
     def record(self) -> bool:
         return first_use(self.kind, self.key, self.expires_at)
@@ -60,21 +61,5 @@ def first_use(kind: str, key: str, expires_at: int) -> bool:
     False when it was seen before and has not expired. DynamoDB throttled or down ->
     ``errors.Unavailable`` (fail closed: never "first use" without the record)."""
     _check(kind, key)
-    from botocore.exceptions import ClientError
-
-    from iamsmart import aws
-
-    now = int(time.time())
-    try:
-        with translated("put_item"):
-            aws.client("dynamodb").put_item(
-                TableName=settings().grants_table,
-                Item={"pk": {"S": f"{kind}#{key}"}, "expires_at": {"N": str(int(expires_at))}},
-                ConditionExpression="attribute_not_exists(pk) OR expires_at < :now",
-                ExpressionAttributeValues={":now": {"N": str(now)}},
-            )
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return dynamo.put(settings().grants_table, _record(kind, key, expires_at),
+                      condition=_FREE, values_={":now": dynamo.now()})

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from iamsmart.identity import assurance, login, sessions
-from iamsmart.oidc import clients, consents, grants
+from iamsmart.oidc import clients, consents, dal, grants
 from iamsmart.oidc.codes import issue_code
 from iamsmart.oidc.errors import AccessDenied, ConsentRequired, InvalidRequestUri, LoginRequired
 from iamsmart.oidc.front import (
@@ -64,10 +64,8 @@ def authorize(params: Mapping[str, str], http_request: Any) -> Outcome:
         found = read(gid, named.account_id, client.client_id, session=named)
         session = session_of(named, found["session"])
     if session is not None:
-        grant = usable(grants.Grant.from_item(found["grant"]) if found["grant"] else None,
-                       client.client_id, at)
-        consent = (consents.Consent.from_item(found["consent"]) if found["consent"]
-                   else None)
+        grant = usable(grants.of(found["grant"]), client.client_id, at)
+        consent = consents.of(found["consent"])
         account_item = found["account"]
     else:
         # No session: take the request at once (one conditional write).
@@ -109,16 +107,15 @@ def resume(txn_id: str, http_request: Any) -> Outcome:
         grant = grants.get(exc.grant_id) if exc.grant_id else None
         if grant is None or grant.st != grants.LOGIN:
             raise
-        _, _ = grants.update(grant.id, "SET st = :to", "st = :from",
-                             {":to": grants.DENIED, ":from": grants.LOGIN})
+        dal.move(grant.id, grants.LOGIN, grants.DENIED)
         return Outcome(location=error_redirect(grant.request, AccessDenied()))
     at = grants.now()
     found = read(result.grant_id, result.account_id, result.client_id)
-    grant = grants.Grant.from_item(found["grant"]) if found["grant"] else None
+    grant = grants.of(found["grant"])
     if (grant is None or grant.st != grants.LOGIN or grant.client_id != result.client_id
             or grant.ix_exp <= at or grant.revoked):
         raise InvalidRequestUri()
-    consent = consents.Consent.from_item(found["consent"]) if found["consent"] else None
+    consent = consents.of(found["consent"])
     client = clients.get(grant.client_id)
     if result.face:
         # A face step-up counts for this grant only: the session keeps the account's level
@@ -133,13 +130,7 @@ def resume(txn_id: str, http_request: Any) -> Outcome:
                                           result.auth_time)
         auth = Auth.of(session)
     if needs_consent(grant.request, consent):
-        values = {":to": grants.CONSENT, ":from": grants.LOGIN, ":a": auth.account_id,
-                  ":sid": auth.sid, ":at": auth.auth_time, ":acr": auth.acr,
-                  ":amr": list(auth.amr), ":now": at, ":face": auth.face or {}}
-        new, _ = grants.update(
-            grant.id, "SET st = :to, account_id = :a, sid = :sid, auth_time = :at, "
-            "acr = :acr, amr = :amr, face = :face", "st = :from AND ix_exp > :now", values)
-        if new is None:
+        if dal.await_consent(grant.id, auth.fields(), at) is None:
             raise InvalidRequestUri()
         return Outcome(location=consent_location(grant), cookies=[cookie])
     location = issue_code(client, grant, auth, consent, from_state=grants.LOGIN,

@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from iamsmart.oidc import dal
+
 # Token endpoint authentication methods (names from RFC 7591 / OIDC Registration).
 PRIVATE_KEY_JWT = "private_key_jwt"  # noqa: S105 - a method name, not a secret
 CLIENT_SECRET_BASIC = "client_secret_basic"  # noqa: S105 - a method name, not a secret
@@ -168,7 +170,7 @@ def verify_secret(secret: str, stored: str | None) -> bool:
         return False
 
 
-# --- the registry (DynamoDB ``clients`` table) ------------------------------------------
+# --- the registry (the ``clients`` table, through ``dal``) ------------------------------
 
 _cache: dict[str, tuple[float, Client]] = {}
 
@@ -178,22 +180,10 @@ def reset_cache() -> None:
     _cache.clear()
 
 
-def _table() -> str:
-    from iamsmart.settings import settings
-
-    return settings().clients_table
-
-
-def _dynamodb() -> Any:
-    from iamsmart import aws
-
-    return aws.client("dynamodb")
-
-
-def _from_item(item: dict[str, Any]) -> Client:
+def _parse(doc: str) -> Client:
     import json
 
-    return Client.model_validate(json.loads(item["doc"]["S"]))
+    return Client.model_validate(json.loads(doc))
 
 
 def get(client_id: str) -> Client:
@@ -211,15 +201,11 @@ def get(client_id: str) -> Client:
     cached = _cache.get(client_id)
     if cached is not None and cached[0] > now:
         return cached[1]
-    from iamsmart.dynamo import translated
-
-    with translated("get_item"):
-        item = _dynamodb().get_item(TableName=_table(),
-                                    Key={"client_id": {"S": client_id}}).get("Item")
-    if item is None:
+    doc = dal.client_doc(client_id)
+    if doc is None:
         _cache.pop(client_id, None)
         raise InvalidClient()
-    client = _from_item(item)
+    client = _parse(doc)
     ttl = settings().client_cache_seconds
     if ttl > 0:
         if len(_cache) > 1000:
@@ -232,34 +218,20 @@ def put(client: Client) -> None:
     """Create or replace a registration (validated by ``validate_registration``)."""
     import json
 
-    from iamsmart.dynamo import translated
-
     validate_registration(client)
     doc = json.dumps(client.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
-    with translated("put_item"):
-        _dynamodb().put_item(TableName=_table(), Item={
-            "client_id": {"S": client.client_id}, "doc": {"S": doc}})
+    dal.put_client_doc(client.client_id, doc)
     _cache.pop(client.client_id, None)
 
 
 def list_all() -> list[Client]:
     """Every registration, by client id (a full scan: registrations are few)."""
-    from iamsmart.dynamo import translated
-
-    clients: list[Client] = []
-    with translated("scan"):
-        for page in _dynamodb().get_paginator("scan").paginate(TableName=_table()):
-            clients.extend(_from_item(item) for item in page.get("Items", []))
+    clients = [_parse(doc) for doc in dal.client_docs()]
     return sorted(clients, key=lambda c: c.client_id)
 
 
 def delete(client_id: str) -> bool:
     """Remove a registration; True when it existed."""
-    from iamsmart.dynamo import translated
-
-    with translated("delete_item"):
-        answer = _dynamodb().delete_item(TableName=_table(),
-                                         Key={"client_id": {"S": client_id}},
-                                         ReturnValues="ALL_OLD")
+    existed = dal.delete_client(client_id)
     _cache.pop(client_id, None)
-    return "Attributes" in answer
+    return existed

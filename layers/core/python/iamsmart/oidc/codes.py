@@ -15,7 +15,7 @@ from typing import Any
 
 from iamsmart.identity import accounts, assurance
 from iamsmart.oidc import claims as claimset
-from iamsmart.oidc import consents, detail_types, discovery, grants, signing
+from iamsmart.oidc import consents, dal, detail_types, discovery, grants, signing
 from iamsmart.oidc.clients import Client
 from iamsmart.oidc.errors import InvalidRequestUri
 from iamsmart.oidc.front import Auth, claims_of, redirect_to
@@ -64,14 +64,6 @@ def issue_code(client: Client, grant: grants.Grant, auth: Auth,
     secret = grants.new_secret()
     code_exp = at + s.code_seconds
     family_exp = code_exp + s.refresh_token_seconds
-    values: dict[str, Any] = {
-        ":from": from_state, ":to": grants.CODE, ":cid": client.client_id, ":now": at,
-        ":h": grants.digest(secret), ":ce": code_exp, ":idt": id_token, ":a": auth.account_id,
-        ":sid": auth.sid, ":at": auth.auth_time, ":acr": auth.acr, ":amr": list(auth.amr),
-        ":sub": sub, ":scope": " ".join(scopes), ":fam": family_exp}
-    condition = "st = :from AND client_id = :cid AND attribute_not_exists(revoked) AND "
-    condition += {grants.REQUESTED: "req_exp > :now", grants.LOGIN: "ix_exp > :now",
-                  grants.CONSENT: "ix_exp > :now AND account_id = :a"}[from_state]
     # A registered detail (data exchange): its consent (new with its signed receipt, or the
     # covering standing one) is written in this same transaction; the grant keeps its id.
     try:
@@ -81,24 +73,19 @@ def issue_code(client: Client, grant: grants.Grant, auth: Auth,
             at=at, agreed=widen)
     except detail_types.ConsentGone:
         raise InvalidRequestUri() from None
-    xset = ""
-    if xhook is not None:
-        values.update({":xc": xhook.consent_id, ":xad": xhook.echo})
-        xset = ", xc = :xc, xad = :xad"
-    update = grants.update_spec(
-        grant.id,
-        "SET st = :to, code_hash = :h, code_exp = :ce, id_token = :idt, account_id = :a, "
-        "sid = :sid, auth_time = :at, acr = :acr, amr = :amr, #sub = :sub, #scope = :scope, "
-        "family_exp = :fam, expires_at = :ce" + xset,
-        condition, values, names={"#sub": "sub", "#scope": "scope"})
+    update = dal.code_action(
+        grant.id, from_state=from_state, client_id=client.client_id, at=at,
+        code_hash=grants.digest(secret), code_exp=code_exp, family_exp=family_exp,
+        id_token=id_token, auth=auth.fields(), sub=sub, scope=" ".join(scopes),
+        exchange=(xhook.consent_id, xhook.echo) if xhook is not None else None)
     # What stays remembered: what was agreed before and what is granted now.
     kept_scopes = set(scopes) | set(consent.scopes if consent else ())
     kept_claims = set(granted_claims) | set(consent.claims if consent else ())
-    remember = consents.upsert_spec(
+    remember = dal.consent_action(
         account_id=auth.account_id, client_id=client.client_id, scopes=kept_scopes,
         claims=kept_claims, sub=sub, sector=sector, grant_ref=f"{grant.id}:{family_exp}",
         must_exist=consent is not None and not widen, at=at)
-    if not grants.transact([update, remember, *(xhook.items if xhook else [])]):
+    if not dal.transact([update, remember, *(xhook.items if xhook else [])]):
         raise InvalidRequestUri()
     if consent is not None:
         consents.prune(consent, at)

@@ -14,10 +14,10 @@ from iamsmart import errors
 from iamsmart.identity import sessions
 from iamsmart.identity.sessions import Session
 from iamsmart.oidc import claims as claimset
-from iamsmart.oidc import clients, consents, detail_types, grants
+from iamsmart.oidc import clients, consents, dal, detail_types, grants
 from iamsmart.oidc.codes import issue_code
 from iamsmart.oidc.errors import AccessDenied
-from iamsmart.oidc.front import Auth, error_redirect, read, session_of, typed
+from iamsmart.oidc.front import Auth, error_redirect, read, session_of
 
 
 def _consent_grant(handle: str, http_request: Any, with_consent: bool = False,
@@ -32,17 +32,13 @@ def _consent_grant(handle: str, http_request: Any, with_consent: bool = False,
         raise errors.Unauthorized(en="Please log in again.", tc="請重新登入。")
     at = grants.now()
     if not with_consent:
-        found = grants.batch_get({grants.table(): [grants.key(gid)],
-                                  named.table: [typed(named.key)]})
-        items: dict[str, Any] = {
-            "grant": next(iter(found.get(grants.table()) or []), None),
-            "session": next(iter(found.get(named.table) or []), None)}
+        items: dict[str, Any] = dal.read(gid, others={"session": (named.table, named.key)})
     else:
         items = read(gid, named.account_id, client_id, session=named)
     session = session_of(named, items["session"])
     if session is None:
         raise errors.Unauthorized(en="Please log in again.", tc="請重新登入。")
-    grant = grants.Grant.from_item(items["grant"]) if items["grant"] else None
+    grant = grants.of(items["grant"])
     if (grant is None or grant.st != grants.CONSENT or grant.ix_exp <= at
             or grant.account_id != session.account_id or grant.sid != session.id
             or grant.revoked or grant.client_id != client_id):
@@ -70,14 +66,12 @@ def consent_decide(handle: str, decision: str, http_request: Any) -> dict[str, s
     """``allow`` remembers the consent and issues the code; ``deny`` tells the client."""
     if decision != "allow":
         grant, _, _ = _consent_grant(handle, http_request)
-        new, _ = grants.update(grant.id, "SET st = :to", "st = :from",
-                               {":to": grants.DENIED, ":from": grants.CONSENT})
-        if new is None:
+        if dal.move(grant.id, grants.CONSENT, grants.DENIED) is None:
             raise errors.NotFound()
         return {"next": error_redirect(grant.request, AccessDenied())}
     grant, session, items = _consent_grant(handle, http_request, with_consent=True)
     client = clients.get(grant.client_id)
-    consent = consents.Consent.from_item(items["consent"]) if items["consent"] else None
+    consent = consents.of(items["consent"])
     auth = Auth(grant.account_id or "", grant.sid or "", grant.auth_time or 0,
                 grant.acr or "", grant.amr, grant.face or None)
     return {"next": issue_code(client, grant, auth, consent, from_state=grants.CONSENT,

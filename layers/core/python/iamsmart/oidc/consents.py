@@ -8,7 +8,8 @@ GenerateMac and kept here so later logins make no KMS call), ``granted_at``,
 made under this consent, so that withdrawing the consent revokes their tokens.
 
 A login is covered when the request's scopes and claims are a subset of the remembered ones;
-anything wider asks the citizen again (THREATS 17).
+anything wider asks the citizen again (THREATS 17). The items and their calls are
+``oidc.dal``'s (the remembering itself is ``dal.consent_action``, in the code's transaction).
 """
 
 from __future__ import annotations
@@ -19,8 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from iamsmart.dynamo import translated
-from iamsmart.oidc import grants
+from iamsmart.oidc import dal, grants
 
 if TYPE_CHECKING:  # pragma: no cover
     from iamsmart.oidc.clients import Client
@@ -55,8 +55,8 @@ class Consent:
         return out
 
     @classmethod
-    def from_item(cls, item: Mapping[str, Any]) -> Consent:
-        raw = grants.deserialise(item)
+    def from_item(cls, raw: Mapping[str, Any]) -> Consent:
+        """From the item ``dal`` answers (plain values)."""
         return cls(account_id=raw["account_id"], client_id=raw["client_id"],
                    scopes=tuple(raw.get("scopes", ())), claims=tuple(raw.get("claims", ())),
                    sub=raw["sub"], sector=raw.get("sector", ""),
@@ -65,14 +65,9 @@ class Consent:
                    gids=frozenset(raw.get("gids", ())))
 
 
-def table() -> str:
-    from iamsmart.settings import settings
-
-    return settings().consents_table
-
-
-def key(account_id: str, client_id: str) -> dict[str, Any]:
-    return {"account_id": {"S": account_id}, "client_id": {"S": client_id}}
+def of(item: Mapping[str, Any] | None) -> Consent | None:
+    """The consent of an item ``dal`` answered (None stays None)."""
+    return Consent.from_item(item) if item else None
 
 
 def sector_of(client: Client) -> str:
@@ -98,57 +93,21 @@ def pairwise_sub(sector: str, account_id: str) -> str:
     return base64.urlsafe_b64encode(mac).rstrip(b"=").decode("ascii")
 
 
-def upsert_spec(*, account_id: str, client_id: str, scopes: Iterable[str],
-                claims: Iterable[str], sub: str, sector: str, grant_ref: str,
-                must_exist: bool, at: int) -> dict[str, Any]:
-    """A ``TransactWriteItems`` element: remember (or widen) consent and record the grant."""
-    values = {":s": sorted(set(scopes)), ":c": sorted(set(claims)), ":sub": sub,
-              ":sec": sector, ":now": at, ":g": {grant_ref}}
-    spec: dict[str, Any] = {
-        "TableName": table(), "Key": key(account_id, client_id),
-        "UpdateExpression": ("SET scopes = :s, claims = :c, #sub = :sub, sector = :sec, "
-                             "granted_at = if_not_exists(granted_at, :now), updated_at = :now "
-                             "ADD gids :g"),
-        "ExpressionAttributeNames": {"#sub": "sub"},
-        "ExpressionAttributeValues": grants.serialise(values),
-    }
-    if must_exist:  # withdrawn meanwhile: do not resurrect it
-        spec["ConditionExpression"] = "attribute_exists(account_id)"
-    return {"Update": spec}
-
-
 def prune(consent: Consent, at: int) -> None:
     """Drop references to expired grants (only when the set has grown)."""
     stale = consent.expired_refs(at)
     if len(consent.gids) <= PRUNE_ABOVE or not stale:
         return
-    with translated("consents.prune"):
-        grants.ddb().update_item(
-            TableName=table(), Key=key(consent.account_id, consent.client_id),
-            UpdateExpression="DELETE gids :g",
-            ConditionExpression="attribute_exists(account_id)",
-            ExpressionAttributeValues=grants.serialise({":g": stale}))
+    dal.prune_consent(consent.account_id, consent.client_id, stale)
 
 
 def list_for(account_id: str) -> list[Consent]:
-    out: list[Consent] = []
-    params: dict[str, Any] = {
-        "TableName": table(), "KeyConditionExpression": "account_id = :a",
-        "ExpressionAttributeValues": {":a": {"S": account_id}}}
-    while True:
-        with translated("consents.list"):
-            page = grants.ddb().query(**params)
-        out.extend(Consent.from_item(i) for i in page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return out
-        params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return [Consent.from_item(i) for i in dal.consents_of(account_id)]
 
 
 def withdraw(account_id: str, client_id: str) -> bool:
     """Forget the consent and revoke every grant made under it. False if there was none."""
-    with translated("consents.withdraw"):
-        old = grants.ddb().delete_item(TableName=table(), Key=key(account_id, client_id),
-                                       ReturnValues="ALL_OLD").get("Attributes")
+    old = dal.delete_consent(account_id, client_id)
     if not old:
         return False
     consent = Consent.from_item(old)

@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from iamsmart import errors
 from iamsmart.identity import accounts, assurance, sessions
 from iamsmart.identity.sessions import Session, SessionRef
-from iamsmart.oidc import consents, detail_types, discovery, grants
+from iamsmart.oidc import consents, dal, detail_types, discovery, grants
 from iamsmart.oidc.errors import InvalidRequestUri
 from iamsmart.settings import settings
 
@@ -61,6 +61,11 @@ class Auth:
     acr: str
     amr: tuple[str, ...]
     face: dict[str, Any] | None = None  # face step-up facts, for this grant only
+
+    def fields(self) -> dict[str, Any]:
+        """What a grant records of it (``dal``'s ``auth``)."""
+        return {"account_id": self.account_id, "sid": self.sid, "auth_time": self.auth_time,
+                "acr": self.acr, "amr": list(self.amr), "face": self.face}
 
     @classmethod
     def of(cls, session: Session) -> Auth:
@@ -130,20 +135,11 @@ def usable(grant: grants.Grant | None, client_id: str, at: int) -> grants.Grant:
     return grant
 
 
-_TAKE = "st = :from AND client_id = :cid AND req_exp > :now AND attribute_not_exists(revoked)"
-
-
 def take(grant: grants.Grant, to: str, at: int, auth: Auth | None = None) -> grants.Grant:
     """Move a pushed request out of ``requested`` (the request_uri's single use)."""
-    values: dict[str, Any] = {":from": grants.REQUESTED, ":to": to, ":cid": grant.client_id,
-                              ":now": at, ":ix": at + settings().login_seconds}
-    expression = "SET st = :to, ix_exp = :ix, expires_at = :ix"
-    if auth is not None:
-        expression += (", account_id = :a, sid = :sid, auth_time = :at, acr = :acr, "
-                       "amr = :amr")
-        values.update({":a": auth.account_id, ":sid": auth.sid, ":at": auth.auth_time,
-                       ":acr": auth.acr, ":amr": list(auth.amr)})
-    new, _ = grants.update(grant.id, expression, _TAKE, values)
+    new = grants.of(dal.take_request(grant.id, grant.client_id, to, at,
+                                     at + settings().login_seconds,
+                                     auth.fields() if auth is not None else None))
     if new is None:
         raise InvalidRequestUri()
     return new
@@ -152,44 +148,29 @@ def take(grant: grants.Grant, to: str, at: int, auth: Auth | None = None) -> gra
 # --- one read for everything an SSO login needs -----------------------------------------
 #
 # The session, the account, the pushed request and the remembered consent are four items in
-# four tables; one BatchGetItem reads them all. Where the identity context keeps its records
-# and how they read is its own business: ``sessions.named``/``from_item`` and
+# four tables; one BatchGetItem (``dal.read``) reads them all. Where the identity context keeps
+# its records and how they read is its own business: ``sessions.named``/``from_item`` and
 # ``accounts.item_key``/``claims_from_item`` are its public pieces for such batched reads.
 
-def typed(key: Mapping[str, str]) -> dict[str, Any]:
-    return {name: {"S": value} for name, value in key.items()}
-
-
 def session_of(ref: SessionRef, item: Mapping[str, Any] | None) -> Session | None:
-    return sessions.from_item(ref, grants.deserialise(item) if item is not None else None)
+    return sessions.from_item(ref, item)
 
 
 def claims_of(item: Mapping[str, Any], scopes: tuple[str, ...],
               granted: tuple[str, ...]) -> dict[str, Any]:
     """``identity.accounts.claims`` from an account item already read."""
-    return accounts.claims_from_item(grants.deserialise(item), scopes, granted)
+    return accounts.claims_from_item(item, scopes, granted)
 
 
 def read(grant_id: str, account_id: str, client_id: str,
          session: SessionRef | None = None) -> dict[str, Any]:
     """One BatchGetItem: grant, consent, account (and the session when named)."""
-    account_table, account_key = accounts.item_key(account_id)
-    keys: dict[str, list[dict[str, Any]]] = {
-        grants.table(): [grants.key(grant_id)],
-        consents.table(): [consents.key(account_id, client_id)],
-        account_table: [typed(account_key)],
-    }
+    others = {"account": accounts.item_key(account_id)}
     if session is not None:
-        keys[session.table] = [typed(session.key)]
-    found = grants.batch_get(keys)
-
-    def one(table: str) -> dict[str, Any] | None:
-        items = found.get(table) or []
-        return items[0] if items else None
-
-    return {"grant": one(grants.table()), "consent": one(consents.table()),
-            "account": one(account_table),
-            "session": one(session.table) if session is not None else None}
+        others["session"] = (session.table, session.key)
+    found = dal.read(grant_id, consent=(account_id, client_id), others=others)
+    found.setdefault("session", None)
+    return found
 
 
 def consent_handle(grant: grants.Grant) -> str:

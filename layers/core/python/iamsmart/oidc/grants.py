@@ -20,8 +20,9 @@ Life of a grant (attribute ``st``)::
 - TTL (``expires_at``) is the grant's last useful moment; moto (and DynamoDB, for up to days)
   keep expired items, so every read and every condition checks the explicit expiries.
 
-Only this module touches the item layout (low-level DynamoDB client: conditional
-``UpdateItem`` with ``ReturnValues``, ``TransactWriteItems``, ``BatchGetItem``).
+The item layout, its conditions and the calls are ``oidc.dal``'s; this module is the grant's
+shape (``Grant``, ``Request``) and its secrets, and reads and revokes grants for the other
+contexts (``get``, ``revoke``).
 """
 
 from __future__ import annotations
@@ -35,16 +36,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from iamsmart import errors
-from iamsmart.dynamo import translated
+from iamsmart.oidc import dal
+from iamsmart.oidc.dal import ACTIVE, CODE, CONSENT, DENIED, LOGIN, REQUESTED
 
 REQUEST_URI_PREFIX = "urn:ietf:params:oauth:request_uri:"
 _ID_BYTES = 16
 _SECRET_BYTES = 32
 
-# States
-REQUESTED, LOGIN, CONSENT, CODE, ACTIVE, DENIED = (
-    "requested", "login", "consent", "code", "active", "denied")
+__all__ = ["ACTIVE", "CODE", "CONSENT", "DENIED", "LOGIN", "REQUESTED"]  # the states (dal's)
 
 
 def now() -> int:
@@ -78,44 +77,6 @@ def split(token: str | None) -> tuple[str, str] | None:
     if not all(c.isalnum() or c in "-_" for c in gid + secret):
         return None
     return gid, secret
-
-
-def key(grant_id: str) -> dict[str, Any]:
-    return {"pk": {"S": f"grant#{grant_id}"}}
-
-
-# --- (de)serialisation ------------------------------------------------------------------
-
-def serialise(value: Mapping[str, Any]) -> dict[str, Any]:
-    from boto3.dynamodb.types import TypeSerializer
-
-    ser = TypeSerializer()
-    return {k: ser.serialize(v) for k, v in value.items() if v is not None}
-
-
-def deserialise(item: Mapping[str, Any]) -> dict[str, Any]:
-    from boto3.dynamodb.types import TypeDeserializer
-
-    des = TypeDeserializer()
-    out: dict[str, Any] = {}
-    for k, v in item.items():
-        value = des.deserialize(v)
-        if hasattr(value, "as_integer_ratio") and not isinstance(value, bool | int | float):
-            value = int(value) if value == int(value) else float(value)
-        out[k] = value
-    return out
-
-
-def ddb() -> Any:
-    from iamsmart import aws
-
-    return aws.client("dynamodb")
-
-
-def table() -> str:
-    from iamsmart.settings import settings
-
-    return settings().grants_table
 
 
 @dataclass(frozen=True)
@@ -194,10 +155,10 @@ class Grant:
     face: dict[str, Any] | None = None  # a passed face step-up's facts (waiting for consent)
 
     @classmethod
-    def from_item(cls, item: Mapping[str, Any]) -> Grant:
-        raw = deserialise(item)
+    def from_item(cls, raw: Mapping[str, Any]) -> Grant:
+        """From the item ``dal`` answers (plain values)."""
         return cls(
-            id=raw["pk"].removeprefix("grant#"), client_id=raw["client_id"], st=raw["st"],
+            id=dal.grant_id_of(raw), client_id=raw["client_id"], st=raw["st"],
             request=Request.from_item(raw["req"]), req_exp=int(raw.get("req_exp", 0)),
             expires_at=int(raw.get("expires_at", 0)), ix_exp=int(raw.get("ix_exp", 0)),
             account_id=raw.get("account_id"), sid=raw.get("sid"),
@@ -218,133 +179,20 @@ class Grant:
 def create(client_id: str, request: Request, lifetime: int) -> tuple[str, int]:
     """Store a pushed request; returns (grant id, expires_in)."""
     grant_id = new_id()
-    t = now()
-    item = serialise({"pk": f"grant#{grant_id}", "client_id": client_id, "st": REQUESTED,
-                      "req": request.as_item(), "req_exp": t + lifetime,
-                      "expires_at": t + lifetime})
-    with translated("grants.create"):
-        ddb().put_item(TableName=table(), Item=item,
-                       ConditionExpression="attribute_not_exists(pk)")
+    dal.create_grant(grant_id, client_id, request.as_item(), now() + lifetime)
     return grant_id, lifetime
 
 
 def get(grant_id: str) -> Grant | None:
-    with translated("grants.get"):
-        item = ddb().get_item(TableName=table(), Key=key(grant_id),
-                              ConsistentRead=True).get("Item")
+    item = dal.grant(grant_id)
     return Grant.from_item(item) if item else None
 
 
-def _conditional_failure(exc: Exception) -> dict[str, Any] | None | bool:
-    """For a ``ConditionalCheckFailedException``: the old item (or None); else False."""
-    from botocore.exceptions import ClientError
-
-    if isinstance(exc, ClientError) and exc.response.get("Error", {}).get(
-            "Code") == "ConditionalCheckFailedException":
-        return exc.response.get("Item")
-    return False
-
-
-def update(grant_id: str, expression: str, condition: str, values: Mapping[str, Any],
-           names: Mapping[str, str] | None = None, returns: str = "ALL_NEW",
-           ) -> tuple[Grant | None, Grant | None]:
-    """One conditional ``UpdateItem``: (new grant, None) on success, (None, old grant or
-    None) when the condition failed (the old item comes back with the failure: no extra
-    read). ``returns="ALL_OLD"`` gives the grant as it was before the update."""
-    params: dict[str, Any] = {
-        "TableName": table(), "Key": key(grant_id), "UpdateExpression": expression,
-        "ConditionExpression": condition, "ExpressionAttributeValues": serialise(values),
-        "ReturnValues": returns, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
-    if names:
-        params["ExpressionAttributeNames"] = dict(names)
-    try:
-        with translated("grants.update"):
-            answer = ddb().update_item(**params)
-    except Exception as exc:
-        old = _conditional_failure(exc)
-        if old is False:
-            raise
-        return None, (Grant.from_item(old) if isinstance(old, dict) and old else None)
-    return Grant.from_item(answer["Attributes"]), None
+def of(item: Mapping[str, Any] | None) -> Grant | None:
+    """The grant of an item ``dal`` answered (None stays None)."""
+    return Grant.from_item(item) if item else None
 
 
 def revoke(grant_id: str) -> None:
     """Mark a grant (the whole token family) revoked; unknown grants stay unknown."""
-    values = {":t": True, ":now": now()}
-    try:
-        with translated("grants.revoke"):
-            ddb().update_item(TableName=table(), Key=key(grant_id),
-                              UpdateExpression="SET revoked = :t, revoked_at = :now",
-                              ConditionExpression="attribute_exists(pk)",
-                              ExpressionAttributeValues=serialise(values))
-    except Exception as exc:
-        if _conditional_failure(exc) is False:
-            raise
-
-
-def update_spec(grant_id: str, expression: str, condition: str, values: Mapping[str, Any],
-                names: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The same update as one ``TransactWriteItems`` element."""
-    spec: dict[str, Any] = {
-        "TableName": table(), "Key": key(grant_id), "UpdateExpression": expression,
-        "ConditionExpression": condition, "ExpressionAttributeValues": serialise(values)}
-    if names:
-        spec["ExpressionAttributeNames"] = dict(names)
-    return {"Update": spec}
-
-
-def transact(items: list[dict[str, Any]]) -> bool:
-    """``TransactWriteItems``; False when a condition failed (nothing was written)."""
-    from botocore.exceptions import ClientError
-
-    try:
-        with translated("grants.transact"):
-            ddb().transact_write_items(TransactItems=items)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
-            reasons = exc.response.get("CancellationReasons") or []
-            if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons) or not reasons:
-                return False
-            raise errors.Unavailable(operation="grants.transact",
-                                     reason="TransactionCanceled") from None
-        raise
-    return True
-
-
-def transact_failed(items: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
-    """``TransactWriteItems``: None when written; when a condition failed (nothing was
-    written), the CancellationReasons, one per element in order (``Code``
-    "ConditionalCheckFailed" for the failed ones, with the old ``Item`` when the element asked
-    for ``ReturnValuesOnConditionCheckFailure``)."""
-    from botocore.exceptions import ClientError
-
-    try:
-        with translated("grants.transact"):
-            ddb().transact_write_items(TransactItems=items)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
-            reasons = exc.response.get("CancellationReasons") or []
-            if len(reasons) == len(items) and any(
-                    r.get("Code") == "ConditionalCheckFailed" for r in reasons):
-                return list(reasons)
-            raise errors.Unavailable(operation="grants.transact",
-                                     reason="TransactionCanceled") from None
-        raise
-    return None
-
-
-def batch_get(keys: Mapping[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
-    """``BatchGetItem`` (consistent) over several tables: table name -> raw items."""
-    request = {name: {"Keys": ks, "ConsistentRead": True} for name, ks in keys.items() if ks}
-    out: dict[str, list[dict[str, Any]]] = {name: [] for name in keys}
-    attempts = 0
-    while request:
-        attempts += 1
-        with translated("grants.batch_get"):
-            answer = ddb().batch_get_item(RequestItems=request)
-        for name, items in answer.get("Responses", {}).items():
-            out.setdefault(name, []).extend(items)
-        request = answer.get("UnprocessedKeys") or {}
-        if request and attempts >= 3:
-            raise errors.Unavailable(operation="grants.batch_get", reason="Unprocessed")
-    return out
+    dal.revoke_grant(grant_id, now())

@@ -28,7 +28,7 @@ from typing import Any
 
 from iamsmart import errors
 from iamsmart.common import replay
-from iamsmart.oidc import discovery, dpop, grants
+from iamsmart.oidc import dal, discovery, dpop, grants
 from iamsmart.oidc.errors import (
     InvalidDpopProof,
     InvalidGrant,
@@ -101,9 +101,9 @@ def _settle(guards: list[replay.Guard] | None) -> None:
 
 def _token_pair(at: int) -> tuple[str, str, dict[str, Any]]:
     access, refresh = grants.new_secret(), grants.new_secret()
-    values = {":ah": grants.digest(access), ":ae": at + _settings().access_token_seconds,
-              ":ai": at, ":rh": grants.digest(refresh)}
-    return access, refresh, values
+    hashes = {"at_hash": grants.digest(access), "at_exp": at + _settings().access_token_seconds,
+              "at_iat": at, "rt_hash": grants.digest(refresh)}
+    return access, refresh, hashes
 
 
 def _redeem_code(client_id: str, form: Mapping[str, str], jkt: str | None,
@@ -129,39 +129,23 @@ def _redeem_code(client_id: str, form: Mapping[str, str], jkt: str | None,
     gid, secret = code
     code_hash = grants.digest(secret)
     at = grants.now()
-    access, refresh, values = _token_pair(at)
-    values.update({":code": grants.CODE, ":active": grants.ACTIVE, ":h": code_hash,
-                   ":now": at, ":cid": client_id, ":ru": redirect_uri, ":cc": s256(verifier)})
-    condition = ("st = :code AND code_hash = :h AND code_exp > :now AND client_id = :cid "
-                 "AND req.redirect_uri = :ru AND req.code_challenge = :cc "
-                 "AND attribute_not_exists(revoked) AND ")
-    expression = ("SET st = :active, at_hash = :ah, at_exp = :ae, at_iat = :ai, "
-                  "rt_hash = :rh, rt_exp = family_exp, expires_at = family_exp, "
-                  "redeemed_at = :now")
-    if jkt is not None:
-        values[":jkt"] = jkt
-        condition += "(attribute_not_exists(req.dpop_jkt) OR req.dpop_jkt = :jkt)"
-        expression += ", jkt = :jkt"
-    else:
-        condition += "attribute_not_exists(req.dpop_jkt)"
-    expression += " REMOVE id_token"
+    access, refresh, hashes = _token_pair(at)
     # The read gives what the answer needs (the update's condition proves it still holds:
     # the code, its state and hash, unchanged since authorize wrote them with the ID token).
     old = grants.get(gid)
-    update = grants.update_spec(gid, expression, condition, values)
-    update["Update"]["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-    reasons = grants.transact_failed([*(g.put() for g in guards), update])
+    update = dal.redeem_action(gid, client_id=client_id, at=at, code_hash=code_hash,
+                               redirect_uri=redirect_uri, challenge=s256(verifier), jkt=jkt,
+                               tokens=hashes)
+    reasons = dal.transact_reasons([*(g.put() for g in guards), update])
     pending = list(guards)
     guards.clear()  # answered by the transaction
     if reasons is not None:
-        failed = [r.get("Code") == "ConditionalCheckFailed" for r in reasons]
-        for guard, refused in zip(pending, failed, strict=False):
+        for guard, (refused, _) in zip(pending, reasons, strict=False):
             if refused:
                 raise guard.refused()
         for guard in pending:  # only the code was refused: the guards are recorded anyway
             guard.record()
-        item = reasons[-1].get("Item")
-        now_item = grants.Grant.from_item(item) if item else None
+        now_item = grants.of(reasons[-1][1])
         if (now_item is not None and now_item.st != grants.CODE
                 and grants.same(now_item.code_hash, code_hash)):
             # The code was already redeemed: someone holds a copy. End what it gave.
@@ -193,19 +177,10 @@ def _refresh(client_id: str, form: Mapping[str, str], jkt: str | None) -> dict[s
     gid, secret = presented
     old_hash = grants.digest(secret)
     at = grants.now()
-    access, refresh, values = _token_pair(at)
-    values.update({":h": old_hash, ":used": {old_hash}, ":active": grants.ACTIVE,
-                   ":now": at, ":cid": client_id})
-    condition = ("st = :active AND rt_hash = :h AND rt_exp > :now AND client_id = :cid "
-                 "AND attribute_not_exists(revoked) AND ")
-    if jkt is not None:
-        values[":jkt"] = jkt
-        condition += "(attribute_not_exists(jkt) OR jkt = :jkt)"
-    else:
-        condition += "attribute_not_exists(jkt)"
-    new, failed = grants.update(
-        gid, "SET at_hash = :ah, at_exp = :ae, at_iat = :ai, rt_hash = :rh ADD rt_used :used",
-        condition, values)
+    access, refresh, hashes = _token_pair(at)
+    new_item, old_item = dal.rotate_refresh(gid, client_id=client_id, at=at, old_hash=old_hash,
+                                            jkt=jkt, tokens=hashes)
+    new, failed = grants.of(new_item), grants.of(old_item)
     if new is None:
         if failed is not None and old_hash in failed.rt_used:
             # A rotated refresh token came back: the family is compromised (THREATS 10).
@@ -357,5 +332,4 @@ def revoke(form: Mapping[str, str], authorization: str | None) -> None:
     if kind == "refresh_token":
         grants.revoke(grant.id)
         return
-    grants.update(grant.id, "REMOVE at_hash", "at_hash = :h",
-                  {":h": grant.at_hash})
+    dal.drop_access_token(grant.id, grant.at_hash)
