@@ -1,104 +1,90 @@
 """Lambda entry points of registration: the SQS drainer and the workflow's tasks
 (statemachines/registration.asl.json).
 
-Thin: read the event, call ``iamsmart.registration.workflow``, answer with small values.
+Thin: the workflow's tasks go through the one task decorator (``iamsmart.common.tasks``:
+event checked, execution and application ids on every log line, metrics) and call
+``iamsmart.registration.workflow``, answering with small values.
 Events and answers carry the application id and outcomes only, never personal data. Domain
 errors the ASL retries (``Unavailable``) keep their class name as Lambda's ``errorType``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from iamsmart import errors
+from iamsmart.common.tasks import Handler, Step, task
+from iamsmart.metrics import Metric
 from iamsmart.observability import count, logger, metrics
 from iamsmart.registration import workflow
 
 log = logger()
 
-
-def _application(event: Any) -> str:
-    application_id = event.get("application_id") if isinstance(event, dict) else None
-    if not isinstance(application_id, str) or not application_id:
-        raise errors.InvalidInput(en="The task input needs an application id.",
-                                  tc="工作輸入缺少申請編號。")
-    execution = event.get("execution")
-    log.append_keys(application_id=application_id,
-                    **({"execution_id": str(execution)} if execution else {}))
-    return application_id
+# Every task works on one application; its id goes on every log line.
+NEEDS = {"application_id": str}
+BIND = ("application_id",)
+LOGGED = ("ok", "done", "outcome", "decision", "opened", "created", "notified")
 
 
-def _task(step: Any) -> Any:
-    @metrics().log_metrics
-    @log.inject_lambda_context(clear_state=True)
-    def run(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        result: dict[str, Any] = step(_application(event), event)
-        log.info("registration step done", extra={"step": step.__name__.lstrip("_"), **{
-            f"result_{k}": v for k, v in result.items() if isinstance(v, str | bool)}})
-        return result
-
-    run.__name__ = step.__name__
-    return run
+def _task(name: str) -> Callable[[Step], Handler]:
+    return task(f"registration-{name}", needs=NEEDS, bind=BIND, logged=LOGGED)
 
 
-def _validate(app: str, event: dict[str, Any]) -> dict[str, Any]:
-    return workflow.validate(app)
+@_task("validate")
+def validate(event: dict[str, Any]) -> dict[str, Any]:
+    return workflow.validate(event["application_id"])
 
 
-def _duplicate_check(app: str, event: dict[str, Any]) -> dict[str, Any]:
-    return workflow.duplicate_check(app)
+@_task("duplicate-check")
+def duplicate_check(event: dict[str, Any]) -> dict[str, Any]:
+    return workflow.duplicate_check(event["application_id"])
 
 
-def _evidence(app: str, event: dict[str, Any]) -> dict[str, Any]:
-    return workflow.evidence(app)
+@_task("evidence")
+def evidence(event: dict[str, Any]) -> dict[str, Any]:
+    return workflow.evidence(event["application_id"])
 
 
-def _immigration(app: str, event: dict[str, Any]) -> dict[str, Any]:
-    return workflow.immigration(app)
+@_task("immigration")
+def immigration(event: dict[str, Any]) -> dict[str, Any]:
+    return workflow.immigration(event["application_id"])
 
 
-def _face(app: str, event: dict[str, Any]) -> dict[str, Any]:
-    return workflow.face(app)
+@_task("face")
+def face(event: dict[str, Any]) -> dict[str, Any]:
+    return workflow.face(event["application_id"])
 
 
-def _decide(app: str, event: dict[str, Any]) -> dict[str, Any]:
-    return workflow.decide(app)
+@_task("decide")
+def decide(event: dict[str, Any]) -> dict[str, Any]:
+    return workflow.decide(event["application_id"])
 
 
-def _open_review(app: str, event: dict[str, Any]) -> dict[str, Any]:
-    token = event.get("task_token")
-    if not isinstance(token, str) or not token:
-        raise errors.InvalidInput(en="The review task needs its task token.",
-                                  tc="審核工作缺少工作憑證。")
-    return workflow.open_review(app, token, bool(event.get("escalated")))
+@task("registration-review", needs={**NEEDS, "task_token": str}, bind=BIND, logged=LOGGED)
+def open_review(event: dict[str, Any]) -> dict[str, Any]:
+    return workflow.open_review(event["application_id"], event["task_token"],
+                                bool(event.get("escalated")))
 
 
-def _create_account(app: str, event: dict[str, Any]) -> dict[str, Any]:
-    return workflow.create_account(app)
+@_task("create-account")
+def create_account(event: dict[str, Any]) -> dict[str, Any]:
+    return workflow.create_account(event["application_id"])
 
 
-def _finish(app: str, event: dict[str, Any]) -> dict[str, Any]:
+@_task("finish")
+def finish(event: dict[str, Any]) -> dict[str, Any]:
     outcome = event.get("outcome")
     if outcome not in ("approved", "rejected"):
         raise errors.InvalidInput(en="Unknown outcome.", tc="不明結果。")
     reason = event.get("reason")
-    return workflow.finish(app, outcome, reason if isinstance(reason, str) else None)
+    return workflow.finish(event["application_id"], outcome,
+                           reason if isinstance(reason, str) else None)
 
 
-def _notify(app: str, event: dict[str, Any]) -> dict[str, Any]:
-    return workflow.notify(app)
-
-
-validate = _task(_validate)
-duplicate_check = _task(_duplicate_check)
-evidence = _task(_evidence)
-immigration = _task(_immigration)
-face = _task(_face)
-decide = _task(_decide)
-open_review = _task(_open_review)
-create_account = _task(_create_account)
-finish = _task(_finish)
-notify = _task(_notify)
+@_task("notify")
+def notify(event: dict[str, Any]) -> dict[str, Any]:
+    return workflow.notify(event["application_id"])
 
 
 # --- the drainer: SQS → StartExecution ----------------------------------------------------
@@ -152,5 +138,5 @@ def drain(event: dict[str, Any], context: Any) -> dict[str, Any]:
             log.warning("drain: start failed", extra={"error": type(exc).__name__})
             failures.append({"itemIdentifier": record.get("messageId")})
     if started:
-        count("RegistrationStarted", value=started)
+        count(Metric.REGISTRATION_STARTED, value=started)
     return {"batchItemFailures": failures}

@@ -1,4 +1,8 @@
-"""CloudWatch alarms, all notifying one SNS topic (the Ops stack owns it)."""
+"""CloudWatch alarms, all notifying one SNS topic (the Ops stack owns it).
+
+AWS's own metrics are reached through the constructs (``fn.metric_errors()`` ...); the
+platform's business metrics by their constants in ``iamsmart.metrics``, the names the code
+counts with."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from iamsmart.metrics import NAMESPACE, Metric
 from infra.stacks.config import DeployConfig
 
 PERIOD = Duration.minutes(5)
@@ -141,4 +146,22 @@ class Alarms(Construct):
             metric=table.metric_system_errors_for_operations(
                 period=PERIOD, operations=SYSTEM_ERROR_OPERATIONS
             ),
+        )
+
+    def business(self, name: str, metric: Metric, description: str,
+                 threshold: float = 1) -> None:
+        """Any count (or ``threshold`` counts) of one of the code's metrics in five minutes,
+        this stage's only (dimension ``service``, iamsmart.observability)."""
+        self._alarm(
+            f"{name}Count",
+            name=name,
+            description=description,
+            metric=cloudwatch.Metric(
+                namespace=NAMESPACE,
+                metric_name=metric,
+                dimensions_map={"service": self._config.prefix},
+                period=PERIOD,
+                statistic="Sum",
+            ),
+            threshold=threshold,
         )

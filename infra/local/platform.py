@@ -9,6 +9,7 @@ import threading
 import urllib.request
 from typing import Any
 
+from iamsmart.metrics import NAMESPACE
 from infra.local.upstream import FEED_FIXTURES
 from infra.names import (
     FACE_COLLECTION_ID,
@@ -42,7 +43,7 @@ def local_environment(endpoint: str | None, feed_urls: dict[str, str]) -> dict[s
         "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
         "STAGE": "local",
         "POWERTOOLS_SERVICE_NAME": prefix(),
-        "POWERTOOLS_METRICS_NAMESPACE": "IAmSmart",
+        "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
         "FEED_URLS": json.dumps(feed_urls),
         # Rekognition in AWS; dlib's descriptor here (moto's compare_faces is one canned answer).
         "FACE_ENGINE": "local",

@@ -2,9 +2,11 @@
 
 ``-c alarm_email=ops@example.org`` subscribes that address to the topic (SNS sends a
 confirmation mail first). The dashboard shows the platform's golden signals from the metric
-names the code publishes (``iamsmart.observability.count``: namespace ``IAmSmart``, dimension
-``service`` = this stage's prefix) and from AWS's own metrics, all found by name: the ops stack
-deploys first and refers to no other stack.
+names the code publishes (``iamsmart.metrics``, counted by ``iamsmart.observability.count``:
+namespace ``IAmSmart``, dimension ``service`` = this stage's prefix) and from AWS's own
+metrics, all found by name: the ops stack deploys first and refers to no other stack. Alarms
+on the code's own metrics (a task failing unexpectedly, a token replayed) live here too, for
+the same reason.
 """
 
 from __future__ import annotations
@@ -19,18 +21,21 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from iamsmart.metrics import NAMESPACE, Metric
+from infra.constructs.alarms import Alarms
 from infra.stacks.config import DeployConfig
 
-# The code's metrics (iamsmart.observability): namespace, and the business events plotted,
-# by golden signal -> (metric name, the dimension it is split by besides "service").
-NAMESPACE = "IAmSmart"
-BUSINESS_SIGNALS: dict[str, tuple[tuple[str, str], ...]] = {
-    "Logins": (("LoginAuthenticated", "method"),),
-    "Approvals in the app": (("LoginApproval", "decision"),),
-    "Registrations": (("RegistrationAccepted", "channel"), ("RegistrationDecision",
-                                                            "decision")),
-    "Data fetches": (("ExchangeDelivered", "outcome"), ("ExchangeRefused", "reason")),
-    "Face step-ups": (("FaceEvent", "event"),),
+# The code's metrics (iamsmart.metrics): the business events plotted, by golden signal ->
+# (metric, the dimension it is split by besides "service").
+BUSINESS_SIGNALS: dict[str, tuple[tuple[Metric, str], ...]] = {
+    "Logins": ((Metric.LOGIN_AUTHENTICATED, "method"),),
+    "Approvals in the app": ((Metric.LOGIN_APPROVAL, "decision"),),
+    "Registrations": ((Metric.REGISTRATION_ACCEPTED, "channel"),
+                      (Metric.REGISTRATION_DECISION, "decision")),
+    "Data fetches": ((Metric.EXCHANGE_DELIVERED, "outcome"),
+                     (Metric.EXCHANGE_REFUSED, "reason")),
+    "Face step-ups": ((Metric.FACE_EVENT, "event"),),
+    "Workflow tasks": ((Metric.WORKFLOW_TASK, "outcome"),),
 }
 API_STAGE = "api"  # infra.stacks.api.API_STAGE (chalice's stage name)
 PERIOD = Duration.minutes(5)
@@ -62,6 +67,16 @@ class OpsStack(Stack):
         if config.alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
         self.dashboard = golden_signals(self, "GoldenSignals", config)
+        alarms = Alarms(self, "Alarms", topic=self.topic, config=config)
+        # Counted with the dimension ``service`` only, so an alarm can watch them exactly.
+        alarms.business("task-errors", Metric.TASK_ERROR,
+                        "A workflow task failed unexpectedly (not a refusal the workflow "
+                        "handles): its log line (error type and code location) has the "
+                        "execution id")
+        alarms.business("token-replay", Metric.TOKEN_REPLAY,
+                        "An authorization code was redeemed twice or a rotated refresh token "
+                        "came back (someone holds a copy, THREATS 10): the grant is revoked; "
+                        "the log line 'token replay detected' tells which")
 
 
 def _search(config: DeployConfig, metric: str, dimension: str, label: str,

@@ -109,17 +109,11 @@ def _dashboard(synth: Synth) -> dict:
 
 
 def _published_metric_names() -> set[str]:
-    """Every metric name the code publishes through iamsmart.observability.count."""
-    import re
+    """Every metric name the code publishes: the constants of iamsmart.metrics (the code
+    counts with nothing else: tests/unit/test_metric_names.py)."""
+    from iamsmart.metrics import Metric
 
-    from infra.names import ROOT
-
-    names: set[str] = set()
-    for folder in ("layers", "functions"):
-        for path in (ROOT / folder).rglob("*.py"):
-            text = path.read_text(encoding="utf-8")
-            names |= set(re.findall(r"count\(\"([A-Za-z]+)\"", text))
-    return names
+    return {m.value for m in Metric}
 
 
 def test_the_dashboard_plots_golden_signals_from_metric_names_the_code_publishes(
@@ -138,7 +132,24 @@ def test_the_dashboard_plots_golden_signals_from_metric_names_the_code_publishes
     assert searched and searched <= _published_metric_names()
     # This stage's metrics only (the functions' POWERTOOLS_SERVICE_NAME).
     assert f'service=\\"{prefix(STAGE)}\\"' in text or f'service="{prefix(STAGE)}"' in text
-    assert {"LoginAuthenticated", "LoginApproval"} <= searched
+    assert {"LoginAuthenticated", "LoginApproval", "WorkflowTask"} <= searched
+
+
+@pytest.mark.parametrize("metric", ["TaskError", "TokenReplay"])
+def test_alarms_watch_the_code_s_own_metrics_by_their_published_names(synth: Synth,
+                                                                       metric: str) -> None:
+    """The alarm watches the name the code counts, with exactly the dimensions it counts
+    with (``service`` only): CloudWatch matches a metric by its whole set of dimensions."""
+    from iamsmart.metrics import NAMESPACE
+    from infra.names import prefix
+
+    assert metric in _published_metric_names()
+    found = [(s, a) for s, a in alarms(synth)
+             if a.get("Namespace") == NAMESPACE and a.get("MetricName") == metric]
+    assert len(found) == 1, metric
+    stack, alarm = found[0]
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": prefix(STAGE)}]
+    assert notifies_topic(synth, stack, alarm)
 
 
 def test_alarm_email_subscribes_the_address(tmp_path_factory: pytest.TempPathFactory) -> None:

@@ -66,7 +66,13 @@ def _finish(browser: Browser, rp: Any, next_path: str) -> dict[str, Any]:
 
 def test_same_person_passes_and_the_token_says_face_with_the_transaction(
         http: Http, tmp_path: Path, capfd: pytest.CaptureFixture[str],
-        caplog: pytest.LogCaptureFixture) -> None:
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from iamsmart.observability import logger
+
+    lines = io.StringIO()  # what the Powertools logger writes (its handler keeps its stream)
+    monkeypatch.setattr(logger().registered_handler, "stream", lines)
     enrol(name="obama.jpg")
     rp, browser = bank(http), Browser(http)
     txn = face_login(browser, rp, device_for(http, tmp_path))
@@ -121,8 +127,17 @@ def test_same_person_passes_and_the_token_says_face_with_the_transaction(
     kept = templates.get(CITIZEN)
     assert kept is not None
     out = capfd.readouterr()
-    logged = out.out + out.err + caplog.text
-    assert "face step-up task done" in logged  # the tasks did log
+    logged = out.out + out.err + caplog.text + lines.getvalue()
+    # Every task logged its line, with the run's execution id (the ASL passes $$.Execution.Id;
+    # iamsmart.common.tasks binds it): the six tasks of a pass, one Express run.
+    done = [line for line in (_json(text) for text in lines.getvalue().splitlines())
+            if line.get("message") == "task done" and str(line.get("task")).startswith("face-")]
+    assert sorted(line["task"] for line in done) == [
+        "face-audit", "face-decide", "face-discard", "face-liveness", "face-match",
+        "face-validate"]
+    executions = {line.get("execution_id") for line in done}
+    assert len(executions) == 1
+    assert ":express:iamsmart-face-stepup:" in str(executions.pop())
     for secret in (b64(photo("obama2.jpg"))[:40], b64(photo("obama.jpg"))[:40],
                    kept.stored["ciphertext"][:40], kept.stored["encrypted_key"][:40]):
         assert secret not in logged
@@ -178,3 +193,11 @@ def test_withdrawal_deletes_the_template_with_a_signed_receipt_and_ends_step_up(
     assert status == 409 and refused["error"] == "face_not_enrolled"
     status, again = browser.json("DELETE", "/v1/me/face", {})
     assert status == 409
+
+
+def _json(text: str) -> dict[str, Any]:
+    try:
+        line = json.loads(text)
+    except ValueError:
+        return {}
+    return line if isinstance(line, dict) else {}

@@ -28,7 +28,9 @@ def _context(function_id: str) -> Context:
 
 
 def call(function_id: str, event: dict):
-    return handler_for(FUNCTIONS[function_id])(event, _context(function_id))
+    """The handler as Step Functions invokes it: every ASL passes the execution id."""
+    return handler_for(FUNCTIONS[function_id])({"execution": EXECUTION, **event},
+                                               _context(function_id))
 
 
 @pytest.fixture

@@ -17,7 +17,9 @@ T = TypeVar("T")
 
 
 @functools.cache
-def client(service: str) -> Any:
+def client(service: str, *, read_timeout: int = 10, max_attempts: int = 3) -> Any:
+    """The cached client of ``service``; a call that waits longer than ten seconds by design
+    (``StartSyncExecution``) asks for its own ``read_timeout`` (and attempts)."""
     import boto3
     from botocore.config import Config
 
@@ -26,8 +28,8 @@ def client(service: str) -> Any:
         service,
         # Rekognition is not offered in ap-east-1 (Hong Kong): its calls cross to its region.
         region_name=cfg.rekognition_region if service == "rekognition" else cfg.region,
-        config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3,
-                      read_timeout=10),
+        config=Config(retries={"mode": "standard", "max_attempts": max_attempts},
+                      connect_timeout=3, read_timeout=read_timeout),
     )
 
 

@@ -11,10 +11,11 @@ import functools
 import re
 from typing import TYPE_CHECKING
 
+from iamsmart.metrics import NAMESPACE, Metric
+
 if TYPE_CHECKING:  # pragma: no cover
     from aws_lambda_powertools import Logger, Metrics
 
-NAMESPACE = "IAmSmart"
 # Every metric carries the dimension ``service``: Powertools' service name, which a deployment
 # sets to its stage's prefix (``iamsmart-dev``), so deployments sharing an account (and their
 # dashboards, infra/stacks/ops.py) stay apart; "iamsmart" on the local platform.
@@ -52,8 +53,9 @@ def metrics() -> Metrics:
     return Metrics(namespace=NAMESPACE, service=service())
 
 
-def count(name: str, value: float = 1, **dimensions: str) -> None:
-    """One metric per business event, with its own dimensions, flushed at once (EMF in
+def count(name: Metric, value: float = 1, **dimensions: str) -> None:
+    """One metric per business event (its name from ``iamsmart.metrics``, the names the
+    dashboard and alarms watch), with its own dimensions, flushed at once (EMF in
     CloudWatch; printed locally). ``single_metric`` keeps dimensions from leaking between
     events, and between concurrent invocations sharing a process locally."""
     import os
@@ -63,7 +65,7 @@ def count(name: str, value: float = 1, **dimensions: str) -> None:
     # Powertools' switch; single_metric does not read it (the Metrics class does).
     if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() == "true":
         return
-    with single_metric(name=name, unit=MetricUnit.Count, value=value,
+    with single_metric(name=str(name), unit=MetricUnit.Count, value=value,
                        namespace=NAMESPACE) as metric:
         metric.add_dimension(name="service", value=service())
         for key, val in dimensions.items():

@@ -26,6 +26,7 @@ from iamsmart.catalogue.models import (
     VocabularyItem,
 )
 from iamsmart.catalogue.vocabulary import AUDIENCES, GOVHK_SEARCH, THEMES, Label
+from iamsmart.metrics import Metric
 from iamsmart.observability import count, logger
 from iamsmart.settings import settings
 
@@ -202,7 +203,7 @@ def set_login_link(service_id: str, api_key_id: str | None,
     if service is None:
         raise _not_found(service_id)
     if service.department.abbr.casefold() != department.casefold():
-        count("CatalogueLoginLinkRefused")
+        count(Metric.CATALOGUE_LOGIN_LINK_REFUSED)
         raise errors.Forbidden(
             en="Only the department that provides this service can change its login link.",
             tc="只有提供此服務的部門才可更改其登入連結。",
@@ -212,5 +213,5 @@ def set_login_link(service_id: str, api_key_id: str | None,
     reset_cache()
     logger().info("catalogue login link set",
                   extra={"service": service_id, "department": service.department.abbr})
-    count("CatalogueLoginLinkSet")
+    count(Metric.CATALOGUE_LOGIN_LINK_SET)
     return LoginLinkResult(id=updated.id, login_url=updated.login_url or url)

@@ -30,6 +30,7 @@ from iamsmart import errors
 from iamsmart.exchange import audit, details, registry, vocabulary, workflow
 from iamsmart.exchange import consents as xconsents
 from iamsmart.exchange.models import Consent, Consumer, split_path
+from iamsmart.metrics import Metric
 
 JWE_ALG = "ECDH-ES+A256KW"
 JWE_ENC = "A256GCM"
@@ -98,7 +99,7 @@ def _refuse(account_id: str, reason: str, *, kind: str, consumer: dict[str, str]
     logger().warning("exchange fetch refused", extra={"reason": reason,
                                                       "client_id": (consumer or {}).get(
                                                           "client_id")})
-    count("ExchangeRefused", reason=reason)
+    count(Metric.EXCHANGE_REFUSED, reason=reason)
     return Refused(reason)
 
 
@@ -226,7 +227,7 @@ def fetch(*, api_key_id: str | None, authorization: str | None, dpop_proof: str 
                  fields=asked, delivered=sorted(values), providers=providers,
                  consent_id=consent.consent_id, receipt_id=consent.receipt_id,
                  event_id=fetch_id)
-    count("ExchangeDelivered", outcome=outcome)
+    count(Metric.EXCHANGE_DELIVERED, outcome=outcome)
     return {"fetch_id": fetch_id, "status": "complete" if not missing else "partial",
             "consent_id": consent.consent_id, "receipt_id": consent.receipt_id, "jwe": token}
 

@@ -15,6 +15,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from iamsmart.metrics import Metric
+
 KIND = "face"
 EVENTS = ("face_enrolled", "face_withdrawn", "face_stepup_passed", "face_stepup_refused",
           "face_stepup_error")
@@ -45,7 +47,7 @@ def record(account_id: str, event: str, *, client_id: str = "", reason: str = ""
     written = audit.record(account_id, kind=KIND, outcome=event,
                            consumer=_service(client_id, service), reason=reason or None,
                            receipt_id=receipt_id or None, details=kept or None)
-    count("FaceEvent", event=event)
+    count(Metric.FACE_EVENT, event=event)
     return written
 
 

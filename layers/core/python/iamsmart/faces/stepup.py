@@ -43,6 +43,7 @@ import secrets
 from typing import Any
 
 from iamsmart import errors
+from iamsmart.common import express
 from iamsmart.faces import dal
 from iamsmart.faces.engine import engine_for
 from iamsmart.identity import assurance, limits
@@ -233,22 +234,6 @@ def _account_number() -> str:
     return str(aws.call("sts", "get_caller_identity")["Account"])
 
 
-@functools.cache
-def _sync_client() -> Any:
-    """Step Functions for StartSyncExecution: a read timeout longer than an Express run, two
-    attempts. AWS serves the call on the ``sync-states`` host (botocore's host prefix, which
-    botocore's own configuration may turn off: the local platform's single emulator endpoint
-    sets ``AWS_DISABLE_HOST_PREFIX_INJECTION``). Cached like ``aws.client`` (``aws.reset``
-    does not clear it: ``_sync_client.cache_clear()``)."""
-    import boto3
-    from botocore.config import Config
-
-    return boto3.session.Session().client(
-        "stepfunctions", region_name=settings().region,
-        config=Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=3,
-                      read_timeout=60))
-
-
 def machine_arn(cfg: Settings | None = None) -> str:
     cfg = cfg or settings()
     if cfg.face_stepup_state_machine_arn:
@@ -256,13 +241,9 @@ def machine_arn(cfg: Settings | None = None) -> str:
     return f"arn:aws:states:{cfg.region}:{_account_number()}:stateMachine:{STATE_MACHINE_NAME}"
 
 
-def run_workflow(payload: dict[str, Any], cfg: Settings) -> dict[str, Any]:
-    """One synchronous run of the Express machine (``StartSyncExecution``)."""
-    from iamsmart import aws
-
-    return aws.guarded("stepfunctions", "start_sync_execution",  # type: ignore[no-any-return]
-                       lambda: _sync_client().start_sync_execution(
-                           stateMachineArn=machine_arn(cfg), input=json.dumps(payload)))
+def run_workflow(payload: dict[str, Any], cfg: Settings) -> express.Run:
+    """One synchronous run of the Express machine (``iamsmart.common.express``)."""
+    return express.run(machine_arn(cfg), payload)
 
 
 def _service_names(client_id: str) -> dict[str, str]:
@@ -313,11 +294,11 @@ def _check(txn_id: str, item: dict[str, Any], session: object,
                "liveness_session": session if isinstance(session, str) else "",
                "object_key": object_key}
     answer = run_workflow(payload, cfg)
-    if answer.get("status") != "SUCCEEDED":
+    if not answer.succeeded:
         if object_key:  # the workflow did not get to discard it
             task_discard({"object_key": object_key})
-        raise errors.Unavailable(reason="workflow_" + str(answer.get("status")).lower())
-    output = json.loads(answer.get("output") or "{}")
+        raise errors.Unavailable(reason="workflow_" + answer.status.lower())
+    output = answer.output
     if output.get("outcome") == "passed":
         return {"status": "passed", "next": login.resume_path(txn_id),
                 "face_assurance": output.get("claim")}

@@ -36,6 +36,7 @@ from urllib.parse import urlencode
 
 from iamsmart import errors
 from iamsmart.identity import assurance, limits, sessions, store
+from iamsmart.metrics import Metric
 from iamsmart.settings import settings
 
 COOKIE = "iamsmart_login"
@@ -289,11 +290,11 @@ def _complete(txn_id: str, account_id: str, amr: tuple[str, ...], acr: str,
                  ":acr": acr, ":now": now, ":method": method, ":pending": "pending",
                  **(extra_values or {})})
     if done is not None:
-        _count("LoginAuthenticated", method=method)
+        _count(Metric.LOGIN_AUTHENTICATED, method=method)
     return done is not None
 
 
-def _count(name: str, **dimensions: str) -> None:
+def _count(name: Metric, **dimensions: str) -> None:
     """A login metric (the operators' dashboard, infra/stacks/ops.py, plots these names)."""
     from iamsmart.observability import count
 
@@ -497,7 +498,7 @@ def device_answer(txn_id: str, k: str | None, *, number: int | None,
         if _complete(txn_id, account_id, assurance.AMR_DEVICE, _achieved(account), "device",
                      extra=" AND k = :k AND #n = :number",
                      extra_values={":k": k, ":number": number}):
-            _count("LoginApproval", decision="approve")
+            _count(Metric.LOGIN_APPROVAL, decision="approve")
             return {"status": "authenticated"}
     try:
         item = _for_device(txn_id, k)
@@ -508,7 +509,7 @@ def device_answer(txn_id: str, k: str | None, *, number: int | None,
         raise LoginClosed()
     if decision == "deny":
         _deny(txn_id)
-        _count("LoginApproval", decision="deny")
+        _count(Metric.LOGIN_APPROVAL, decision="deny")
         return {"status": "denied"}
     if number is None or number != int(item["number"]):
         limits.fail(*counters)
@@ -526,5 +527,5 @@ def device_answer(txn_id: str, k: str | None, *, number: int | None,
         raise errors.Forbidden()
     if not _complete(txn_id, account_id, assurance.AMR_DEVICE, _achieved(account), "device"):
         raise LoginClosed()
-    _count("LoginApproval", decision="approve")
+    _count(Metric.LOGIN_APPROVAL, decision="approve")
     return {"status": "authenticated"}

@@ -28,6 +28,7 @@ from typing import Any
 
 from iamsmart import errors
 from iamsmart.common import replay
+from iamsmart.metrics import Metric
 from iamsmart.oidc import dal, discovery, dpop, grants
 from iamsmart.oidc.errors import (
     InvalidDpopProof,
@@ -150,7 +151,7 @@ def _redeem_code(client_id: str, form: Mapping[str, str], jkt: str | None,
                 and grants.same(now_item.code_hash, code_hash)):
             # The code was already redeemed: someone holds a copy. End what it gave.
             grants.revoke(gid)
-            _count("code_replayed")
+            _replayed("code_replayed")
         raise InvalidGrant()
     if old is None:  # pragma: no cover - the update's condition needs the item
         raise InvalidGrant()
@@ -185,7 +186,7 @@ def _refresh(client_id: str, form: Mapping[str, str], jkt: str | None) -> dict[s
         if failed is not None and old_hash in failed.rt_used:
             # A rotated refresh token came back: the family is compromised (THREATS 10).
             grants.revoke(gid)
-            _count("refresh_reused")
+            _replayed("refresh_reused")
         raise InvalidGrant()
     asked = set((form.get("scope") or "").split()) - {""}
     if asked and not asked <= set((new.scope or "").split()):
@@ -193,11 +194,11 @@ def _refresh(client_id: str, form: Mapping[str, str], jkt: str | None) -> dict[s
     return _answer(gid, access, refresh, new.jkt, new.scope or "")
 
 
-def _count(event: str) -> None:
+def _replayed(event: str) -> None:
     from iamsmart.observability import count, logger
 
     logger().warning("token replay detected", extra={"event": event})
-    count("TokenReplay", kind=event)
+    count(Metric.TOKEN_REPLAY)  # ``service`` only: the alarm watches it (the kind is logged)
 
 
 # --- access tokens ----------------------------------------------------------------------

@@ -30,6 +30,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from iamsmart import errors
+from iamsmart.metrics import Metric
 from iamsmart.registration import chip as chip_mod
 from iamsmart.registration.immigration import ImmigrationProvider, particulars_agree, provider
 from iamsmart.registration.particulars import Particulars, from_form
@@ -176,7 +177,7 @@ def _record(result: EvidenceResult) -> None:
     from iamsmart.observability import count, logger
 
     logger().info("registration evidence checked", extra=result.summary())
-    count("RegistrationEvidence", outcome=result.outcome, evidence=result.evidence)
+    count(Metric.REGISTRATION_EVIDENCE, outcome=result.outcome, evidence=result.evidence)
 
 
 def face_match(selfie: bytes, reference: bytes, cfg: Settings | None = None) -> Comparison:

@@ -44,6 +44,7 @@ from typing import Any
 
 from iamsmart import errors
 from iamsmart.common import strict_json
+from iamsmart.metrics import Metric
 from iamsmart.registration import applications
 from iamsmart.settings import settings
 
@@ -423,7 +424,7 @@ def submit(raw: bytes | None, caller: Caller, idempotency_key: str | None) -> Ac
     except errors.Unavailable:
         _undo(application_id, idem_pk)
         raise
-    count("RegistrationAccepted", channel=caller.channel)
+    count(Metric.REGISTRATION_ACCEPTED, channel=caller.channel)
     logger().info("registration accepted", extra={"application_id": application_id,
                                                   "channel": caller.channel})
     return Accepted(application_id, status_url(application_id))

@@ -29,6 +29,7 @@ import binascii
 from typing import Any
 
 from iamsmart import errors
+from iamsmart.metrics import Metric
 from iamsmart.registration import applications
 
 DAILY_ATTEMPTS = 5
@@ -184,7 +185,7 @@ def reissue(application_id: str, raw: bytes | None, source: str) -> dict[str, An
         "ExpressionAttributeValues": store.to_item({":e": new_id, ":n": applications.now()})}})
     if not store.transact_write(actions):
         raise errors.Unavailable()
-    count("RegistrationEnrolmentCodeReissued")
+    count(Metric.REGISTRATION_CODE_REISSUED)
     logger().info("enrolment code reissued", extra={"application_id": application_id})
     return {"application_id": application_id, "enrolment_code": code,
             "expires_in": ENROLMENT_CODE_SECONDS}

@@ -14,6 +14,7 @@ import json
 from typing import Any, Literal
 
 from iamsmart import errors
+from iamsmart.metrics import Metric
 from iamsmart.registration import applications
 from iamsmart.sites import logic as sites
 
@@ -138,7 +139,7 @@ def decide(application_id: str, decision: Literal["approve", "reject"], reason: 
 
         store.delete(settings().applications_table,
                      {"pk": applications.REVIEW_PK, "sk": item["review_sk"]})
-    count("RegistrationReviewed", decision=decision)
+    count(Metric.REGISTRATION_REVIEWED, decision=decision)
     logger().info("registration reviewed", extra={"application_id": application_id,
                                                   "decision": decision, "staff": staff})
     return {"application_id": application_id, "decision": decision}

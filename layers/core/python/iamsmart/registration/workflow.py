@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from iamsmart import errors
+from iamsmart.metrics import Metric
 from iamsmart.registration import applications
 
 STATE_MACHINE_NAME = "iamsmart-registration"
@@ -291,7 +292,7 @@ def decide(application_id: str) -> dict[str, Any]:
                                        "account_id": account_id}, decision=decision)
     from iamsmart.observability import count
 
-    count("RegistrationDecision", decision=decision, channel=facts.channel)
+    count(Metric.REGISTRATION_DECISION, decision=decision, channel=facts.channel)
     return {"decision": decision}
 
 
@@ -391,7 +392,7 @@ def create_account(application_id: str) -> dict[str, Any]:
     _step(application_id, "account", {}, outcome="created")
     from iamsmart.observability import count
 
-    count("RegistrationAccountCreated", level=account.level)
+    count(Metric.REGISTRATION_ACCOUNT_CREATED, level=account.level)
     return {"created": True}
 
 
@@ -433,7 +434,7 @@ def finish(application_id: str, outcome: Literal["approved", "rejected"],
     applications.update(application_id, fields, remove=("review_token", "review_sk"))
     from iamsmart.observability import count, logger
 
-    count("RegistrationFinished", outcome=outcome)
+    count(Metric.REGISTRATION_FINISHED, outcome=outcome)
     logger().info("registration finished", extra={"application_id": application_id,
                                                   "outcome": outcome,
                                                   "reason": fields.get("reason") or
