@@ -140,3 +140,25 @@ def test_the_local_platform_endpoint_serves_it(canary: names.FunctionSpec,
         assert json.loads(answer["output"]) == {"doubled": 8}
     finally:
         server.stop()
+
+
+def test_the_one_runner_of_production_code(canary: names.FunctionSpec) -> None:
+    """``iamsmart.common.express.run`` (face step-up and exchange fetch both use it): the
+    output parsed on success, status and error when the run failed, and a refused call is
+    ``Unavailable`` (fail closed), never a partial answer."""
+    from iamsmart import errors
+    from iamsmart.common import express as runner
+
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        aws.reset()
+        function = _function(canary)
+        machine = _machine(function)
+        ok = runner.run(machine, {"n": 21}, name="fetch-1")
+        assert ok.succeeded and ok.output == {"doubled": 42} and ok.error is None
+        failed = runner.run(machine, {"fail": True})
+        assert not failed.succeeded and failed.status == "FAILED" and failed.output == {}
+        assert failed.error == "Rejected"
+        standard = _machine(function, kind="STANDARD", name="standard")
+        with pytest.raises(errors.Unavailable) as caught:
+            runner.run(standard, {"n": 1})
+        assert caught.value.details["aws_error"] == "StateMachineTypeNotSupported"
