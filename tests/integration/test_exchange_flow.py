@@ -440,3 +440,12 @@ def test_my_data_and_the_access_log_speak_the_consent_pages_words(
         assert body["fields"][path] == details.field_views([path])[0]
     assert set(body["providers"]) == {p["id"] for p in event["providers"]}
     assert body["providers"]["IMMD"]["name_en"] != "IMMD"
+
+
+def test_withdrawing_a_consent_that_is_gone_writes_nothing() -> None:
+    """A consent deleted between the read and the withdrawal is not brought back as a stub."""
+    from iamsmart.exchange import consents, dal
+
+    assert dal.mark_consent_revoked("acct-gone", "consent-gone", 1_800_000_000) is False
+    assert dal.consent("acct-gone", "consent-gone") is None
+    assert consents.revoke("acct-gone", "consent-gone") is None

@@ -163,9 +163,10 @@ def mark_consent_used(consent: Consent, at: int, *, once: bool) -> bool:
 
 
 def mark_consent_revoked(account_id: str, consent_id: str, at: int) -> bool:
-    """Withdraw at ``at``; False when it was already withdrawn."""
+    """Withdraw at ``at``; False when it was already withdrawn or is gone (never a stub)."""
     return dynamo.update(_exchange(), _consent_key(account_id, consent_id),
-                         "SET revoked_at = :now", condition="attribute_not_exists(revoked_at)",
+                         "SET revoked_at = :now",
+                         condition="attribute_exists(pk) AND attribute_not_exists(revoked_at)",
                          values_={":now": at}) is not None
 
 
