@@ -88,7 +88,7 @@ def test_claims_parameter_releases_an_allowed_claim_only(http: Http, rp: RP) -> 
     assert status == 400 and body["error"] == "invalid_request"
 
 
-def test_sso_login_costs_at_most_eight_aws_calls_warm(http: Http, rp: RP) -> None:
+def test_sso_login_costs_at_most_six_aws_calls_warm(http: Http, rp: RP) -> None:
     browser = Browser(http)
     sso_session(browser)
     remember_consent(rp)
@@ -101,7 +101,7 @@ def test_sso_login_costs_at_most_eight_aws_calls_warm(http: Http, rp: RP) -> Non
     assert status == 200, answer
     print("SSO login AWS calls:", len(calls), calls)
     assert calls.count("kms.Sign") == 1
-    assert len(calls) <= 8
+    assert len(calls) <= 6
 
 
 def _device(http: Http, tmp_path: Path) -> Any:

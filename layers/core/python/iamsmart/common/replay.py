@@ -9,14 +9,18 @@ Kinds in use: ``jti`` (client assertions, keyed ``<client_id>#<jti>``), ``dpop``
 ``<jkt>#<jti>``), ``device`` (device-signed requests).
 
 ``Guard`` is the same check deferred: the record as one ``TransactWriteItems`` element
-(``put``), so it rides in the transaction of the write it guards (the token endpoint's grant
-update: one round trip instead of three); ``refused`` is what the caller raises when the
-transaction fails on that element; ``record`` makes the check alone (``first_use``).
+(``put``), so it rides in the transaction of the write it guards (PAR's new grant, the token
+endpoint's grant update: one round trip for all); ``refused`` is what the caller raises when
+the transaction fails on that element; ``record`` makes the check alone (``first_use``).
+Deferred checks end as if each had been made where it was found, in order: ``settle`` (the
+request was refused before its transaction: the pending checks are made now, a replay told
+first) and ``after_failure`` (the transaction failed: the first refused guard is raised,
+those before it are recorded; when none was refused, all are recorded).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,3 +67,22 @@ def first_use(kind: str, key: str, expires_at: int) -> bool:
     _check(kind, key)
     return dynamo.put(settings().grants_table, _record(kind, key, expires_at),
                       condition=_FREE, values_={":now": dynamo.now()})
+
+
+def settle(guards: list[Guard] | None) -> None:
+    """Refused before the transaction: the checks still pending are made now (a presented
+    assertion or proof is used up; a replay is told first, in the order they were found)."""
+    while guards:
+        guard = guards.pop(0)
+        if not guard.record():
+            raise guard.refused() from None
+
+
+def after_failure(pending: Sequence[Guard], refused: Sequence[bool]) -> None:
+    """The transaction carrying ``pending`` failed (nothing was written); ``refused``: which
+    of their elements failed. As if checked one by one: the guards before the first refused
+    one are recorded, and that one is raised; when none was refused (the guarded write's own
+    condition failed), all are recorded and the caller tells its own failure."""
+    for guard, failed in zip(pending, refused, strict=True):
+        if failed or not guard.record():
+            raise guard.refused()

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from iamsmart import dynamo
+from iamsmart import dynamo, errors
 from iamsmart.settings import settings
 
 REQUESTED, LOGIN, CONSENT, CODE, ACTIVE, DENIED = (
@@ -51,13 +51,24 @@ def grant_id_of(item: Mapping[str, Any]) -> str:
 
 # --- grants -----------------------------------------------------------------------------
 
-def create_grant(grant_id: str, client_id: str, request: Mapping[str, Any],
-                 req_exp: int) -> None:
-    """A pushed request, stored as a new grant in ``requested``."""
+def create_grant(grant_id: str, client_id: str, request: Mapping[str, Any], req_exp: int,
+                 guards: Sequence[dict[str, Any]] = ()) -> list[bool] | None:
+    """A pushed request, stored as a new grant in ``requested``, in one transaction with the
+    replay guards' elements (``guards``): None when written; else, per guard, whether its
+    element was refused."""
     item = {"pk": f"grant#{grant_id}", "client_id": client_id, "st": REQUESTED,
             "req": dict(request), "req_exp": req_exp, "expires_at": req_exp}
-    if not dynamo.put(_grants(), item, condition="attribute_not_exists(pk)"):
-        raise RuntimeError("grant id already taken")  # 128 random bits: never
+    if not guards:
+        if not dynamo.put(_grants(), item, condition="attribute_not_exists(pk)"):
+            raise RuntimeError("grant id already taken")  # 128 random bits: never
+        return None
+    reasons = dynamo.transact_write_reasons(
+        [*guards, dynamo.put_action(_grants(), item, condition="attribute_not_exists(pk)")])
+    if reasons is None:
+        return None
+    if reasons[-1][0]:
+        raise RuntimeError("grant id already taken")
+    return [refused for refused, _ in reasons[:-1]]
 
 
 def grant(grant_id: str) -> dict[str, Any] | None:
@@ -183,6 +194,78 @@ def rotate_refresh(grant_id: str, *, client_id: str, at: int, old_hash: str, jkt
         _grants(), _grant_key(grant_id),
         "SET at_hash = :ah, at_exp = :ae, at_iat = :ai, rt_hash = :rh ADD rt_used :used",
         condition=condition, values_=values)
+
+
+def use_access_token(grant_id: str, *, at_hash: str, jkt: str, proof: str, at: int,
+                     window: int) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """Userinfo's one round trip: a conditional write on the grant that reads it back. The
+    condition: the grant live, holding this access token (hash, expiry) and bound to the key
+    ``jkt``, and the DPoP proof ``proof`` (``<jkt>#<jti>``) not seen at this grant within the
+    last ``window`` seconds; the write records it. The proof's ``ath`` binds it to this access
+    token and its ``htu`` to this endpoint, so the grant that holds the token is the one place
+    such a proof can ever be presented again: its record here is as good as the replay cache.
+
+    Records: ``pj`` (the window ``at // window`` they belong to), ``pja`` (that window's) and
+    ``pjb`` (the window before); older ones are dropped as the windows move on (one more
+    write, at most once per window per grant). (new item, None), or (None, the item as it was,
+    or None) when refused; ``errors.Unavailable`` when other writes kept winning the race."""
+    live = ("st = :active AND attribute_not_exists(revoked) AND at_hash = :h "
+            "AND at_exp > :now AND jkt = :jkt")
+    base: dict[str, Any] = {":active": ACTIVE, ":h": at_hash, ":now": at, ":jkt": jkt,
+                            ":js": {proof}}
+    w = at // window
+    behind: int | None = None  # the window the stored records belong to, when older
+    old: dict[str, Any] | None = None
+    for _ in range(3):
+        if behind is None:
+            expression = "SET pj = :w ADD pja :js"
+            condition = (live + " AND (attribute_not_exists(pj) OR pj = :w) "
+                         "AND NOT contains(pja, :j) AND NOT contains(pjb, :j)")
+            values = {**base, ":w": w, ":j": proof}
+        elif behind == w - 1:
+            expression = "SET pj = :w, pjb = pja, pja = :js"
+            condition = live + " AND pj = :ow AND NOT contains(pja, :j)"
+            values = {**base, ":w": w, ":ow": behind, ":j": proof}
+        else:
+            expression = "SET pj = :w, pja = :js REMOVE pjb"
+            condition = live + " AND pj = :ow"
+            values = {**base, ":w": w, ":ow": behind}
+        new, old = dynamo.update_or_old(_grants(), _grant_key(grant_id), expression,
+                                        condition=condition, values_=values)
+        if new is not None or old is None or not _holds(old, at_hash, jkt, at):
+            return new, old
+        stored = old.get("pj")
+        if not isinstance(stored, int):
+            return None, old
+        w = max(w, stored)  # written by a clock a little ahead: its window it is
+        if stored == w and seen_proof(old, proof) or (
+                stored == w - 1 and proof in (old.get("pja") or ())):
+            return None, old  # seen within the window
+        behind = None if stored == w else stored  # (lost a race to another write: again)
+    # Three races lost in a row: never a pass without the record (fail closed, try again).
+    raise errors.Unavailable(operation="userinfo", reason="contention", retry_after=1)
+
+
+def _holds(item: Mapping[str, Any], at_hash: str, jkt: str, at: int) -> bool:
+    """The live grant holding this access token, bound to this key (``use_access_token``'s
+    condition without the records)."""
+    import hmac
+
+    held = item.get("at_hash")
+    return (item.get("st") == ACTIVE and not item.get("revoked")
+            and isinstance(held, str) and hmac.compare_digest(held, at_hash)
+            and int(item.get("at_exp") or 0) > at and item.get("jkt") == jkt)
+
+
+def seen_proof(item: Mapping[str, Any], proof: str) -> bool:
+    return proof in (item.get("pja") or ()) or proof in (item.get("pjb") or ())
+
+
+def replayed(item: Mapping[str, Any] | None, *, at_hash: str, jkt: str, proof: str,
+             at: int) -> bool:
+    """Was ``use_access_token`` refused only because ``proof`` was presented before (``item``:
+    the grant as it was)?"""
+    return item is not None and _holds(item, at_hash, jkt, at) and seen_proof(item, proof)
 
 
 def drop_access_token(grant_id: str, at_hash: str | None) -> None:

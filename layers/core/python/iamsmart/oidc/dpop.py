@@ -99,6 +99,16 @@ def nonce_valid(value: object) -> bool:
     return False
 
 
+def nonce_in(proof: str) -> bool:
+    """Does a proof ``verify`` accepted carry a valid server nonce (for a policy known only
+    after the proof was checked: userinfo's)?"""
+    try:
+        _, claims = jose.decode_header(proof)
+    except ValueError:
+        return False
+    return nonce_valid(claims.get("nonce"))
+
+
 def reset() -> None:
     """Forget cached nonces (tests)."""
     _nonces.clear()

@@ -36,6 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from iamsmart.common import replay
 from iamsmart.oidc import dal
 from iamsmart.oidc.dal import ACTIVE, CODE, CONSENT, DENIED, LOGIN, REQUESTED
 
@@ -176,10 +177,21 @@ class Grant:
 
 # --- operations -------------------------------------------------------------------------
 
-def create(client_id: str, request: Request, lifetime: int) -> tuple[str, int]:
-    """Store a pushed request; returns (grant id, expires_in)."""
+def create(client_id: str, request: Request, lifetime: int,
+           guards: list[replay.Guard] | None = None) -> tuple[str, int]:
+    """Store a pushed request, in one transaction with the replay checks that guard it (the
+    client assertion's and the DPoP proof's ``jti``: a refused one raises its own error and
+    nothing is stored); returns (grant id, expires_in). ``guards`` is emptied once the
+    transaction has answered."""
     grant_id = new_id()
-    dal.create_grant(grant_id, client_id, request.as_item(), now() + lifetime)
+    pending = list(guards or ())
+    if guards:
+        guards.clear()
+    refused = dal.create_grant(grant_id, client_id, request.as_item(), now() + lifetime,
+                               [g.put() for g in pending])
+    if refused is not None:
+        replay.after_failure(pending, refused)
+        raise RuntimeError("the grant's transaction failed on no condition")  # pragma: no cover
     return grant_id, lifetime
 
 

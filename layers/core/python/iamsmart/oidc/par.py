@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from iamsmart.common import replay
 from iamsmart.identity import assurance
 from iamsmart.oidc import authorization_details, client_auth, detail_types, discovery, dpop, grants
 from iamsmart.oidc import claims as claimset
@@ -125,17 +126,27 @@ def validate_request(client: Client, form: Mapping[str, str],
 
 def push(form: Mapping[str, str], authorization: str | None,
          dpop_proof: str | None) -> dict[str, Any]:
-    """``POST /v1/oidc/par``: authenticate the client, validate, store; the request_uri."""
-    client = client_auth.authenticate(form, authorization)
-    unknown = set(form) - PAR_PARAMS - CLIENT_AUTH_PARAMS - {"request", "request_uri"}
-    if unknown:
-        raise InvalidRequest(en="Unknown parameter: " + ", ".join(sorted(unknown))[:200],
-                             tc="不明參數：" + ", ".join(sorted(unknown))[:200])
-    jkt = None
-    if dpop_proof:
-        jkt = dpop.verify(dpop_proof, method="POST",
-                          url=discovery.url("pushed_authorization_request_endpoint"),
-                          required=False, nonce_required=client.dpop_nonce_required)
-    request = validate_request(client, form, jkt)
-    grant_id, expires_in = grants.create(client.client_id, request, settings().par_seconds)
+    """``POST /v1/oidc/par``: authenticate the client, validate, store; the request_uri.
+    One round trip: the client assertion's and the DPoP proof's ``jti`` checks ride in the
+    new grant's transaction (``grants.create``); a request refused before it makes them
+    alone (``replay.settle``: a presented assertion or proof is used up either way)."""
+    guards: list[replay.Guard] = []
+    try:
+        client = client_auth.authenticate(form, authorization, guards)
+        unknown = set(form) - PAR_PARAMS - CLIENT_AUTH_PARAMS - {"request", "request_uri"}
+        if unknown:
+            raise InvalidRequest(en="Unknown parameter: " + ", ".join(sorted(unknown))[:200],
+                                 tc="不明參數：" + ", ".join(sorted(unknown))[:200])
+        jkt = None
+        if dpop_proof:
+            jkt = dpop.verify(dpop_proof, method="POST",
+                              url=discovery.url("pushed_authorization_request_endpoint"),
+                              required=False, nonce_required=client.dpop_nonce_required,
+                              guards=guards)
+        request = validate_request(client, form, jkt)
+        grant_id, expires_in = grants.create(client.client_id, request,
+                                             settings().par_seconds, guards)
+    except Exception:
+        replay.settle(guards)
+        raise
     return {"request_uri": grants.REQUEST_URI_PREFIX + grant_id, "expires_in": expires_in}

@@ -86,18 +86,8 @@ def token(form: Mapping[str, str], authorization: str | None,
             return _redeem_code(client.client_id, form, jkt, guards)
         return _refresh(client.client_id, form, jkt)
     except Exception:
-        _settle(guards)
+        replay.settle(guards)
         raise
-
-
-def _settle(guards: list[replay.Guard] | None) -> None:
-    """Refused before the transaction: the checks still pending are made now, as when each
-    was made where it was found (a presented assertion or proof is used up; a replay is
-    told first, assertion before proof)."""
-    while guards:
-        guard = guards.pop(0)
-        if not guard.record():
-            raise guard.refused() from None
 
 
 def _token_pair(at: int) -> tuple[str, str, dict[str, Any]]:
@@ -141,11 +131,9 @@ def _redeem_code(client_id: str, form: Mapping[str, str], jkt: str | None,
     pending = list(guards)
     guards.clear()  # answered by the transaction
     if reasons is not None:
-        for guard, (refused, _) in zip(pending, reasons, strict=False):
-            if refused:
-                raise guard.refused()
-        for guard in pending:  # only the code was refused: the guards are recorded anyway
-            guard.record()
+        # A refused guard is its own error; when only the code was refused, the guards are
+        # recorded anyway.
+        replay.after_failure(pending, [refused for refused, _ in reasons[:-1]])
         now_item = grants.of(reasons[-1][1])
         if (now_item is not None and now_item.st != grants.CODE
                 and grants.same(now_item.code_hash, code_hash)):
@@ -249,14 +237,18 @@ def _both_challenges(error: str | None = None) -> dict[str, str]:
 
 
 def userinfo(authorization: str | None, dpop_proof: str | None, method: str) -> dict[str, Any]:
-    """``GET|POST /v1/oidc/userinfo``: claims for a live, correctly presented access token."""
-    from iamsmart.identity import accounts
+    """``GET|POST /v1/oidc/userinfo``: claims for a live, correctly presented access token
+    (a DPoP-bound one in one write and the account's read: ``_bound_grant``)."""
     from iamsmart.oidc import clients
 
     scheme, _, value = (authorization or "").strip().partition(" ")
     value = value.strip()
     if scheme.lower() not in ("dpop", "bearer") or not value:
         raise InvalidToken(headers=_both_challenges())
+    if scheme.lower() == "dpop" and dpop_proof:
+        bound = _bound_grant(value, dpop_proof, method)
+        if bound is not None:
+            return _claims(bound)
     found = lookup(value)
     if found is None or found[1] != "access_token":
         raise InvalidToken(headers=_both_challenges("invalid_token") if scheme.lower() ==
@@ -279,12 +271,56 @@ def userinfo(authorization: str | None, dpop_proof: str | None, method: str) -> 
             raise InvalidToken(headers=_challenge("invalid_dpop_proof"))
     elif scheme.lower() != "bearer":
         raise InvalidToken(headers=_bearer_challenge("invalid_token"))
+    return _claims(grant)
+
+
+def _claims(grant: grants.Grant) -> dict[str, Any]:
+    from iamsmart.identity import accounts
+
     scopes = tuple((grant.scope or "").split())
     answer: dict[str, Any] = {"sub": grant.sub}
     if grant.account_id:
         identity = accounts.claims(grant.account_id, scopes, grant.request.claims)
         answer.update({k: v for k, v in identity.items() if k != "sub"})
     return answer
+
+
+def _bound_grant(value: str, proof: str, method: str) -> grants.Grant | None:
+    """A DPoP-bound access token with its proof, in one round trip: the proof checked first
+    (all but its ``jti`` and the client's nonce policy), then one conditional write on the
+    grant that checks the token and the key and records the ``jti`` (``dal.use_access_token``:
+    ``ath`` binds the proof to this token, so the grant is where its replay is caught), then the
+    nonce policy of the client the grant names. None when anything else is wrong: the checks
+    one by one (``userinfo``) then give the error they always gave, at their own cost."""
+    from iamsmart.oidc import clients
+
+    parts = grants.split(value)
+    if parts is None:
+        return None
+    guards: list[replay.Guard] = []
+    try:
+        jkt = dpop.verify(proof, method=method, url=discovery.url("userinfo_endpoint"),
+                          access_token=value, required=True, nonce_required=False,
+                          guards=guards)
+    except (InvalidDpopProof, UseDpopNonce):
+        return None
+    if jkt is None or len(guards) != 1:  # pragma: no cover - a required proof was checked
+        return None
+    gid, secret = parts
+    at, at_hash, key = grants.now(), grants.digest(secret), guards[0].key
+    new, old = dal.use_access_token(gid, at_hash=at_hash, jkt=jkt, proof=key, at=at,
+                                    window=dpop.JTI_SECONDS)
+    grant = grants.of(new)
+    again = grant is None and dal.replayed(old, at_hash=at_hash, jkt=jkt, proof=key, at=at)
+    if grant is None and not again:
+        return None
+    client = clients.get((grant or grants.Grant.from_item(old or {})).client_id)
+    if client.dpop_nonce_required and not dpop.nonce_in(proof):
+        raise UseDpopNonceAtResource(headers={**_challenge("use_dpop_nonce"),
+                                              "DPoP-Nonce": dpop.nonce()})
+    if grant is None:  # the proof was presented before
+        raise InvalidToken(headers=_challenge("invalid_dpop_proof"))
+    return grant
 
 
 def introspect(form: Mapping[str, str], authorization: str | None) -> dict[str, Any]:
