@@ -214,8 +214,8 @@ class SoftAuthenticator:
 
 def logged_in(browser: Browser, account_id: str = "sandbox-chan-tai-man") -> None:
     """Give the browser an SSO session (what the OIDC resume endpoint does after a login)."""
-    from iamsmart.identity import assurance, sessions, store
+    from iamsmart.identity import assurance, dal, sessions
 
     _, cookie = sessions.create(account_id, list(assurance.AMR_DEVICE), assurance.ACR_BASIC,
-                                store.now())
+                                dal.now())
     browser.set_cookie(cookie)

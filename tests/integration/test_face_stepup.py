@@ -173,7 +173,7 @@ def test_withdrawal_deletes_the_template_with_a_signed_receipt_and_ends_step_up(
     assert set(stored["template"]["M"]) == {"ciphertext", "nonce", "encrypted_key"}
     browser = Browser(http)
     _, cookie = sessions.create(CITIZEN, ["hwk", "mca"], "urn:iamsmart:acr:plus",
-                                sessions.store.now())
+                                sessions.dal.now())
     browser._store({"set-cookie": cookie})
     status, answer = browser.json("DELETE", "/v1/me/face", {})
     assert status == 200, answer

@@ -77,11 +77,11 @@ def test_session_cookie_attributes_and_lifecycle(identity_aws):  # noqa: F811
     name, value = _cookie(header).split("=", 1)
     assert name == "iamsmart_sid" and value.startswith("sandbox-chan-tai-man.")
     # only the hash of the secret is stored
-    from iamsmart.identity import store
-    from iamsmart.settings import settings
+    from iamsmart import dynamo
 
-    item = store.get(settings().sessions_table,
-                     {"pk": "session#sandbox-chan-tai-man", "sk": session.id})
+    ref = sessions.named({"cookie": _cookie(header)})
+    assert ref is not None and ref.id == session.id
+    item = dynamo.get(ref.table, ref.key)
     assert item is not None and value.split(".")[1] not in str(item)
 
     got = sessions.current({"cookie": f"other=1; {_cookie(header)}"})
@@ -96,10 +96,10 @@ def test_session_cookie_attributes_and_lifecycle(identity_aws):  # noqa: F811
 
 def test_expired_session_is_not_current(identity_aws, monkeypatch):  # noqa: F811
     _, header = sessions.create("sandbox-chan-tai-man", ["hwk"], assurance.ACR_BASIC, 1)
-    from iamsmart.identity import store
+    from iamsmart.identity import dal
 
-    real_now = store.now()
-    monkeypatch.setattr(store, "now", lambda: real_now + 8 * 3600 + 1)
+    real_now = dal.now()
+    monkeypatch.setattr(dal, "now", lambda: real_now + 8 * 3600 + 1)
     assert sessions.current({"cookie": _cookie(header)}) is None
 
 

@@ -167,14 +167,14 @@ def test_login_cookie_attributes(identity_aws):  # noqa: F811
 
 def test_expired_transaction_cannot_be_approved_or_used(gateway: Gateway, tmp_path: Path,  # noqa: F811
                                                         monkeypatch: pytest.MonkeyPatch):
-    from iamsmart.identity import store
+    from iamsmart.identity import dal
 
     browser = Browser(gateway)
     txn = start_login(browser)
     page = _show(browser, txn)
     device = enrolled_device(gateway, tmp_path)
-    later = store.now() + 301
-    monkeypatch.setattr(store, "now", lambda: later)
+    later = dal.now() + 301
+    monkeypatch.setattr(dal, "now", lambda: later)
     expired = _show(browser, txn)
     assert expired["status"] == "expired"
     assert expired["next"] == f"/v1/oidc/authorize/resume?txn={txn}"  # the service hears it

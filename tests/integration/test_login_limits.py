@@ -196,11 +196,11 @@ def test_a_transactions_tries_add_up_across_a_clock_boundary(
         identity_aws: dict[str, str], monkeypatch: pytest.MonkeyPatch):  # noqa: F811
     """Three wrong faces in one transaction decline it even when the clock crosses a
     quarter hour between them (a fixed window would start counting again at 2)."""
-    from iamsmart.identity import store
+    from iamsmart.identity import dal
 
     boundary = 1_800_000_000 - 1_800_000_000 % 900 + 900
     clock = iter([boundary - 1, boundary, boundary + 1, boundary + 1])  # one read per call
-    monkeypatch.setattr(store, "now", lambda: next(clock))
+    monkeypatch.setattr(dal, "now", lambda: next(clock))
     counts = [limits.fail(("face-txn", "txn-across")) for _ in range(3)]
     assert counts == [1, 2, 3]
     with pytest.raises(limits.Limited) as refused:

@@ -307,14 +307,14 @@ def test_an_expired_login_leads_back_to_the_service_with_access_denied(
         http: Http, rp: RP, monkeypatch: pytest.MonkeyPatch) -> None:
     """The login page's "Back to the service" on an expired login: its ``next`` takes the
     citizen to the service's redirect URI with ``access_denied`` and the service's state."""
-    from iamsmart.identity import store
+    from iamsmart.identity import dal
 
     browser = Browser(http)
     status, headers, _ = browser.go("GET", rp.authorize_path(rp.request_uri()))
     assert status == 302
     txn = query_of(headers["location"])["txn"]
-    later = store.now() + 301
-    monkeypatch.setattr(store, "now", lambda: later)
+    later = dal.now() + 301
+    monkeypatch.setattr(dal, "now", lambda: later)
     status, page = browser.json("GET", f"/v1/login/{txn}")  # the cookie outlives the login
     assert status == 200 and page["status"] == "expired", page
     status, headers, _ = browser.go("GET", page["next"])

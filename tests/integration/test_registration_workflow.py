@@ -10,7 +10,7 @@ import threading
 import pytest
 from registration_flow import Api, application, chip
 
-from iamsmart.identity import accounts, hkid, store
+from iamsmart.identity import accounts, dal, hkid
 from iamsmart.registration import applications, workflow
 
 
@@ -29,9 +29,7 @@ def _device_jwk() -> dict[str, str]:
 
 
 def _account_of(number: str) -> str | None:
-    guard = store.get("iamsmart-accounts", {"id": f"hkid#{hkid.keyed_hash(number)}"},
-                      consistent=True)
-    return str(guard["account_id"]) if guard else None
+    return accounts.hkid_owner(hkid.keyed_hash(number))
 
 
 def _accounts_with_name(name_tc: str) -> int:
@@ -152,7 +150,7 @@ def test_app_registration_binds_its_key_and_a_shared_email_is_left_off_the_accou
 
     other = accounts.create(accounts.Account(
         id=accounts.new_id(), name_en="WONG Siu Ming", name_tc="黃兆明",
-        email="family@example.org", created_at=store.now()))
+        email="family@example.org", created_at=dal.now()))
     jwk = _device_jwk()
     app_id = api.submit(application(chip("A123456(3)"), channel="app", device_key=jwk,
                                     contact={"email": "Family@example.org"}))

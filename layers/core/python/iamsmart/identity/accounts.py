@@ -23,8 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from iamsmart import errors
-from iamsmart.identity import assurance, authenticators, dal, store
-from iamsmart.settings import settings
+from iamsmart.identity import assurance, authenticators, dal
 
 Level = Literal["basic", "plus"]
 ACR_OF_LEVEL = {"basic": assurance.ACR_BASIC, "plus": assurance.ACR_PLUS}
@@ -90,10 +89,6 @@ def enrol_key(code: str) -> str:
     return dal.enrol_key(code.strip().upper())
 
 
-def _table() -> str:
-    return settings().accounts_table
-
-
 def _to_account(item: dict[str, Any]) -> Account:
     return Account.model_validate({k: v for k, v in item.items() if k in Account.model_fields})
 
@@ -102,10 +97,10 @@ def get(account_id: str) -> Account:
     """The account; ``AccountNotFound`` for an unknown id (and for guard items' ids)."""
     if not account_id or "#" in account_id:
         raise AccountNotFound()
-    item = store.get(_table(), {"id": account_id})
-    if item is None or item.get("kind") != "account":
+    fields = dal.account(account_id)
+    if fields is None:
         raise AccountNotFound()
-    return _to_account(item)
+    return _to_account(fields)
 
 
 def find(account_id: str) -> Account | None:
@@ -131,8 +126,7 @@ def find_by_login_hint(hint: str | None) -> str | None:
         key = phone_key(hint)
     else:
         return None
-    item = store.get(_table(), {"id": key})
-    return str(item["account_id"]) if item else None
+    return dal.login_hint_owner(key)
 
 
 def account_for_enrolment_code(code: str) -> str | None:
@@ -140,16 +134,14 @@ def account_for_enrolment_code(code: str) -> str | None:
     if not code or len(code) > 128:
         return None
     key = enrol_key(code)
-    item = store.get(_table(), {"id": key}, consistent=True)
-    if item is None:
+    found = dal.enrolment(key)
+    if found is None:
         return None
-    if item.get("expires_at") and int(item["expires_at"]) < store.now():
+    if found.get("expires_at") and int(found["expires_at"]) < dal.now():
         return None
-    if not item.get("reusable"):
-        used = store.delete(_table(), {"id": key}, condition="attribute_exists(id)")
-        if used is None:
-            return None
-    return str(item["account_id"])
+    if not found.get("reusable") and not dal.use_enrolment(key):
+        return None
+    return str(found["account_id"])
 
 
 def create(account: Account, *, hkid_hash: str | None = None) -> Account:
@@ -203,8 +195,7 @@ def hkid_owner(hkid_hash: str) -> str | None:
 
 def add_enrolment_code(account_id: str, code: str, *, reusable: bool = False,
                        expires_at: int | None = None) -> None:
-    store.put(_table(), {"id": enrol_key(code), "kind": "enrolment", "account_id": account_id,
-                         "reusable": reusable, "expires_at": expires_at})
+    dal.put_enrolment(enrol_key(code), account_id, reusable=reusable, expires_at=expires_at)
 
 
 # --- OIDC claims --------------------------------------------------------------------------
@@ -240,15 +231,16 @@ def claims(account_id: str, scopes: Iterable[str], claims: Iterable[str] = ()) -
 def item_key(account_id: str) -> tuple[str, dict[str, str]]:
     """(table, key) of the account's record: for callers that read it in a batch with other
     items and then call ``claims_from_item``."""
-    return _table(), {"id": account_id}
+    return dal.account_location(account_id)
 
 
 def claims_from_item(item: Mapping[str, Any] | None, scopes: Iterable[str],
                      claims: Iterable[str] = ()) -> dict[str, Any]:
     """``claims`` from the account's record already read (a plain item at ``item_key``)."""
-    if item is None or item.get("kind") != "account":
+    fields = dal.account_from_item(item)
+    if fields is None:
         raise AccountNotFound()
-    return _released(_to_account(dict(item)), scopes, claims)
+    return _released(_to_account(fields), scopes, claims)
 
 
 def _released(account: Account, scopes: Iterable[str], claims: Iterable[str]) -> dict[str, Any]:
@@ -291,7 +283,7 @@ def seed_sandbox_citizens() -> dict[str, int]:
     created = existing = 0
     for person in SANDBOX_CITIZENS:
         fields = {k: v for k, v in person.items() if k != "code"}
-        account = Account(**fields, created_at=store.now())
+        account = Account(**fields, created_at=dal.now())
         try:
             create(account)
             created += 1

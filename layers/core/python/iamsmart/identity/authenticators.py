@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from iamsmart import errors
-from iamsmart.identity import dal, store
-from iamsmart.settings import settings
+from iamsmart.identity import dal
 
 
 @dataclass(frozen=True)
@@ -52,22 +51,20 @@ def unb64url(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _table() -> str:
-    return settings().authenticators_table
+def _passkey(record: dict[str, Any]) -> Passkey:
+    return Passkey(account_id=record["account_id"], credential_id=record["credential_id"],
+                   public_key=bytes(record["public_key"]),
+                   sign_count=int(record.get("sign_count", 0)),
+                   label=str(record.get("label", "")), created_at=int(record["created_at"]),
+                   last_used_at=record.get("last_used_at"),
+                   transports=tuple(record.get("transports") or ()))
 
 
-def _passkey(item: dict[str, Any]) -> Passkey:
-    return Passkey(account_id=item["account_id"], credential_id=item["id"].split("#", 1)[1],
-                   public_key=bytes(item["public_key"]), sign_count=int(item.get("sign_count", 0)),
-                   label=str(item.get("label", "")), created_at=int(item["created_at"]),
-                   last_used_at=item.get("last_used_at"),
-                   transports=tuple(item.get("transports") or ()))
-
-
-def _device(item: dict[str, Any]) -> DeviceKey:
-    return DeviceKey(account_id=item["account_id"], device_id=item["id"].split("#", 1)[1],
-                     jwk=dict(item["jwk"]), label=str(item.get("label", "")),
-                     created_at=int(item["created_at"]), last_used_at=item.get("last_used_at"))
+def _device(record: dict[str, Any]) -> DeviceKey:
+    return DeviceKey(account_id=record["account_id"], device_id=record["device_id"],
+                     jwk=dict(record["jwk"]), label=str(record.get("label", "")),
+                     created_at=int(record["created_at"]),
+                     last_used_at=record.get("last_used_at"))
 
 
 # --- passkeys -----------------------------------------------------------------------------
@@ -75,42 +72,36 @@ def _device(item: dict[str, Any]) -> DeviceKey:
 def add_passkey(account_id: str, credential_id: bytes, public_key: bytes, sign_count: int,
                 label: str, transports: list[str] | None = None) -> Passkey:
     """Store a new credential; ``errors.Conflict`` if this credential id is already there."""
-    now = store.now()
-    values = {"account_id": account_id, "id": "passkey#" + b64url(credential_id),
-              "kind": "passkey", "public_key": public_key, "sign_count": int(sign_count),
-              "label": label, "created_at": now, "transports": list(transports or []) or None}
-    if not store.put(_table(), values, condition="attribute_not_exists(id)"):
+    stored = dal.add_passkey(account_id, b64url(credential_id), public_key=public_key,
+                             sign_count=int(sign_count), label=label, created_at=dal.now(),
+                             transports=list(transports or []))
+    if stored is None:
         raise errors.Conflict(en="This passkey is already registered.",
                               tc="此通行密鑰已經登記。")
-    return _passkey(values)
+    return _passkey(stored)
 
 
 def get_passkey(account_id: str, credential_id: str) -> Passkey | None:
     if not account_id or not credential_id or len(credential_id) > 1400:
         return None
-    item = store.get(_table(), {"account_id": account_id, "id": f"passkey#{credential_id}"})
-    return _passkey(item) if item else None
+    found = dal.passkey(account_id, credential_id)
+    return _passkey(found) if found else None
 
 
 def record_passkey_use(passkey: Passkey, new_sign_count: int) -> bool:
     """Advance the sign count (only from the value that was verified: a concurrent use of a
     cloned authenticator loses). False when the count moved meanwhile."""
-    done = store.update(
-        _table(), {"account_id": passkey.account_id, "id": f"passkey#{passkey.credential_id}"},
-        "SET sign_count = :new, last_used_at = :now",
-        condition="attribute_exists(id) AND sign_count = :old",
-        values_={":new": int(new_sign_count), ":now": store.now(), ":old": passkey.sign_count})
-    return done is not None
+    return dal.advance_sign_count(passkey.account_id, passkey.credential_id,
+                                  old=passkey.sign_count, new=int(new_sign_count),
+                                  used_at=dal.now())
 
 
 def passkeys_of(account_id: str) -> list[Passkey]:
-    return [_passkey(i) for i in store.query(_table(), ("account_id", account_id),
-                                             begins_with=("id", "passkey#"))]
+    return [_passkey(r) for r in dal.passkeys_of(account_id)]
 
 
 def delete_passkey(account_id: str, credential_id: str) -> bool:
-    old = store.delete(_table(), {"account_id": account_id, "id": f"passkey#{credential_id}"})
-    return old is not None
+    return dal.delete_passkey(account_id, credential_id)
 
 
 # --- device keys --------------------------------------------------------------------------
@@ -119,32 +110,25 @@ def new_device_id() -> str:
     return "dev_" + secrets.token_urlsafe(12).replace("-", "x").replace("_", "y")
 
 
-def _device_item(account_id: str, device_id: str, jwk: dict[str, str],
-                 label: str) -> dict[str, Any]:
-    public = {k: jwk[k] for k in ("kty", "crv", "x", "y")}
-    return dal.device_item(account_id, device_id, public, label, dal.now())
+def _public(jwk: dict[str, str]) -> dict[str, str]:
+    return {k: jwk[k] for k in ("kty", "crv", "x", "y")}
 
 
 def new_device_action(account_id: str, jwk: dict[str, str], label: str) -> dal.Action:
     """The transaction action binding a new device key (for ``accounts``' registration)."""
-    return dal.new_device_action(_device_item(account_id, new_device_id(), jwk, label))
+    return dal.new_device_action(account_id, new_device_id(), _public(jwk), label, dal.now())
 
 
 def add_device(account_id: str, jwk: dict[str, str], label: str) -> DeviceKey:
-    device_id = new_device_id()
-    values = _device_item(account_id, device_id, jwk, label)
-    store.put(_table(), values, condition="attribute_not_exists(id)")
-    return _device(values)
+    return _device(dal.add_device(account_id, new_device_id(), _public(jwk), label, dal.now()))
 
 
 def get_device(account_id: str, device_id: str) -> DeviceKey | None:
     if not account_id or not device_id:
         return None
-    item = store.get(_table(), {"account_id": account_id, "id": f"device#{device_id}"})
-    return _device(item) if item else None
+    found = dal.device(account_id, device_id)
+    return _device(found) if found else None
 
 
 def devices_of(account_id: str) -> list[DeviceKey]:
-    return [_device(i) for i in store.query(_table(), ("account_id", account_id),
-                                            begins_with=("id", "device#"))]
-
+    return [_device(r) for r in dal.devices_of(account_id)]

@@ -10,8 +10,8 @@ gateway), what API Gateway saw (``requestContext.identity.sourceIp``). Never a h
 can write (``X-Forwarded-For`` is not read here): rotating a spoofed header cannot evade the
 limit. In AWS the CloudFront web ACL's per-viewer rate rules sit in front as well.
 
-Counter items live in the sessions table: ``pk = "limit#<policy>#<key digest>#<window>"``,
-``sk = "n"``, ``n`` (the count) and ``expires_at`` (end of the window; filtered on read).
+Counters (``dal``: in the sessions table) are named by policy, key digest and window start,
+with the count and ``expires_at`` (end of the window; filtered on read).
 A policy for a key that dies young (one login transaction) counts over the key's whole life
 instead (``per_key``: window 0, expiring ``window_seconds`` after the first failure), so
 failures on either side of a clock boundary still add up to the one limit.
@@ -25,8 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from iamsmart import errors
-from iamsmart.identity import store
-from iamsmart.settings import settings
+from iamsmart.identity import dal
 
 
 @dataclass(frozen=True)
@@ -84,9 +83,9 @@ def _viewer_ip(value: object) -> str | None:
         return None
 
 
-def _pk(policy: str, key: str, window_start: int) -> str:
+def _counter(policy: str, key: str, window_start: int) -> dal.Counter:
     digest = hashlib.sha256(f"{policy}|{key}".encode()).hexdigest()[:32]
-    return f"limit#{policy}#{digest}#{window_start}"
+    return policy, digest, window_start
 
 
 def _window(policy: Policy, now: int) -> tuple[int, int]:
@@ -99,37 +98,31 @@ def _window(policy: Policy, now: int) -> tuple[int, int]:
 def check(*counters: tuple[str, str | None]) -> None:
     """Raise ``Limited`` (429 with Retry-After) when any ``(policy, key)`` counter has reached
     its limit in the current window. One BatchGetItem for all of them."""
-    now = store.now()
-    wanted: dict[str, tuple[Policy, int]] = {}
+    now = dal.now()
+    wanted: dict[dal.Counter, tuple[Policy, int]] = {}
     for name, key in counters:
         if key is None:
             continue
         policy = POLICIES[name]
         start, end = _window(policy, now)
-        wanted[_pk(name, key, start)] = (policy, end)
+        wanted[_counter(name, key, start)] = (policy, end)
     if not wanted:
         return
-    items = store.batch_get(settings().sessions_table,
-                            [{"pk": pk, "sk": "n"} for pk in wanted])
-    for item in items:
-        policy, end = wanted[item["pk"]]
-        expires = int(item.get("expires_at", 0))
-        if int(item.get("n", 0)) >= policy.limit and expires > now:
+    for counter, (count, expires) in dal.counters(wanted).items():
+        policy, end = wanted[counter]
+        if count >= policy.limit and expires > now:
             raise Limited(retry_after=max(1, (expires if policy.per_key else end) - now))
 
 
 def fail(*counters: tuple[str, str | None]) -> int:
     """Count one failure on each ``(policy, key)``; returns the highest count reached."""
-    now = store.now()
+    now = dal.now()
     highest = 0
     for name, key in counters:
         if key is None:
             continue
         policy = POLICIES[name]
         start, end = _window(policy, now)
-        expiry = "if_not_exists(expires_at, :end)" if policy.per_key else ":end"
-        item = store.update(settings().sessions_table, {"pk": _pk(name, key, start), "sk": "n"},
-                            f"ADD n :one SET expires_at = {expiry}",
-                            values_={":one": 1, ":end": end})
-        highest = max(highest, int((item or {}).get("n", 0)))
+        highest = max(highest, dal.count_failure(_counter(name, key, start), expires_at=end,
+                                                 keep_first_expiry=policy.per_key))
     return highest

@@ -1,14 +1,13 @@
 """Login transactions: what the browser shows (a number, a QR code, a passkey challenge) and
 how the citizen's device or passkey completes it.
 
-One item per transaction in the sessions table: ``pk = "login#<txn id>"``, ``sk = "txn"``,
-with the hash of the browser's login-cookie secret (the ``iamsmart_login`` cookie,
-``<txn id>.<secret>``: the transaction is only visible to the browser that started it), the
-2-digit number and its two decoys (fixed at start: fetching the choices again never reveals
-which one is right), the QR secret ``k``, the WebAuthn challenge, the service's names, and
-``expires_at``. When the OIDC ``login_hint`` names an account, an item ``pk =
-"push#<account id>"``, ``sk = <txn id>`` lets that account's devices find the request; the
-browser's answer is the same either way.
+One record per transaction (``dal``: in the sessions table), with the hash of the browser's
+login-cookie secret (the ``iamsmart_login`` cookie, ``<txn id>.<secret>``: the transaction
+is only visible to the browser that started it), the 2-digit number and its two decoys
+(fixed at start: fetching the choices again never reveals which one is right), the QR
+secret ``k``, the WebAuthn challenge, the service's names, and ``expires_at``. When the OIDC
+``login_hint`` names an account, a push under that account lets its devices find the
+request; the browser's answer is the same either way.
 
 Number matching: the device must send the number shown in the browser that started the
 transaction; a relayed QR code is useless without it. Three wrong numbers deny the
@@ -35,7 +34,7 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 from iamsmart import errors
-from iamsmart.identity import assurance, limits, sessions, store
+from iamsmart.identity import assurance, dal, limits, sessions
 from iamsmart.metrics import Metric
 from iamsmart.settings import settings
 
@@ -146,14 +145,6 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("ascii")).hexdigest()
 
 
-def _key(txn_id: str) -> dict[str, str]:
-    return {"pk": f"login#{txn_id}", "sk": "txn"}
-
-
-def _table() -> str:
-    return settings().sessions_table
-
-
 def _valid_txn_id(txn_id: str) -> bool:
     return 16 <= len(txn_id) <= 64 and all(c.isalnum() or c in "-_" for c in txn_id)
 
@@ -177,11 +168,11 @@ def start(*, grant_id: str, client: Any, login_hint: str | None, acr_values: lis
         if decoy not in choices:
             choices.append(decoy)
     secrets.SystemRandom().shuffle(choices)
-    now = store.now()
+    now = dal.now()
     expires_at = now + settings().login_seconds
     hinted = accounts.find_by_login_hint(login_hint) if login_hint else None
-    item = {
-        **_key(txn_id), "kind": "login", "cookie_hash": _hash(secret), "grant_id": grant_id,
+    fields = {
+        "cookie_hash": _hash(secret), "grant_id": grant_id,
         "client_id": client.client_id, "name_en": client.name_en, "name_tc": client.name_tc,
         "return_uri": return_uri(client),
         "number": number, "choices": choices, "k": secrets.token_urlsafe(16),
@@ -190,11 +181,7 @@ def start(*, grant_id: str, client: Any, login_hint: str | None, acr_values: lis
         "prompt_login": bool(prompt_login), "hint_account_id": hinted,
         "created_at": now, "expires_at": expires_at,
     }
-    writes: list[dict[str, Any]] = [item]
-    if hinted:
-        writes.append({"pk": f"push#{hinted}", "sk": txn_id, "kind": "push",
-                       "expires_at": expires_at})
-    store.batch_put(_table(), writes)  # one call whether or not the hint resolved
+    dal.save_login(txn_id, fields, push_to=hinted)  # one call whether or not the hint resolved
     cookie = sessions.cookie_header(COOKIE, f"{txn_id}.{secret}",
                                     settings().login_seconds + END_SECONDS)
     return txn_id, cookie
@@ -208,8 +195,7 @@ def clear_cookie_header() -> str:
 def _load(txn_id: str, *, consistent: bool = True) -> dict[str, Any] | None:
     if not _valid_txn_id(txn_id):
         return None
-    item = store.get(_table(), _key(txn_id), consistent=consistent)
-    return item if item and item.get("kind") == "login" else None
+    return dal.login(txn_id, consistent=consistent)
 
 
 def _bound(txn_id: str, cookie_header: str | None) -> dict[str, Any]:
@@ -241,7 +227,7 @@ def view(txn_id: str, cookie_header: str | None) -> dict[str, Any]:
     from iamsmart.identity import passkeys
 
     item = _bound(txn_id, cookie_header)
-    now = store.now()
+    now = dal.now()
     status = _status(item, now)
     service = {"name_en": item["name_en"], "name_tc": item["name_tc"]}
     if item.get("return_uri"):
@@ -274,24 +260,13 @@ def view(txn_id: str, cookie_header: str | None) -> dict[str, Any]:
 
 
 def _complete(txn_id: str, account_id: str, amr: tuple[str, ...], acr: str,
-              method: str, *, extra: str = "",
-              extra_values: dict[str, Any] | None = None) -> bool:
-    now = store.now()
-    names = {"#s": "status"}
-    if extra_values and ":number" in extra_values:
-        names["#n"] = "number"
-    done = store.update(
-        _table(), _key(txn_id),
-        "SET #s = :auth, account_id = :acct, amr = :amr, acr = :acr, auth_time = :now, "
-        "auth_method = :method",
-        condition="#s = :pending AND expires_at > :now" + extra,
-        names=names,
-        values_={":auth": "authenticated", ":acct": account_id, ":amr": list(amr),
-                 ":acr": acr, ":now": now, ":method": method, ":pending": "pending",
-                 **(extra_values or {})})
-    if done is not None:
+              method: str, *, k: str | None = None, number: int | None = None) -> bool:
+    """Authenticate a pending login (with ``k`` and ``number``: only if they match)."""
+    done = dal.complete_login(txn_id, account_id=account_id, amr=list(amr), acr=acr,
+                              now=dal.now(), method=method, k=k, number=number)
+    if done:
         _count(Metric.LOGIN_AUTHENTICATED, method=method)
-    return done is not None
+    return done
 
 
 def _count(name: Metric, **dimensions: str) -> None:
@@ -302,11 +277,7 @@ def _count(name: Metric, **dimensions: str) -> None:
 
 
 def _deny(txn_id: str, reason: str | None = None) -> None:
-    extra = {":why": reason} if reason else {}
-    store.update(_table(), _key(txn_id),
-                 "SET #s = :denied" + (", denied_reason = :why" if reason else ""),
-                 condition="#s = :pending", names={"#s": "status"},
-                 values_={":denied": "denied", ":pending": "pending", **extra})
+    dal.deny_login(txn_id, reason)
 
 
 def _achieved(account: Any) -> str:
@@ -321,7 +292,7 @@ def passkey(txn_id: str, cookie_header: str | None, credential: Any,
     from iamsmart.identity import accounts, passkeys
 
     item = _bound(txn_id, cookie_header)
-    if _status(item, store.now()) != "pending":
+    if _status(item, dal.now()) != "pending":
         raise LoginClosed()
     limits.check(("passkey-source", source))
     try:
@@ -353,18 +324,13 @@ def result(txn_id: str, cookie_header: str | None) -> LoginResult:
     if parts is None or parts[0] != txn_id or not _valid_txn_id(txn_id):
         raise LoginNotFound()
     # The usual case in one call: bound to this browser, authenticated, not expired.
-    taken = store.delete(
-        _table(), _key(txn_id),
-        condition="cookie_hash = :h AND #s = :auth AND expires_at > :now",
-        names={"#s": "status"},
-        values_={":h": _hash(parts[1]), ":auth": "authenticated", ":now": store.now()})
+    taken = dal.take_authenticated_login(txn_id, _hash(parts[1]), dal.now())
     if taken is None:
         item = _bound(txn_id, cookie_header)
-        status = _status(item, store.now())
+        status = _status(item, dal.now())
         if status == "pending":
             raise LoginPending()
-        taken = store.delete(_table(), _key(txn_id), condition="#s = :status",
-                             names={"#s": "status"}, values_={":status": item["status"]})
+        taken = dal.take_login(txn_id, item["status"])
         if taken is None or status == "authenticated":  # consumed concurrently
             raise LoginNotFound()
         if status == "expired":
@@ -395,7 +361,7 @@ def _face_wanted(item: dict[str, Any]) -> bool:
 def face_pending(txn_id: str, cookie_header: str | None) -> dict[str, Any]:
     """This browser's transaction, authenticated and waiting for its face step-up."""
     item = _bound(txn_id, cookie_header)
-    if _status(item, store.now()) != "authenticated" or not _face_wanted(item):
+    if _status(item, dal.now()) != "authenticated" or not _face_wanted(item):
         raise LoginClosed()
     return item
 
@@ -409,7 +375,7 @@ def face_waiting(txn_id: str, account_id: str) -> dict[str, Any]:
     """The transaction, authenticated by this citizen and waiting for its face step-up (the
     app's side: its device key, not the browser's cookie, proves who is asking)."""
     item = _load(txn_id)
-    if (item is None or _status(item, store.now()) != "authenticated"
+    if (item is None or _status(item, dal.now()) != "authenticated"
             or item.get("account_id") != account_id or not _face_wanted(item)):
         raise LoginClosed()
     return item
@@ -418,22 +384,13 @@ def face_waiting(txn_id: str, account_id: str) -> dict[str, Any]:
 def face_passed(txn_id: str, account_id: str, acr: str, amr: list[str],
                 face: dict[str, Any]) -> bool:
     """Record a passed step-up (one conditional write): face ``acr``, ``amr`` extended."""
-    done = store.update(
-        _table(), _key(txn_id),
-        "SET acr = :acr, amr = list_append(amr, :more), face = :face",
-        condition="#s = :auth AND account_id = :a AND acr = :plus AND expires_at > :now "
-                  "AND attribute_not_exists(face)",
-        names={"#s": "status"},
-        values_={":acr": acr, ":more": list(amr), ":face": dict(face), ":auth": "authenticated",
-                 ":a": account_id, ":plus": assurance.ACR_PLUS, ":now": store.now()})
-    return done is not None
+    return dal.login_face_passed(txn_id, account_id=account_id, acr=acr, amr=list(amr),
+                                 face=dict(face), from_acr=assurance.ACR_PLUS, now=dal.now())
 
 
 def face_declined(txn_id: str) -> None:
     """The citizen cancelled, or the attempts ran out: the service hears ``access_denied``."""
-    store.update(_table(), _key(txn_id), "SET #s = :denied",
-                 condition="#s = :auth AND attribute_not_exists(face)", names={"#s": "status"},
-                 values_={":denied": "denied", ":auth": "authenticated"})
+    dal.login_face_declined(txn_id)
 
 
 def resume_path(txn_id: str) -> str:
@@ -441,7 +398,7 @@ def resume_path(txn_id: str) -> str:
 
 
 def now() -> int:
-    return store.now()
+    return dal.now()
 
 
 # --- the device's side --------------------------------------------------------------------
@@ -455,15 +412,14 @@ def _for_device(txn_id: str, k: str | None) -> dict[str, Any]:
 
 def pending_for(account_id: str) -> list[dict[str, Any]]:
     """Requests pushed to the account's devices (login_hint named it), still waiting."""
-    now = store.now()
-    pushes = [p for p in store.query(_table(), ("pk", f"push#{account_id}"), limit=20)
-              if int(p.get("expires_at", 0)) > now]
-    items = store.batch_get(_table(), [_key(p["sk"]) for p in pushes])
+    now = dal.now()
+    pushed = [txn_id for txn_id, expires_at in dal.pushes(account_id, limit=20)
+              if expires_at > now]
     waiting = []
-    for item in items:
-        if item.get("kind") != "login" or _status(item, now) != "pending":
+    for txn_id, item in dal.logins(pushed):
+        if _status(item, now) != "pending":
             continue
-        waiting.append({"txn_id": item["pk"].split("#", 1)[1], "k": item["k"],
+        waiting.append({"txn_id": txn_id, "k": item["k"],
                         "service": {"name_en": item["name_en"], "name_tc": item["name_tc"]},
                         "expires_in": int(item["expires_at"]) - now})
     return sorted(waiting, key=lambda w: -w["expires_in"])
@@ -472,7 +428,7 @@ def pending_for(account_id: str) -> list[dict[str, Any]]:
 def device_view(txn_id: str, k: str | None) -> dict[str, Any]:
     """What the app shows: the service and three numbers, one of them the browser's."""
     item = _for_device(txn_id, k)
-    now = store.now()
+    now = dal.now()
     if _status(item, now) != "pending":
         raise LoginClosed()
     return {"txn_id": txn_id,
@@ -496,8 +452,7 @@ def device_answer(txn_id: str, k: str | None, *, number: int | None,
         if account.status != "active":
             raise errors.Forbidden()
         if _complete(txn_id, account_id, assurance.AMR_DEVICE, _achieved(account), "device",
-                     extra=" AND k = :k AND #n = :number",
-                     extra_values={":k": k, ":number": number}):
+                     k=k, number=number):
             _count(Metric.LOGIN_APPROVAL, decision="approve")
             return {"status": "authenticated"}
     try:
@@ -505,7 +460,7 @@ def device_answer(txn_id: str, k: str | None, *, number: int | None,
     except LoginNotFound:
         limits.fail(*counters)
         raise
-    if _status(item, store.now()) != "pending":
+    if _status(item, dal.now()) != "pending":
         raise LoginClosed()
     if decision == "deny":
         _deny(txn_id)
@@ -513,10 +468,8 @@ def device_answer(txn_id: str, k: str | None, *, number: int | None,
         return {"status": "denied"}
     if number is None or number != int(item["number"]):
         limits.fail(*counters)
-        updated = store.update(_table(), _key(txn_id), "ADD attempts :one",
-                               condition="#s = :pending", names={"#s": "status"},
-                               values_={":one": 1, ":pending": "pending"})
-        attempts = int((updated or {}).get("attempts", MAX_WRONG_NUMBERS))
+        counted = dal.count_wrong_number(txn_id)
+        attempts = MAX_WRONG_NUMBERS if counted is None else counted
         if attempts >= MAX_WRONG_NUMBERS:
             _deny(txn_id, WRONG_NUMBER)
             raise WrongNumber(en=WrongNumber.en + " The login request is now cancelled.",

@@ -13,9 +13,8 @@ import secrets
 from typing import Any
 
 from iamsmart import errors, origin
-from iamsmart.identity import authenticators, store
+from iamsmart.identity import authenticators, dal
 from iamsmart.identity.accounts import Account
-from iamsmart.settings import settings
 
 RP_NAME = "iAM Smart 智方便"
 REGISTRATION_SECONDS = 300
@@ -88,10 +87,6 @@ def verify_assertion(credential: dict[str, Any], challenge: bytes) -> authentica
 
 # --- registration -------------------------------------------------------------------------
 
-def _reg_key(session_id: str) -> dict[str, str]:
-    return {"pk": f"passkey-reg#{session_id}", "sk": "challenge"}
-
-
 def registration_options(account: Account, session_id: str) -> dict[str, Any]:
     """PublicKeyCredentialCreationOptions (JSON form); the challenge is kept server side for
     this session, single use, for five minutes."""
@@ -119,10 +114,9 @@ def registration_options(account: Account, session_id: str) -> dict[str, Any]:
         supported_pub_key_algs=[COSEAlgorithmIdentifier.ECDSA_SHA_256,
                                 COSEAlgorithmIdentifier.EDDSA,
                                 COSEAlgorithmIdentifier.RSASSA_PKCS1_v1_5_SHA_256])
-    store.put(settings().sessions_table, {
-        **_reg_key(session_id), "kind": "passkey-registration", "account_id": account.id,
-        "challenge": authenticators.b64url(challenge),
-        "expires_at": store.now() + REGISTRATION_SECONDS})
+    dal.put_passkey_challenge(session_id, account_id=account.id,
+                              challenge=authenticators.b64url(challenge),
+                              expires_at=dal.now() + REGISTRATION_SECONDS)
     return json.loads(options_to_json(options))
 
 
@@ -133,9 +127,9 @@ def register(account_id: str, session_id: str, credential: Any,
     from webauthn import verify_registration_response
     from webauthn.helpers.exceptions import WebAuthnException
 
-    pending = store.delete(settings().sessions_table, _reg_key(session_id))
+    pending = dal.take_passkey_challenge(session_id)
     if (pending is None or pending.get("account_id") != account_id
-            or int(pending.get("expires_at", 0)) <= store.now()):
+            or int(pending.get("expires_at", 0)) <= dal.now()):
         raise PasskeyRejected(en="Please start adding the passkey again.",
                               tc="請重新開始新增通行密鑰。")
     if not isinstance(credential, dict):

@@ -1,10 +1,10 @@
 """SSO sessions: the ``iamsmart_sid`` cookie and its server-side record.
 
 Cookie value ``<account_id>.<secret>`` (HttpOnly, SameSite=Lax, Path=/, Secure when
-``settings.cookie_secure``). Only a hash of the secret is stored: item ``pk =
-"session#<account_id>"``, ``sk = <sha256 of the secret, base64url>`` (that hash is also the
-session's id, the ``sid``) in the sessions table, with ``expires_at`` (absolute lifetime
-``settings.session_seconds``). Logout from all devices deletes the account's partition.
+``settings.cookie_secure``). Only a hash of the secret is stored (sha256, base64url: also
+the session's id, the ``sid``), under the account (``dal``: the sessions table), with
+``expires_at`` (absolute lifetime ``settings.session_seconds``). Logout from all devices
+deletes every session of the account.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
-from iamsmart.identity import store
+from iamsmart.identity import dal
 from iamsmart.settings import settings
 
 COOKIE = "iamsmart_sid"
@@ -82,15 +82,12 @@ def create(account_id: str, amr: list[str] | tuple[str, ...], acr: str,
            auth_time: int) -> tuple[Session, str]:
     """A new session (one PutItem) and its Set-Cookie header value."""
     secret = secrets.token_urlsafe(32)
-    now = store.now()
+    now = dal.now()
     expires_at = now + settings().session_seconds
     session = Session(id=_hash(secret), account_id=account_id, auth_time=int(auth_time),
                       amr=tuple(amr), acr=acr, expires_at=expires_at)
-    store.put(settings().sessions_table, {
-        "pk": f"session#{account_id}", "sk": session.id, "kind": "session",
-        "auth_time": session.auth_time, "amr": list(session.amr), "acr": acr,
-        "created_at": now, "expires_at": expires_at,
-    })
+    dal.put_session(account_id, session.id, auth_time=session.auth_time, amr=list(session.amr),
+                    acr=acr, created_at=now, expires_at=expires_at)
     return session, cookie_header(COOKIE, f"{account_id}.{secret}", expires_at - now)
 
 
@@ -104,11 +101,11 @@ class SessionRef:
 
     @property
     def table(self) -> str:
-        return settings().sessions_table
+        return dal.session_location(self.account_id, self.id)[0]
 
     @property
     def key(self) -> dict[str, str]:
-        return {"pk": f"session#{self.account_id}", "sk": self.id}
+        return dal.session_location(self.account_id, self.id)[1]
 
 
 def named(request: Any) -> SessionRef | None:
@@ -123,13 +120,16 @@ def named(request: Any) -> SessionRef | None:
 def from_item(ref: SessionRef, item: Mapping[str, Any] | None) -> Session | None:
     """The live session in ``item`` (a plain item read at ``ref.key``), else None (unknown,
     ended or expired)."""
-    if item is None or item.get("kind", "session") != "session":
+    return _live(ref.account_id, ref.id, dal.session_from_item(item), dal.now())
+
+
+def _live(account_id: str, session_id: str, fields: Mapping[str, Any] | None,
+          now: int) -> Session | None:
+    if fields is None or int(fields.get("expires_at", 0)) <= now:
         return None
-    if int(item.get("expires_at", 0)) <= store.now():
-        return None
-    return Session(id=ref.id, account_id=ref.account_id, auth_time=int(item["auth_time"]),
-                   amr=tuple(item.get("amr") or ()), acr=str(item["acr"]),
-                   expires_at=int(item["expires_at"]))
+    return Session(id=session_id, account_id=account_id, auth_time=int(fields["auth_time"]),
+                   amr=tuple(fields.get("amr") or ()), acr=str(fields["acr"]),
+                   expires_at=int(fields["expires_at"]))
 
 
 def current(request: Any) -> Session | None:
@@ -138,7 +138,7 @@ def current(request: Any) -> Session | None:
     ref = named(request)
     if ref is None:
         return None
-    return from_item(ref, store.get(ref.table, ref.key))
+    return _live(ref.account_id, ref.id, dal.session(ref.account_id, ref.id), dal.now())
 
 
 def clear_cookie_header() -> str:
@@ -148,29 +148,25 @@ def clear_cookie_header() -> str:
 def end(session: Session | None) -> str:
     """End one session (when given); the Set-Cookie value that removes the cookie."""
     if session is not None:
-        store.delete(settings().sessions_table,
-                     {"pk": f"session#{session.account_id}", "sk": session.id})
+        dal.delete_session(session.account_id, session.id)
     return clear_cookie_header()
 
 
 def end_all(account_id: str) -> int:
     """End every session of the account (logout from all devices); how many were ended."""
-    table = settings().sessions_table
     ended = 0
     while True:
-        items = store.query(table, ("pk", f"session#{account_id}"), limit=100)
-        for item in items:
-            store.delete(table, {"pk": item["pk"], "sk": item["sk"]})
+        found = dal.sessions_of(account_id, limit=100)
+        for session_id, _ in found:
+            dal.delete_session(account_id, session_id)
             ended += 1
-        if len(items) < 100:
+        if len(found) < 100:
             return ended
 
 
 def list_for(account_id: str) -> list[Session]:
     """The account's live sessions (for the account page)."""
-    now = store.now()
-    return [Session(id=i["sk"], account_id=account_id, auth_time=int(i["auth_time"]),
-                    amr=tuple(i.get("amr") or ()), acr=str(i["acr"]),
-                    expires_at=int(i["expires_at"]))
-            for i in store.query(settings().sessions_table, ("pk", f"session#{account_id}"))
-            if int(i.get("expires_at", 0)) > now]
+    now = dal.now()
+    live = (_live(account_id, session_id, fields, now)
+            for session_id, fields in dal.sessions_of(account_id))
+    return [s for s in live if s is not None]
