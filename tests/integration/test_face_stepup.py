@@ -195,6 +195,22 @@ def test_withdrawal_deletes_the_template_with_a_signed_receipt_and_ends_step_up(
     assert status == 409
 
 
+def test_enrolling_a_face_needs_a_login_of_the_last_15_minutes(http: Http) -> None:
+    from iamsmart.identity import dal, sessions
+
+    body = {"photo": "not base64!", "consent": True}
+    answers = []
+    for minutes_ago in (16, 14):
+        browser = Browser(http)
+        _, cookie = sessions.create(CITIZEN, ["hwk", "mca"], "urn:iamsmart:acr:plus",
+                                    dal.now() - minutes_ago * 60)
+        browser._store({"set-cookie": cookie})
+        answers.append(browser.json("POST", "/v1/me/face", body))
+    (stale, refused), (fresh, checked) = answers
+    assert (stale, refused["error"]) == (401, "fresh_login_required"), refused
+    assert fresh == 400 and checked["error"] != "fresh_login_required", checked  # the photo
+
+
 def _json(text: str) -> dict[str, Any]:
     try:
         line = json.loads(text)

@@ -165,7 +165,7 @@ def face_enrol() -> dict[str, Any]:
     import binascii
 
     from iamsmart.faces import templates
-    from iamsmart.identity import accounts, store
+    from iamsmart.identity import accounts, sessions
 
     session = _session()
     body = _photo_body(EnrolBody)
@@ -173,7 +173,7 @@ def face_enrol() -> dict[str, Any]:
         raise templates.ConsentRequired()
     if accounts.get(session.account_id).level != "plus":
         raise LevelTooLow()
-    if store.now() - session.auth_time > ENROL_MAX_AUTH_AGE:
+    if sessions.age(session) > ENROL_MAX_AUTH_AGE:
         raise LoginAgain()
     photo = body.photo.partition(",")[2] if body.photo.startswith("data:") else body.photo
     try:

@@ -141,6 +141,11 @@ def current(request: Any) -> Session | None:
     return _live(ref.account_id, ref.id, dal.session(ref.account_id, ref.id), dal.now())
 
 
+def age(session: Session) -> int:
+    """Seconds since the login behind the session (identity's clock)."""
+    return dal.now() - session.auth_time
+
+
 def clear_cookie_header() -> str:
     return cookie_header(COOKIE, "", 0)
 
