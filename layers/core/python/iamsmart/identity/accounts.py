@@ -1,14 +1,11 @@
-"""Citizens' accounts, and the guard items that sit beside them in the accounts table.
+"""Citizens' accounts, and the guards that sit beside them (stored by ``dal``):
 
-Items of the ``accounts`` table (partition key ``id``):
-
-- ``<account id>`` (``acc_...``; sandbox citizens ``sandbox-...``): the account itself;
-- ``hkid#<keyed hash>`` → ``account_id``: one account per HKID (registration writes it in the
-  same transaction as the account, conditional on its absence);
-- ``email#<sha256>`` and ``phone#<sha256>`` → ``account_id``: ``login_hint`` lookups (the
-  address itself is not the key);
-- ``enrol#<sha256 of the code>`` → ``account_id``: device enrolment codes (one-time, or
-  reusable for sandbox citizens only).
+- the account itself (``acc_...``; sandbox citizens ``sandbox-...``);
+- its HKID keyed hash: one account per HKID (registration writes it in the same transaction
+  as the account, conditional on its absence: ``registered_account_actions``);
+- digests of its e-mail address and phone number: ``login_hint`` lookups (the address itself
+  is not the key);
+- digests of device enrolment codes (one-time, or reusable for sandbox citizens only).
 
 Account ids never contain ``.`` or ``:`` (cookie values and device key ids are built from
 them).

@@ -1,7 +1,7 @@
-"""A citizen's authenticators in the ``authenticators`` table (partition ``account_id``):
+"""A citizen's authenticators (stored by ``dal`` under the account):
 
-- ``passkey#<credential id, base64url>``: a WebAuthn credential (COSE public key, sign count);
-- ``device#<device id>``: the mobile app's device key (public ECDSA P-256 JWK).
+- passkeys, by credential id (base64url): a WebAuthn credential (COSE public key, sign count);
+- device keys, by device id: the mobile app's device key (public ECDSA P-256 JWK).
 
 Public keys only: private keys stay in the authenticator or the device.
 """

@@ -48,6 +48,9 @@ def _record(item: Mapping[str, Any] | None, *keys: str) -> dict[str, Any] | None
 
 
 # --- accounts table: accounts and the guard items beside them ------------------------------
+# Partition key ``id``: ``<account id>`` (the account); ``hkid#<keyed hash>``,
+# ``email#<sha256>``, ``phone#<sha256>`` → ``account_id`` (guards); ``enrol#<sha256 of the
+# code>`` → ``account_id`` (enrolment codes).
 
 def _accounts() -> str:
     return settings().accounts_table
