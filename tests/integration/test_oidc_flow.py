@@ -178,6 +178,9 @@ def test_fresh_login_with_device_then_consent_then_sso(http: Http, rp: RP,
         step("token", calls)
     print("fresh login AWS calls:", len(calls), phases, calls)
     assert calls.count("kms.Sign") == 1
+    # PAR one transaction; resume: the login taken, one read, and the session opened in the
+    # grant's own transaction; token: a read and one transaction.
+    assert phases["par"] == 1 and phases["resume"] == 3 and phases["token"] == 2
     claims = signing.verify(answer["id_token"])
     assert claims["acr"] == assurance.ACR_BASIC
 

@@ -272,6 +272,15 @@ def put_session(account_id: str, session_id: str, *, auth_time: int, amr: list[s
                        "acr": acr, "created_at": created_at, "expires_at": expires_at})
 
 
+def session_action(account_id: str, session_id: str, *, auth_time: int, amr: list[str],
+                   acr: str, created_at: int, expires_at: int) -> dict[str, Any]:
+    """``put_session`` as a transaction element (for a caller's transaction)."""
+    table, key = session_location(account_id, session_id)
+    return dynamo.put_action(table, {**key, "kind": "session", "auth_time": auth_time,
+                                     "amr": amr, "acr": acr, "created_at": created_at,
+                                     "expires_at": expires_at})
+
+
 def session(account_id: str, session_id: str) -> dict[str, Any] | None:
     """The session's fields (one GetItem), or None."""
     return session_from_item(dynamo.get(*session_location(account_id, session_id)))

@@ -81,14 +81,29 @@ def _request_cookie(request: Any) -> str | None:
 def create(account_id: str, amr: list[str] | tuple[str, ...], acr: str,
            auth_time: int) -> tuple[Session, str]:
     """A new session (one PutItem) and its Set-Cookie header value."""
+    session, cookie, fields = _new(account_id, amr, acr, auth_time)
+    dal.put_session(account_id, session.id, **fields)
+    return session, cookie
+
+
+def begin(account_id: str, amr: list[str] | tuple[str, ...], acr: str,
+          auth_time: int) -> tuple[Session, str, dict[str, Any]]:
+    """A new session written by the caller's transaction (the login's next step, one round
+    trip for both): the session, its Set-Cookie header value and the transaction element."""
+    session, cookie, fields = _new(account_id, amr, acr, auth_time)
+    return session, cookie, dal.session_action(account_id, session.id, **fields)
+
+
+def _new(account_id: str, amr: list[str] | tuple[str, ...], acr: str,
+         auth_time: int) -> tuple[Session, str, dict[str, Any]]:
     secret = secrets.token_urlsafe(32)
     now = dal.now()
     expires_at = now + settings().session_seconds
     session = Session(id=_hash(secret), account_id=account_id, auth_time=int(auth_time),
                       amr=tuple(amr), acr=acr, expires_at=expires_at)
-    dal.put_session(account_id, session.id, auth_time=session.auth_time, amr=list(session.amr),
-                    acr=acr, created_at=now, expires_at=expires_at)
-    return session, cookie_header(COOKIE, f"{account_id}.{secret}", expires_at - now)
+    fields = {"auth_time": session.auth_time, "amr": list(session.amr), "acr": acr,
+              "created_at": now, "expires_at": expires_at}
+    return session, cookie_header(COOKIE, f"{account_id}.{secret}", expires_at - now), fields
 
 
 @dataclass(frozen=True)

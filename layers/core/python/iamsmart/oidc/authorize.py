@@ -117,22 +117,23 @@ def resume(txn_id: str, http_request: Any) -> Outcome:
         raise InvalidRequestUri()
     consent = consents.of(found["consent"])
     client = clients.get(grant.client_id)
+    # The session this login opens is written with the grant's next step (one transaction).
     if result.face:
         # A face step-up counts for this grant only: the session keeps the account's level
         # (the next service asking for face gets its own live check).
         amr = tuple(m for m in result.amr if m not in ("face", "liveness"))
-        session, cookie = sessions.create(result.account_id, amr, assurance.ACR_PLUS,
-                                          result.auth_time)
+        session, cookie, opened = sessions.begin(result.account_id, amr, assurance.ACR_PLUS,
+                                                 result.auth_time)
         auth = Auth(session.account_id, session.id, session.auth_time, result.acr,
                     tuple(result.amr), dict(result.face))
     else:
-        session, cookie = sessions.create(result.account_id, result.amr, result.acr,
-                                          result.auth_time)
+        session, cookie, opened = sessions.begin(result.account_id, result.amr, result.acr,
+                                                 result.auth_time)
         auth = Auth.of(session)
     if needs_consent(grant.request, consent):
-        if dal.await_consent(grant.id, auth.fields(), at) is None:
+        if not dal.transact([dal.await_consent_action(grant.id, auth.fields(), at), opened]):
             raise InvalidRequestUri()
         return Outcome(location=consent_location(grant), cookies=[cookie])
     location = issue_code(client, grant, auth, consent, from_state=grants.LOGIN,
-                          account_item=found["account"])
+                          account_item=found["account"], also=[opened])
     return Outcome(location=location, cookies=[cookie])

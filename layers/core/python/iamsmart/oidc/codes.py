@@ -10,7 +10,7 @@ transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from iamsmart.identity import accounts, assurance
@@ -50,9 +50,11 @@ def _id_token(client: Client, grant: grants.Grant, auth: Auth, sub: str, scopes:
 
 def issue_code(client: Client, grant: grants.Grant, auth: Auth,
                consent: consents.Consent | None, *, from_state: str,
-               widen: bool = False, account_item: Mapping[str, Any] | None = None) -> str:
+               widen: bool = False, account_item: Mapping[str, Any] | None = None,
+               also: Sequence[dict[str, Any]] = ()) -> str:
     """The code (and the ID token it will deliver), remembered consent updated in the same
-    transaction; the redirect to the client. ``widen``: the citizen has just agreed."""
+    transaction (with ``also``: another context's elements, e.g. the session a login just
+    opened); the redirect to the client. ``widen``: the citizen has just agreed."""
     s = settings()
     at = grants.now()
     request = grant.request
@@ -85,7 +87,7 @@ def issue_code(client: Client, grant: grants.Grant, auth: Auth,
         account_id=auth.account_id, client_id=client.client_id, scopes=kept_scopes,
         claims=kept_claims, sub=sub, sector=sector, grant_ref=f"{grant.id}:{family_exp}",
         must_exist=consent is not None and not widen, at=at)
-    if not dal.transact([update, remember, *(xhook.items if xhook else [])]):
+    if not dal.transact([update, remember, *(xhook.items if xhook else []), *also]):
         raise InvalidRequestUri()
     if consent is not None:
         consents.prune(consent, at)

@@ -105,17 +105,16 @@ def move(grant_id: str, from_state: str, to_state: str) -> dict[str, Any] | None
     return new
 
 
-def await_consent(grant_id: str, auth: Mapping[str, Any], at: int) -> dict[str, Any] | None:
-    """After the login page: ``login`` -> ``consent`` with who logged in (and a passed face
-    step-up's facts); the new item, or None when the login window closed meanwhile."""
+def await_consent_action(grant_id: str, auth: Mapping[str, Any], at: int) -> dict[str, Any]:
+    """After the login page, as a transaction element: ``login`` -> ``consent`` with who
+    logged in (and a passed face step-up's facts), while the login window is open."""
     values = {":to": CONSENT, ":from": LOGIN, ":a": auth["account_id"], ":sid": auth["sid"],
               ":at": auth["auth_time"], ":acr": auth["acr"], ":amr": list(auth["amr"]),
               ":now": at, ":face": auth.get("face") or {}}
-    new, _ = dynamo.update_or_old(
+    return dynamo.update_action(
         _grants(), _grant_key(grant_id),
         "SET st = :to, account_id = :a, sid = :sid, auth_time = :at, acr = :acr, amr = :amr, "
         "face = :face", condition="st = :from AND ix_exp > :now", values_=values)
-    return new
 
 
 def code_action(grant_id: str, *, from_state: str, client_id: str, at: int, code_hash: str,
