@@ -120,6 +120,16 @@ class StateMachineSpec:
         return resource_name(self.id, stage)
 
     @property
+    def env(self) -> str:
+        """The variable that hands the code which starts this machine its ARN (the CDK in
+        AWS, ``state_machine_environment`` locally): ``face-stepup`` ->
+        ``FACE_STEPUP_STATE_MACHINE_ARN``."""
+        return self.id.upper().replace("-", "_") + "_STATE_MACHINE_ARN"
+
+    def arn_in(self, region: str, account: str, stage: str | None = None) -> str:
+        return f"arn:aws:states:{region}:{account}:stateMachine:{self.name_in(stage)}"
+
+    @property
     def path(self) -> Path:
         return ROOT / "statemachines" / self.file
 
@@ -407,6 +417,13 @@ def role_name(user: str, stage: str) -> str:
 
 def key_environment(stage: str | None = None) -> dict[str, str]:
     return {k.env: k.alias_in(stage) for k in KEYS.values()}
+
+
+def state_machine_environment(region: str, account: str,
+                              stage: str | None = None) -> dict[str, str]:
+    """Every machine's ARN under its variable (the local platform; the CDK sets the same
+    variables from the machines it creates)."""
+    return {m.env: m.arn_in(region, account, stage) for m in STATE_MACHINES.values()}
 
 
 # --- registration intake: a queue in front of the workflow, and transient evidence ------

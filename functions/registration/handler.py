@@ -89,17 +89,14 @@ def notify(event: dict[str, Any]) -> dict[str, Any]:
 
 # --- the drainer: SQS → StartExecution ----------------------------------------------------
 
-def _machine_arn(source_arn: str) -> str:
+def _machine_arn() -> str:
+    """From configuration alone; not configured: the batch fails and SQS keeps the messages."""
     from iamsmart.settings import settings
 
-    configured = settings().registration_state_machine_arn
-    if configured:
-        return configured
-    # arn:aws:sqs:<region>:<account>:<queue> → the machine of the same account and region.
-    parts = source_arn.split(":")
-    if len(parts) < 6:
-        raise errors.InvalidInput(en="Unknown event source.", tc="不明事件來源。")
-    return f"arn:aws:states:{parts[3]}:{parts[4]}:stateMachine:{workflow.STATE_MACHINE_NAME}"
+    arn = settings().registration_state_machine_arn
+    if not arn:
+        raise errors.Unavailable(operation="start_execution", reason="not_configured")
+    return arn
 
 
 @metrics().log_metrics
@@ -116,6 +113,7 @@ def drain(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from iamsmart import aws
     from iamsmart.registration import applications
 
+    arn = _machine_arn()
     failures = []
     started = 0
     for record in event.get("Records", []):
@@ -125,7 +123,6 @@ def drain(event: dict[str, Any], context: Any) -> dict[str, Any]:
             if not applications.valid_id(application_id):
                 log.warning("drain: malformed message dropped")
                 continue
-            arn = _machine_arn(str(record.get("eventSourceARN", "")))
             try:
                 aws.client("stepfunctions").start_execution(
                     stateMachineArn=arn, name=application_id,

@@ -18,9 +18,13 @@ from infra.names import (
     key_environment,
     parameter_environment,
     prefix,
+    state_machine_environment,
     table_environment,
 )
 from infra.sandbox import DOCUMENT_SIGNER_KEY
+
+# The emulator's account: moto's default (``MOTO_ACCOUNT_ID`` unset), in every ARN it makes.
+ACCOUNT = "123456789012"
 
 
 def local_environment(endpoint: str | None, feed_urls: dict[str, str]) -> dict[str, str]:
@@ -56,6 +60,7 @@ def local_environment(endpoint: str | None, feed_urls: dict[str, str]) -> dict[s
         **table_environment(),
         **key_environment(),
         **parameter_environment(),
+        **state_machine_environment(REGION, ACCOUNT),
     }
     if endpoint:
         env["AWS_ENDPOINT_URL"] = endpoint

@@ -35,6 +35,7 @@ from infra.names import (
     GATEWAY_ERROR_HEADERS,
     REGION,
     ROOT,
+    STATE_MACHINES,
     role_name,
 )
 from infra.stacks.config import DeployConfig
@@ -93,9 +94,9 @@ class ApiStack(Stack):
         environment = {**function_environment(config),
                        "EVIDENCE_BUCKET": workflows.evidence_bucket.bucket_name,
                        "REGISTRATION_QUEUE": workflows.queue.queue_name,
-                       "FACE_STEPUP_STATE_MACHINE_ARN": workflows.face_stepup.state_machine_arn,
+                       STATE_MACHINES["face-stepup"].env: workflows.face_stepup.state_machine_arn,
                        "LIVENESS_CLIENT_ROLE_ARN": liveness_client_role_arn(config),
-                       "EXCHANGE_STATE_MACHINE_ARN":
+                       STATE_MACHINES["exchange-fetch"].env:
                            workflows.exchange_fetch.state_machine_arn}
         stage_config = {
             "api_gateway_endpoint_type": "REGIONAL",  # CloudFront (web stack) is the edge

@@ -185,7 +185,7 @@ class WorkflowsStack(Stack):
         drain.role.add_to_policy(iam.PolicyStatement(
             actions=["states:StartExecution"], resources=[machine.state_machine_arn]))
         # The machine's name carries the stage: tell the drainer its ARN.
-        drain.function.add_environment("REGISTRATION_STATE_MACHINE_ARN",
+        drain.function.add_environment(STATE_MACHINES["registration"].env,
                                        machine.state_machine_arn)
         #: what the API's intake and staff routes use (queue, evidence, the machine's tokens)
         self.resources = WorkflowResources(

@@ -171,7 +171,7 @@ class KeyedHttp(Http):
 @pytest.fixture
 def xaws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     from iamsmart.catalogue import departments
-    from iamsmart.exchange import registry, workflow
+    from iamsmart.exchange import registry
     from infra.local import lambdas, provision
     from infra.names import STATE_MACHINES
 
@@ -182,7 +182,6 @@ def xaws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     reset_caches()
     registry.reset()
-    workflow.reset()
     departments.reset()
     lambdas.install()
     with mock_aws(config=CONFIG):
@@ -210,7 +209,6 @@ def xaws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
         yield env
     reset_caches()
     registry.reset()
-    workflow.reset()
     departments.reset()
     apply_environment({})
 

@@ -26,7 +26,6 @@ def asl() -> dict:
 def test_placeholders_are_the_functions_of_the_spec():
     text = SPEC.path.read_text(encoding="utf-8")
     assert set(re.findall(r"\$\{(\w+)\}", text)) == {substitution_key(f) for f in SPEC.functions}
-    assert SPEC.name == workflow.STATE_MACHINE_NAME
     assert QUEUES["registrations"].consumer in FUNCTIONS
 
 

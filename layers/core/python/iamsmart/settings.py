@@ -95,7 +95,9 @@ class Settings(BaseModel):
     applications_table: str = "iamsmart-applications"
     evidence_bucket: str = "iamsmart-evidence"
     registration_queue: str = "iamsmart-registrations"  # queue name (URL resolved once)
-    # Empty: derived from the queue's ARN (same account and region) and the machine's name.
+    # Each machine's ARN comes from configuration alone (infra.names: the CDK in AWS, the
+    # local platform's environment locally); empty means not configured, and starting it
+    # fails closed (errors.Unavailable).
     registration_state_machine_arn: str = ""
     # Seconds a manual review may wait before it is escalated, and then before it expires
     # (the applicant is told to visit a counter).
@@ -137,14 +139,13 @@ class Settings(BaseModel):
     # from the account (STS) and the name (infra.names.LIVENESS_CLIENT_ROLE).
     liveness_client_role_arn: str = ""
     liveness_client_role_name: str = "iamsmart-liveness-client"
-    # Empty: derived from the account (STS) and the machine's name.
     face_stepup_state_machine_arn: str = ""
 
     # Data exchange (iamsmart.exchange): registry and consents, the citizen's access log, and
-    # the fetch workflow (empty: derived from the OIDC signing key's account and region).
+    # the fetch workflow.
     exchange_table: str = "iamsmart-exchange"
     accesslog_table: str = "iamsmart-accesslog"
-    exchange_state_machine_arn: str = ""
+    exchange_fetch_state_machine_arn: str = ""
 
     @classmethod
     def from_environ(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from iamsmart import aws
+from iamsmart import aws, errors
 
 SUCCEEDED = "SUCCEEDED"
 READ_TIMEOUT_SECONDS = 60
@@ -43,7 +43,10 @@ class Run:
 
 
 def run(machine_arn: str, payload: Mapping[str, Any], *, name: str | None = None) -> Run:
-    """One synchronous execution of the Express machine ``machine_arn``."""
+    """One synchronous execution of the Express machine ``machine_arn`` (from configuration;
+    empty when the deployment did not configure it: ``Unavailable``, nothing started)."""
+    if not machine_arn:
+        raise errors.Unavailable(operation="start_sync_execution", reason="not_configured")
     params: dict[str, Any] = {"stateMachineArn": machine_arn,
                               "input": json.dumps(payload, separators=(",", ":"))}
     if name is not None:

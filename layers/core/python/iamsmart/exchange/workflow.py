@@ -15,30 +15,10 @@ from iamsmart.common import express
 
 MACHINE = "exchange-fetch"  # infra.names.STATE_MACHINES id
 
-_arn: str | None = None
-
-
-def reset() -> None:
-    global _arn
-    _arn = None
-
-
 def machine_arn() -> str:
-    """The configured ARN, else derived from the signing key's ARN (same account and region:
-    no STS call)."""
-    global _arn
-    if _arn is None:
-        from iamsmart.settings import settings
+    from iamsmart.settings import settings
 
-        configured = settings().exchange_state_machine_arn
-        if configured:
-            _arn = configured
-        else:
-            from iamsmart.oidc import signing
-
-            parts = signing.current_key().arn.split(":")
-            _arn = f"arn:aws:states:{parts[3]}:{parts[4]}:stateMachine:iamsmart-{MACHINE}"
-    return _arn
+    return settings().exchange_fetch_state_machine_arn
 
 
 def run(fetch_id: str, calls: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -49,7 +49,6 @@ from iamsmart.faces.engine import engine_for
 from iamsmart.identity import assurance, limits
 from iamsmart.settings import Settings, settings
 
-STATE_MACHINE_NAME = "iamsmart-face-stepup"
 STEPUP_PAGE = "/stepup.html"
 # Attempt limits: identity.limits' "face-account" and "face-txn" policies (failed step-ups
 # per citizen and per transaction).
@@ -227,18 +226,8 @@ def _selfie(value: object) -> bytes:
         raise BadSelfie() from None
 
 
-@functools.cache
-def _account_number() -> str:
-    from iamsmart import aws
-
-    return str(aws.call("sts", "get_caller_identity")["Account"])
-
-
 def machine_arn(cfg: Settings | None = None) -> str:
-    cfg = cfg or settings()
-    if cfg.face_stepup_state_machine_arn:
-        return cfg.face_stepup_state_machine_arn
-    return f"arn:aws:states:{cfg.region}:{_account_number()}:stateMachine:{STATE_MACHINE_NAME}"
+    return (cfg or settings()).face_stepup_state_machine_arn
 
 
 def run_workflow(payload: dict[str, Any], cfg: Settings) -> express.Run:

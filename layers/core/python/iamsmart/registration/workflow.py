@@ -27,7 +27,6 @@ from iamsmart import errors
 from iamsmart.metrics import Metric
 from iamsmart.registration import applications
 
-STATE_MACHINE_NAME = "iamsmart-registration"
 # The local engine (dlib) is not thread-safe, and the local platform runs every Lambda in one
 # process: one comparison at a time here (in AWS each invocation has its own process).
 FACE_LOCK = threading.Lock()
