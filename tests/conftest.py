@@ -12,6 +12,10 @@ from infra.local.platform import local_environment
 # Fake credentials and region before anything creates a client.
 for _key, _value in local_environment(None, {}).items():
     os.environ.setdefault(_key, _value)
+# What the functions log and count, whichever test first imports the logger (an admin CLI run
+# in-process quietens its own logs only where these are unset).
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO")
+os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "false")
 
 # Workflows run on moto's threads beside a test's own calls: one DynamoDB request at a time,
 # as on the local platform (moto's transactions are not thread-safe; infra/local/dynamodb.py).
