@@ -19,7 +19,7 @@ from identity_helpers import (  # noqa: F401 - fixtures
 )
 
 from iamsmart.identity import assurance, login
-from tools.device import Device, DeviceError
+from tools.device import Device, DeviceError, parse_qr
 
 
 def _show(browser: Browser, txn: str) -> dict:
@@ -235,6 +235,35 @@ def test_device_request_replayed_or_signed_with_another_key_is_refused(
     assert forged.value.answer["details"]["reason"] == "signature"
 
 
+def test_approval_replayed_is_refused_and_a_refused_approval_uses_up_its_request(
+        gateway: Gateway, tmp_path: Path):  # noqa: F811
+    """The approval's jti rides in the login's own write (THREATS: replayed device requests):
+    replayed after it worked, or after the login refused it, it is still a replay."""
+    import json
+
+    device = enrolled_device(gateway, tmp_path)
+    browser = Browser(gateway)
+    txn = start_login(browser)
+    page = _show(browser, txn)
+    txn_id, k = parse_qr(page["qr"]["payload"])
+    path = f"/v1/device/approvals/{txn_id}"
+    for body, first in (({"k": "x" * len(k), "decision": "approve",
+                          "number": int(page["number"])}, 404),
+                        ({"k": k, "decision": "approve", "number": int(page["number"])}, 200)):
+        auth = device.sign("POST", path, json.dumps(body).encode())
+        if first == 200:
+            assert device.call("POST", path, body=body, authorization=auth) == {
+                "status": "authenticated"}
+        else:  # the login refuses it (wrong secret): the request is used up all the same
+            with pytest.raises(DeviceError) as refused:
+                device.call("POST", path, body=body, authorization=auth)
+            assert refused.value.status == first
+        with pytest.raises(DeviceError) as replayed:
+            device.call("POST", path, body=body, authorization=auth)
+        assert replayed.value.status == 401
+        assert replayed.value.answer["details"]["reason"] == "replay"
+
+
 @pytest.mark.parametrize("change", ["htm", "htu", "iat", "body", "typ", "alg", "none"])
 def test_device_request_claims_are_checked(gateway: Gateway, tmp_path: Path, change: str):  # noqa: F811
     import base64
@@ -291,8 +320,8 @@ def test_enrolment_refuses_bad_codes_and_private_or_odd_keys(gateway: Gateway): 
 
 def test_aws_calls_of_the_usual_path(gateway: Gateway, tmp_path: Path):  # noqa: F811
     """Few AWS calls per login: start 1 (+1 lookup with a login_hint), each browser poll 1,
-    the device's approval 5 (its key, its jti, the limits, the account, the transaction),
-    the result 1."""
+    the device's approval 4 (its key, the limits, the account, then one transaction of the
+    request's jti record and the login), the result 1."""
     from iamsmart import aws
 
     calls: list[str] = []
@@ -306,8 +335,8 @@ def test_aws_calls_of_the_usual_path(gateway: Gateway, tmp_path: Path):  # noqa:
     page = _show(browser, txn)
     calls.clear()
     device.approve(page["qr"]["payload"], number=page["number"])
-    assert sorted(calls) == sorted(["GetItem", "PutItem", "BatchGetItem", "GetItem",
-                                    "UpdateItem"])
+    assert sorted(calls) == sorted(["GetItem", "BatchGetItem", "GetItem",
+                                    "TransactWriteItems"])
     calls.clear()
     login.result(txn, f"iamsmart_login={browser.cookies['iamsmart_login']}")
     assert calls == ["DeleteItem"]

@@ -131,13 +131,14 @@ class LivenessStarted(BaseModel):
         "rekognition:StartFaceLivenessSession and nothing else (AWS)")
 
 
-def _device(path: str) -> Any:
+def _device(path: str, guards: list[Any] | None = None) -> Any:
     from iamsmart.identity import devices
 
     request = bp.current_request
     raw = request.raw_body
     return devices.verify_request(request.headers.get("authorization"), method=request.method,
-                                  path=path, body=raw.encode() if isinstance(raw, str) else raw)
+                                  path=path, body=raw.encode() if isinstance(raw, str) else raw,
+                                  guards=guards)
 
 
 @http.route(bp, "/v1/device/enrol", method="POST", body=EnrolBody, status=201,
@@ -180,10 +181,12 @@ def approval(txn_id: str, query: ApprovalQuery) -> dict[str, Any]:
 def answer(txn_id: str, body: AnswerBody) -> dict[str, Any]:
     from iamsmart.identity import limits, login
 
-    device = _device(f"/v1/device/approvals/{txn_id}")
+    # The request's replay check rides in the approval's own write (login.device_answer).
+    guards: list[Any] = []
+    device = _device(f"/v1/device/approvals/{txn_id}", guards)
     return login.device_answer(txn_id, body.k, number=body.number, decision=body.decision,
                                account_id=device.account_id,
-                               source=limits.source_of(bp.current_request))
+                               source=limits.source_of(bp.current_request), guards=guards)
 
 
 def _maybe_device(path: str) -> tuple[str | None, str]:

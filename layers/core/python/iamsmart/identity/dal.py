@@ -325,9 +325,11 @@ def login(txn_id: str, *, consistent: bool = True) -> dict[str, Any] | None:
 
 
 def complete_login(txn_id: str, *, account_id: str, amr: list[str], acr: str, now: int,
-                   method: str, k: str | None = None, number: int | None = None) -> bool:
+                   method: str, k: str | None = None, number: int | None = None,
+                   guards: list[dict[str, Any]] | None = None) -> bool | list[bool]:
     """A pending, unexpired login authenticated (and, with ``k`` and ``number``, only if
-    they are the transaction's); False otherwise."""
+    they are the transaction's); False otherwise. With ``guards`` (replay checks' transaction
+    elements), one transaction: True when written, else per guard whether it was refused."""
     names = {"#s": "status"}
     condition = "#s = :pending AND expires_at > :now"
     values: dict[str, Any] = {":auth": "authenticated", ":acct": account_id, ":amr": amr,
@@ -337,11 +339,15 @@ def complete_login(txn_id: str, *, account_id: str, amr: list[str], acr: str, no
         names["#n"] = "number"
         condition += " AND k = :k AND #n = :number"
         values.update({":k": k, ":number": number})
-    done = dynamo.update(
-        _sessions(), _login_key(txn_id),
-        "SET #s = :auth, account_id = :acct, amr = :amr, acr = :acr, auth_time = :now, "
-        "auth_method = :method",
-        condition=condition, names=names, values_=values)
+    expression = ("SET #s = :auth, account_id = :acct, amr = :amr, acr = :acr, "
+                  "auth_time = :now, auth_method = :method")
+    if guards:
+        reasons = dynamo.transact_write_reasons([*guards, dynamo.update_action(
+            _sessions(), _login_key(txn_id), expression, condition=condition, names=names,
+            values_=values)])
+        return True if reasons is None else [refused for refused, _ in reasons[:-1]]
+    done = dynamo.update(_sessions(), _login_key(txn_id), expression, condition=condition,
+                         names=names, values_=values)
     return done is not None
 
 

@@ -94,8 +94,11 @@ def _unverified_header(token: str) -> dict[str, Any]:
 
 
 def verify_request(authorization: str | None, *, method: str, path: str,
-                   body: bytes | None) -> authenticators.DeviceKey:
-    """The device key that signed this request; ``DeviceUnauthorized`` otherwise."""
+                   body: bytes | None,
+                   guards: list[replay.Guard] | None = None) -> authenticators.DeviceKey:
+    """The device key that signed this request; ``DeviceUnauthorized`` otherwise. With
+    ``guards``, the request's ``jti`` check is appended there (a ``replay.Guard``) for the
+    caller's transaction (``login.device_answer``) instead of being made here."""
     from joserfc import jws
     from joserfc.errors import JoseError
     from joserfc.jwk import ECKey
@@ -138,6 +141,13 @@ def verify_request(authorization: str | None, *, method: str, path: str,
         raise DeviceUnauthorized("jti")
     if claims.get("bh") != body_hash(body):
         raise DeviceUnauthorized("body")
-    if not replay.first_use("device", f"{kid}#{jti}", iat + 2 * MAX_SKEW):
-        raise DeviceUnauthorized("replay")
+    guard = replay.Guard("device", f"{kid}#{jti}", iat + 2 * MAX_SKEW, _replayed)
+    if guards is not None:
+        guards.append(guard)
+    elif not guard.record():
+        raise _replayed()
     return device
+
+
+def _replayed() -> DeviceUnauthorized:
+    return DeviceUnauthorized("replay")

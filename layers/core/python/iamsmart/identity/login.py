@@ -34,6 +34,7 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 from iamsmart import errors
+from iamsmart.common import replay
 from iamsmart.identity import assurance, dal, limits, sessions
 from iamsmart.metrics import Metric
 from iamsmart.settings import settings
@@ -260,10 +261,21 @@ def view(txn_id: str, cookie_header: str | None) -> dict[str, Any]:
 
 
 def _complete(txn_id: str, account_id: str, amr: tuple[str, ...], acr: str,
-              method: str, *, k: str | None = None, number: int | None = None) -> bool:
-    """Authenticate a pending login (with ``k`` and ``number``: only if they match)."""
-    done = dal.complete_login(txn_id, account_id=account_id, amr=list(amr), acr=acr,
-                              now=dal.now(), method=method, k=k, number=number)
+              method: str, *, k: str | None = None, number: int | None = None,
+              guards: list[replay.Guard] | None = None) -> bool:
+    """Authenticate a pending login (with ``k`` and ``number``: only if they match), with
+    the device request's replay check (``guards``, emptied) in the same transaction: a
+    replayed request is refused as before, and when only the login's condition failed the
+    check is recorded anyway (``replay.after_failure``)."""
+    pending = list(guards or ())
+    if guards:
+        guards.clear()
+    answer = dal.complete_login(txn_id, account_id=account_id, amr=list(amr), acr=acr,
+                                now=dal.now(), method=method, k=k, number=number,
+                                guards=[g.put() for g in pending])
+    if isinstance(answer, list):
+        replay.after_failure(pending, answer)
+    done = answer is True
     if done:
         _count(Metric.LOGIN_AUTHENTICATED, method=method)
     return done
@@ -438,9 +450,23 @@ def device_view(txn_id: str, k: str | None) -> dict[str, Any]:
 
 
 def device_answer(txn_id: str, k: str | None, *, number: int | None,
-                  decision: Literal["approve", "deny"], account_id: str,
-                  source: str) -> dict[str, Any]:
-    """The citizen's answer from their device (already authenticated by its key)."""
+                  decision: Literal["approve", "deny"], account_id: str, source: str,
+                  guards: list[replay.Guard] | None = None) -> dict[str, Any]:
+    """The citizen's answer from their device (already authenticated by its key). ``guards``:
+    the device request's replay check not made yet (``devices.verify_request``): the usual
+    approval writes it with the login (one round trip); any other way, it is made first as it
+    always was (``replay.settle``)."""
+    try:
+        return _device_answer(txn_id, k, number=number, decision=decision,
+                              account_id=account_id, source=source, guards=guards)
+    except Exception:
+        replay.settle(guards)
+        raise
+
+
+def _device_answer(txn_id: str, k: str | None, *, number: int | None,
+                   decision: Literal["approve", "deny"], account_id: str, source: str,
+                   guards: list[replay.Guard] | None) -> dict[str, Any]:
     from iamsmart.identity import accounts
 
     counters: tuple[tuple[str, str | None], ...] = (("approval-account", account_id),
@@ -452,9 +478,10 @@ def device_answer(txn_id: str, k: str | None, *, number: int | None,
         if account.status != "active":
             raise errors.Forbidden()
         if _complete(txn_id, account_id, assurance.AMR_DEVICE, _achieved(account), "device",
-                     k=k, number=number):
+                     k=k, number=number, guards=guards):
             _count(Metric.LOGIN_APPROVAL, decision="approve")
             return {"status": "authenticated"}
+    replay.settle(guards)  # the other answers: the check first, as it always was
     try:
         item = _for_device(txn_id, k)
     except LoginNotFound:
