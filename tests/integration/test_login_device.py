@@ -264,6 +264,24 @@ def test_approval_replayed_is_refused_and_a_refused_approval_uses_up_its_request
         assert replayed.value.answer["details"]["reason"] == "replay"
 
 
+def test_approval_by_an_account_no_longer_active_is_forbidden(gateway: Gateway,  # noqa: F811
+                                                              tmp_path: Path):
+    """The account is read with the limits (one BatchGetItem): its status still decides."""
+    from iamsmart import aws
+    from iamsmart.settings import settings
+
+    device = enrolled_device(gateway, tmp_path)
+    browser = Browser(gateway)
+    page = _show(browser, start_login(browser))
+    aws.client("dynamodb").update_item(
+        TableName=settings().accounts_table, Key={"id": {"S": device.state["account_id"]}},
+        UpdateExpression="SET #s = :s", ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": "suspended"}})
+    with pytest.raises(DeviceError) as refused:
+        device.approve(page["qr"]["payload"], number=page["number"])
+    assert refused.value.status == 403
+
+
 @pytest.mark.parametrize("change", ["htm", "htu", "iat", "body", "typ", "alg", "none"])
 def test_device_request_claims_are_checked(gateway: Gateway, tmp_path: Path, change: str):  # noqa: F811
     import base64
@@ -320,8 +338,8 @@ def test_enrolment_refuses_bad_codes_and_private_or_odd_keys(gateway: Gateway): 
 
 def test_aws_calls_of_the_usual_path(gateway: Gateway, tmp_path: Path):  # noqa: F811
     """Few AWS calls per login: start 1 (+1 lookup with a login_hint), each browser poll 1,
-    the device's approval 4 (its key, the limits, the account, then one transaction of the
-    request's jti record and the login), the result 1."""
+    the device's approval 3 (its key; the limits and the account in one read; one transaction
+    of the request's jti record and the login), the result 1."""
     from iamsmart import aws
 
     calls: list[str] = []
@@ -335,8 +353,7 @@ def test_aws_calls_of_the_usual_path(gateway: Gateway, tmp_path: Path):  # noqa:
     page = _show(browser, txn)
     calls.clear()
     device.approve(page["qr"]["payload"], number=page["number"])
-    assert sorted(calls) == sorted(["GetItem", "BatchGetItem", "GetItem",
-                                    "TransactWriteItems"])
+    assert sorted(calls) == sorted(["GetItem", "BatchGetItem", "TransactWriteItems"])
     calls.clear()
     login.result(txn, f"iamsmart_login={browser.cookies['iamsmart_login']}")
     assert calls == ["DeleteItem"]

@@ -100,6 +100,13 @@ def get(account_id: str) -> Account:
     return _to_account(fields)
 
 
+def of_fields(account_id: str, fields: dict[str, Any] | None) -> Account:
+    """``get`` for an account read in a batch with other items (``limits``)."""
+    if not account_id or "#" in account_id or fields is None:
+        raise AccountNotFound()
+    return _to_account(fields)
+
+
 def find(account_id: str) -> Account | None:
     try:
         return get(account_id)

@@ -459,6 +459,19 @@ def counters(wanted: Iterable[Counter]) -> dict[Counter, tuple[int, int]]:
     return {by_pk[i["pk"]]: (int(i.get("n", 0)), int(i.get("expires_at", 0))) for i in items}
 
 
+def counters_and_account(wanted: Iterable[Counter], account_id: str,
+                         ) -> tuple[dict[Counter, tuple[int, int]], dict[str, Any] | None]:
+    """``counters`` and ``account`` in one BatchGetItem over both tables."""
+    by_pk = {_counter_key(c)["pk"]: c for c in wanted}
+    table, key = account_location(account_id)
+    found = dynamo.batch_get_tables({_sessions(): [{"pk": pk, "sk": "n"} for pk in by_pk],
+                                     table: [key]}, consistent=False)
+    counts = {by_pk[i["pk"]]: (int(i.get("n", 0)), int(i.get("expires_at", 0)))
+              for i in found.get(_sessions(), []) if i.get("pk") in by_pk}
+    accounts = [i for i in found.get(table, []) if i.get("id") == account_id]
+    return counts, account_from_item(accounts[0] if accounts else None)
+
+
 def count_failure(counter: Counter, *, expires_at: int, keep_first_expiry: bool) -> int:
     """One more on the counter (one UpdateItem); the new count. Its expiry is set to
     ``expires_at``, or only on the first failure with ``keep_first_expiry``."""

@@ -98,6 +98,17 @@ def _window(policy: Policy, now: int) -> tuple[int, int]:
 def check(*counters: tuple[str, str | None]) -> None:
     """Raise ``Limited`` (429 with Retry-After) when any ``(policy, key)`` counter has reached
     its limit in the current window. One BatchGetItem for all of them."""
+    _judge(*counters, account_id=None)
+
+
+def check_reading_account(*counters: tuple[str, str | None],
+                          account_id: str) -> dict[str, Any] | None:
+    """``check``, the account's fields read in the same BatchGetItem (for the caller that
+    needs both: ``accounts.of_fields``); None for no such account."""
+    return _judge(*counters, account_id=account_id)
+
+
+def _judge(*counters: tuple[str, str | None], account_id: str | None) -> dict[str, Any] | None:
     now = dal.now()
     wanted: dict[dal.Counter, tuple[Policy, int]] = {}
     for name, key in counters:
@@ -106,12 +117,18 @@ def check(*counters: tuple[str, str | None]) -> None:
         policy = POLICIES[name]
         start, end = _window(policy, now)
         wanted[_counter(name, key, start)] = (policy, end)
-    if not wanted:
-        return
-    for counter, (count, expires) in dal.counters(wanted).items():
+    fields = None
+    if account_id is not None:
+        found, fields = dal.counters_and_account(wanted, account_id)
+    elif not wanted:
+        return None
+    else:
+        found = dal.counters(wanted)
+    for counter, (count, expires) in found.items():
         policy, end = wanted[counter]
         if count >= policy.limit and expires > now:
             raise Limited(retry_after=max(1, (expires if policy.per_key else end) - now))
+    return fields
 
 
 def fail(*counters: tuple[str, str | None]) -> int:

@@ -471,16 +471,23 @@ def _device_answer(txn_id: str, k: str | None, *, number: int | None,
 
     counters: tuple[tuple[str, str | None], ...] = (("approval-account", account_id),
                                                    ("approval-source", source))
-    limits.check(*counters)
     if decision == "approve" and number is not None and k and _valid_txn_id(txn_id):
-        # The usual case in one write: right secret, right number, still pending.
-        account = accounts.get(account_id)
+        # The usual case in one read (the limits and the account) and one write: right
+        # secret, right number, still pending.
+        if account_id and "#" not in account_id:
+            fields = limits.check_reading_account(*counters, account_id=account_id)
+        else:
+            limits.check(*counters)
+            fields = None
+        account = accounts.of_fields(account_id, fields)
         if account.status != "active":
             raise errors.Forbidden()
         if _complete(txn_id, account_id, assurance.AMR_DEVICE, _achieved(account), "device",
                      k=k, number=number, guards=guards):
             _count(Metric.LOGIN_APPROVAL, decision="approve")
             return {"status": "authenticated"}
+    else:
+        limits.check(*counters)
     replay.settle(guards)  # the other answers: the check first, as it always was
     try:
         item = _for_device(txn_id, k)
