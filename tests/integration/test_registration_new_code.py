@@ -11,8 +11,8 @@ import re
 import pytest
 from registration_flow import Api, application, b64, card_photo, chip, face
 
-from iamsmart.identity import accounts, store
-from iamsmart.registration import applications
+from iamsmart.identity import accounts
+from iamsmart.registration import applications, dal
 
 REFERENCE = re.compile(r"[ACDEFGHJKMNPQRTWXY34679]{4}-[ACDEFGHJKMNPQRTWXY34679]{4}")
 PATH = "/v1/registrations/{}/enrolment-code"
@@ -52,8 +52,7 @@ def test_a_taken_reference_is_never_given_twice(api: Api, monkeypatch):
     monkeypatch.setattr(applications, "new_id", lambda: next(ids))
     second = api.submit(application(chip("WX123456(9)"), selfie="biden"))
     assert second == fresh
-    assert store.get("iamsmart-applications", {"pk": "ref#QQQQ-QQQQ", "sk": "ref"})[
-        "application_id"] == fresh
+    assert dal.application_of_reference("QQQQ-QQQQ") == fresh
 
 
 def test_status_and_notification_carry_the_reference_link_and_help(api: Api):

@@ -12,6 +12,7 @@ from registration_flow import Api, application, chip
 
 from iamsmart.identity import accounts, dal, hkid
 from iamsmart.registration import applications, workflow
+from iamsmart.registration import dal as registration_dal
 
 
 @pytest.fixture
@@ -82,7 +83,7 @@ def test_same_face_registers_once_and_the_code_enrols_a_device(api: Api):
     # Replaying the account step (a retried task) changes nothing.
     before = _accounts_with_name("陳大文")  # a sandbox citizen has this name too
     assert workflow.create_account(app_id) == {"created": True}
-    applications.update(app_id, {}, remove=("account_created",))
+    registration_dal.update_application(app_id, {}, remove=("account_created",))
     assert workflow.create_account(app_id) == {"created": True}
     assert _accounts_with_name("陳大文") == before
 

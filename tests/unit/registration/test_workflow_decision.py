@@ -92,7 +92,7 @@ def test_a_duplicate_that_needs_review_still_goes_to_review():
 
 
 def _item(status, reason=None, steps=()):
-    return {"pk": "app_" + "x" * 24, "status": status, "reason": reason,
+    return {"application_id": "app_" + "x" * 24, "status": status, "reason": reason,
             "steps": {s: {"at": 1} for s in steps}}
 
 

@@ -240,18 +240,14 @@ def registration_new_code(application_id: str) -> NewEnrolmentCode:
             summary="An application's status: steps done and pending, the outcome",
             tag="registration", response=Status, errors_documented=(404, 503))
 def registration_status(application_id: str) -> Status:
-    from iamsmart.registration import applications, workflow
+    from iamsmart.registration import applications, dal, workflow
 
     item = applications.get(application_id)
     if item is None:
         raise NOT_FOUND
     answer = workflow.public_status(item)
-    if answer.get("enrolment_code"):
-        # Shown once: the first reader takes it off the item.
-        taken = applications.update(application_id, {}, remove=("enrolment_code",),
-                                    condition="attribute_exists(enrolment_code)")
-        if taken is None:
-            answer["enrolment_code"] = None
+    if answer.get("enrolment_code") and not dal.take_enrolment_code(application_id):
+        answer["enrolment_code"] = None  # shown once: another reader took it first
     return Status.model_validate(answer)
 
 

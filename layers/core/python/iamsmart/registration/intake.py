@@ -45,7 +45,7 @@ from typing import Any
 from iamsmart import errors
 from iamsmart.common import strict_json
 from iamsmart.metrics import Metric
-from iamsmart.registration import applications
+from iamsmart.registration import applications, dal
 from iamsmart.settings import settings
 
 # API Gateway takes 10 MB, a synchronous Lambda invocation 6 MB (the event wraps the body):
@@ -292,7 +292,7 @@ def _idempotency(caller: Caller, key: str | None) -> str | None:
         return None
     if not _IDEM.fullmatch(key):
         raise IdempotencyKeyRequired()
-    return applications.idempotency_pk(caller.principal, key)
+    return dal.idempotency_id(caller.principal, key)
 
 
 def _limit(caller: Caller) -> None:
@@ -302,7 +302,7 @@ def _limit(caller: Caller) -> None:
     else:
         scope, subject, limit = "intake-source", caller.source, \
             cfg.registration_source_hourly_limit
-    count = applications.count_in_window(scope, subject, 3600, 60)
+    count = dal.count_in_window(scope, subject, 3600, 60)
     if count > limit:
         raise TooManyApplications(retry_after=3600 - applications.now() % 3600)
 
@@ -346,7 +346,7 @@ def submit(raw: bytes | None, caller: Caller, idempotency_key: str | None) -> Ac
     if caller.channel in ("counter", "mobile") and not (
             caller.officer and _OFFICER.fullmatch(caller.officer)):
         raise OfficerRequired()
-    idem_pk = _idempotency(caller, idempotency_key)
+    idem_id = _idempotency(caller, idempotency_key)
     consent = _consent(body.get("consent"))
     contact = _contact(body.get("contact"))
     with _field("evidence.photo"):
@@ -369,15 +369,15 @@ def submit(raw: bytes | None, caller: Caller, idempotency_key: str | None) -> Ac
         raise errors.InvalidInput(en="The language must be en or tc.", tc="語言須為 en 或 tc。")
 
     digest = hashlib.sha256(raw or b"").hexdigest()
-    if idem_pk is not None:
-        seen = applications.get_idempotent(idem_pk)
+    if idem_id is not None:
+        seen = dal.idempotent_request(idem_id)
         if seen is not None:
             return _replayed(seen, digest)
     _limit(caller)
     live, frame = _liveness(body)
 
     application_id = applications.new_id()
-    while applications.reference_taken(applications.reference_of(application_id)):
+    while dal.reference_taken(applications.reference_of(application_id)):
         application_id = applications.new_id()  # rare: ~1 in 10^5 at a million applications
     reference = applications.reference_of(application_id)
     received = applications.now()
@@ -389,8 +389,7 @@ def submit(raw: bytes | None, caller: Caller, idempotency_key: str | None) -> Ac
         from iamsmart.registration.liveness import FRAME
 
         applications.put_object(application_id, FRAME, frame)
-    item: dict[str, Any] = {
-        "pk": application_id, "sk": applications.APPLICATION, "kind": "application",
+    fields: dict[str, Any] = {
         "status": "queued", "channel": caller.channel, "source": caller.source,
         "site": caller.site, "officer": caller.officer,
         "evidence_kind": "chip" if type(evidence).__name__ == "ChipEvidence" else "card_photo",
@@ -400,19 +399,11 @@ def submit(raw: bytes | None, caller: Caller, idempotency_key: str | None) -> Ac
         "expires_at": expires,
         "steps": {"received": applications.step_record(officer=caller.officer)},
     }
-    actions = [applications.put_action(item), applications.put_action({
-        "pk": applications.REF_PREFIX + reference, "sk": "ref",
-        "application_id": application_id, "expires_at": expires})]
-    if idem_pk is not None:
-        actions.append(applications.put_action({
-            "pk": idem_pk, "sk": "idem", "application_id": application_id, "digest": digest,
-            "expires_at": expires}))
-    from iamsmart.identity import store
-
-    if not store.transact_write(actions):
+    if not dal.store_application(application_id, fields, reference=reference,
+                                 idempotency=(idem_id, digest) if idem_id else None):
         # The same key arrived twice at once: the other request won; answer as it did.
         applications.delete_objects(application_id)
-        seen = applications.get_idempotent(idem_pk) if idem_pk else None
+        seen = dal.idempotent_request(idem_id) if idem_id else None
         if seen is None:
             raise errors.Unavailable()
         return _replayed(seen, digest)
@@ -422,7 +413,7 @@ def submit(raw: bytes | None, caller: Caller, idempotency_key: str | None) -> Ac
         aws.call("sqs", "send_message", QueueUrl=_queue_url(),
                  MessageBody=json.dumps({"application_id": application_id}))
     except errors.Unavailable:
-        _undo(application_id, idem_pk)
+        _undo(application_id, idem_id)
         raise
     count(Metric.REGISTRATION_ACCEPTED, channel=caller.channel)
     logger().info("registration accepted", extra={"application_id": application_id,
@@ -457,15 +448,9 @@ def _replayed(seen: dict[str, Any], digest: str) -> Accepted:
     return Accepted(application_id, status_url(application_id), replayed=True)
 
 
-def _undo(application_id: str, idem_pk: str | None) -> None:
-    from iamsmart.identity import store
-
-    table = settings().applications_table
-    store.delete(table, applications.key(application_id))
-    store.delete(table, {"pk": applications.REF_PREFIX + applications.reference_of(
-        application_id), "sk": "ref"})
-    if idem_pk:
-        store.delete(table, {"pk": idem_pk, "sk": "idem"})
+def _undo(application_id: str, idem_id: str | None) -> None:
+    dal.remove_application(application_id, reference=applications.reference_of(application_id),
+                           idempotency_id=idem_id)
     applications.delete_objects(application_id)
 
 

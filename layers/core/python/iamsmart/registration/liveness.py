@@ -49,11 +49,11 @@ def create(source: str) -> dict[str, Any]:
     """A session for one application: its id, the applicant nonce bound to it, its lifetime
     (and Rekognition's session id for the browser's Face Liveness component in AWS)."""
     from iamsmart.faces import liveness
-    from iamsmart.registration import applications
+    from iamsmart.registration import applications, dal
     from iamsmart.settings import settings
 
     limit = settings().registration_source_hourly_limit
-    if applications.count_in_window("liveness-source", source, 3600, 60) > limit:
+    if dal.count_in_window("liveness-source", source, 3600, 60) > limit:
         raise TooManyLivenessSessions(retry_after=3600 - applications.now() % 3600)
     nonce = secrets.token_urlsafe(18)
     created = liveness.create(APPLICANT, nonce, purpose="registration")

@@ -1,5 +1,5 @@
 """Telling the applicant how it ended: SMS or e-mail through SNS in AWS, and always an outbox
-item (``outbox`` partition of the applications table) that the staff API shows; on the local
+kept in the outbox (``dal.add_to_outbox``) that the staff API shows; on the local
 platform the outbox is the only delivery.
 
 Messages say completed or "could not complete online" (the same text for every rejection the
@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from iamsmart import origin
-from iamsmart.registration import applications
+from iamsmart.registration import applications, dal
 from iamsmart.settings import settings
 
 TEXTS = {
@@ -55,39 +55,31 @@ def message_for(item: dict[str, Any]) -> dict[str, str]:
         texts = TEXTS["selfie_unusable"]
     else:
         texts = TEXTS["approved" if outcome == "approved" else "rejected"]
-    application_id = str(item["pk"])
+    application_id = str(item["application_id"])
     values = {"ref": applications.reference_of(application_id),
               "link": status_link(application_id), "help": _help()}
     return {lang: text.format(**values) for lang, text in texts.items()}
 
 
 def send(item: dict[str, Any]) -> bool:
-    """Notify once (the outbox item is written conditionally: a replay sends nothing)."""
-    from iamsmart.identity import store
-
+    """Notify once (the outbox keeps one message per application: a replay sends nothing)."""
     contact = item.get("contact") or {}
     if not contact:
         return False
-    application_id = str(item["pk"])
     texts = message_for(item)
     language = item.get("language", "tc")
     decided = int(item.get("decided_at") or applications.now())
     channel, destination = next(iter(contact.items()))
-    entry = {"pk": applications.OUTBOX_PK, "sk": applications.review_sk(decided,
-                                                                       application_id),
-             "application_id": application_id, "channel": channel,
-             "destination": destination, "language": language,
-             "text": f"{texts[language]}\n{texts['en' if language == 'tc' else 'tc']}",
-             "created_at": applications.now(), "expires_at": item["expires_at"]}
-    if not store.put(settings().applications_table, entry,
-                     condition="attribute_not_exists(pk)"):
+    text = f"{texts[language]}\n{texts['en' if language == 'tc' else 'tc']}"
+    if not dal.add_to_outbox(item, {"channel": channel, "destination": destination,
+                                    "language": language, "text": text}, decided_at=decided):
         return True  # sent before (a replayed step)
     topic = settings().registration_notify_topic_arn
     if topic:
         from iamsmart import aws
 
         aws.call("sns", "publish", TopicArn=topic, Message=json.dumps(
-            {"channel": channel, "destination": destination, "text": entry["text"]},
+            {"channel": channel, "destination": destination, "text": text},
             ensure_ascii=False), MessageAttributes={
                 "channel": {"DataType": "String", "StringValue": channel}})
     return True
@@ -95,8 +87,4 @@ def send(item: dict[str, Any]) -> bool:
 
 def outbox(limit: int = 100) -> list[dict[str, Any]]:
     """The newest notifications first (the staff API)."""
-    items = applications.list_partition(applications.OUTBOX_PK, limit=1000)
-    items.sort(key=lambda i: str(i["sk"]), reverse=True)
-    return [{"application_id": i["application_id"], "channel": i["channel"],
-             "destination": i["destination"], "text": i["text"],
-             "created_at": i["created_at"]} for i in items[:limit]]
+    return dal.outbox(limit)

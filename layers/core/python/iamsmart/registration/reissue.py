@@ -30,7 +30,7 @@ from typing import Any
 
 from iamsmart import errors
 from iamsmart.metrics import Metric
-from iamsmart.registration import applications
+from iamsmart.registration import applications, dal
 
 DAILY_ATTEMPTS = 5
 FIELDS = {"evidence", "selfie"}
@@ -84,10 +84,10 @@ def _limits(application_id: str, source: str) -> None:
     from iamsmart.settings import settings
 
     day = 24 * 3600
-    if applications.count_in_window("reissue", application_id, day, 60) > DAILY_ATTEMPTS:
+    if dal.count_in_window("reissue", application_id, day, 60) > DAILY_ATTEMPTS:
         raise TooManyAttempts(retry_after=day - applications.now() % day)
     hourly = settings().registration_source_hourly_limit
-    if applications.count_in_window("intake-source", source, 3600, 60) > hourly:
+    if dal.count_in_window("intake-source", source, 3600, 60) > hourly:
         raise TooManyAttempts(retry_after=3600 - applications.now() % 3600)
 
 
@@ -145,23 +145,22 @@ def _body(raw: bytes | None) -> dict[str, Any]:
 
 def reissue(application_id: str, raw: bytes | None, source: str) -> dict[str, Any]:
     """Verify again and replace the enrolment code (see the module docstring)."""
-    from iamsmart.identity import accounts, store
+    from iamsmart.identity import accounts
     from iamsmart.observability import count, logger
     from iamsmart.registration.workflow import ENROLMENT_CODE_SECONDS, new_enrolment_code
-    from iamsmart.settings import settings
 
     reference = applications.normalise_reference(application_id)
     if reference is not None:
         # Quoted at a counter (or in the app): until the card and the face are verified, the
         # answer does not say whether such an application exists or what became of it.
-        found = applications.application_of_reference(reference)
+        found = dal.application_of_reference(reference)
         body = _body(raw)
         _limits(found or reference, source)
         item = applications.get(found) if found else None
         if item is None:
             raise NotVerified()
         _verified(item, body)
-        application_id = str(item["pk"])
+        application_id = str(item["application_id"])
         _eligible(item)
     else:
         if not applications.valid_id(application_id):
@@ -171,19 +170,12 @@ def reissue(application_id: str, raw: bytes | None, source: str) -> dict[str, An
         _verified(item, _body(raw))
 
     code = new_enrolment_code()
-    cfg = settings()
     new_id = accounts.enrol_key(code)
     actions = accounts.replace_enrolment_code_actions(
         str(item["account_id"]), code, applications.now() + ENROLMENT_CODE_SECONDS,
         replacing=item.get("enrol_id"))
-    actions.append({"Update": {
-        "TableName": cfg.applications_table,
-        "Key": store.to_item(applications.key(application_id)),
-        "UpdateExpression": "SET enrol_id = :e, reissued_at = :n, updated_at = :n "
-                            "REMOVE enrolment_code",
-        "ConditionExpression": "attribute_exists(pk)",
-        "ExpressionAttributeValues": store.to_item({":e": new_id, ":n": applications.now()})}})
-    if not store.transact_write(actions):
+    actions.append(dal.enrolment_code_reissued_action(application_id, enrolment_id=new_id))
+    if not dal.transact(actions):
         raise errors.Unavailable()
     count(Metric.REGISTRATION_CODE_REISSUED)
     logger().info("enrolment code reissued", extra={"application_id": application_id})

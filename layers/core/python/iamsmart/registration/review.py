@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from iamsmart import errors
 from iamsmart.metrics import Metric
-from iamsmart.registration import applications
+from iamsmart.registration import applications, dal
 from iamsmart.sites import logic as sites
 
 MAX_REASON = 500
@@ -29,7 +29,7 @@ class NotInReview(errors.Conflict):
 
 def pending(limit: int = 100) -> list[dict[str, Any]]:
     """Applications waiting for a reviewer, oldest first (escalated ones flagged)."""
-    items = applications.list_partition(applications.REVIEW_PK, limit=limit)
+    items = dal.review_queue(limit)
     return [{"application_id": i["application_id"],
              "reference": applications.reference_of(str(i["application_id"])),
              "reason": i.get("reason"),
@@ -111,11 +111,9 @@ def decide(application_id: str, decision: Literal["approve", "reject"], reason: 
     if item.get("status") != "review" or not token:
         raise NotInReview()
     record = {"decision": decision, "reason": reason, "staff": staff, "at": applications.now()}
-    taken = applications.update(
-        application_id, {"review_decision": record}, remove=("review_token",),
-        condition="#tok = :tok", values={":tok": token}, names_={"#tok": "review_token"},
-        steps={"review": applications.step_record(decision=decision, staff=staff)},
-    )
+    taken = dal.take_review_token(
+        application_id, token, {"review_decision": record},
+        steps={"review": applications.step_record(decision=decision, staff=staff)})
     if taken is None:
         raise NotInReview()
     client = aws.client("stepfunctions")
@@ -131,14 +129,11 @@ def decide(application_id: str, decision: Literal["approve", "reject"], reason: 
         if code in ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist"):
             raise NotInReview() from None
         # Put the token back: the decision did not reach the workflow.
-        applications.update(application_id, {"review_token": token}, remove=("review_decision",))
+        dal.update_application(application_id, {"review_token": token},
+                               remove=("review_decision",))
         raise errors.Unavailable(operation="send_task") from None
     if item.get("review_sk"):  # off the reviewers' list now, not when the workflow ends
-        from iamsmart.identity import store
-        from iamsmart.settings import settings
-
-        store.delete(settings().applications_table,
-                     {"pk": applications.REVIEW_PK, "sk": item["review_sk"]})
+        dal.dequeue_review(str(item["review_sk"]))
     count(Metric.REGISTRATION_REVIEWED, decision=decision)
     logger().info("registration reviewed", extra={"application_id": application_id,
                                                   "decision": decision, "staff": staff})

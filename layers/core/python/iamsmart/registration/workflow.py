@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from iamsmart import errors
 from iamsmart.metrics import Metric
-from iamsmart.registration import applications
+from iamsmart.registration import applications, dal
 
 # The local engine (dlib) is not thread-safe, and the local platform runs every Lambda in one
 # process: one comparison at a time here (in AWS each invocation has its own process).
@@ -69,8 +69,8 @@ def _step(application_id: str, step: str, fields: dict[str, Any] | None = None,
           **record: Any) -> None:
     item = applications.get(application_id)
     officer = item.get("officer") if item else None
-    applications.update(application_id, fields or {},
-                        steps={step: applications.step_record(officer=officer, **record)})
+    dal.update_application(application_id, fields or {},
+                           steps={step: applications.step_record(officer=officer, **record)})
 
 
 def _claimed_hkid(payload: Any) -> Any:
@@ -125,7 +125,7 @@ def duplicate_check(application_id: str) -> dict[str, Any]:
     digest = item.get("hkid_hash") or hkid.keyed_hash(number)
     owner = accounts.hkid_owner(digest)
     duplicate = owner is not None and owner != item.get("account_id")
-    today = applications.applications_per_hkid_today(digest, application_id)
+    today = dal.applications_per_hkid_today(digest, application_id)
     limited = today > settings().registration_hkid_daily_limit
     _step(application_id, "duplicate_check",
           {"hkid_hash": digest, "duplicate": duplicate, "hkid_limited": limited})
@@ -313,22 +313,10 @@ def _new_account_id() -> str:
 
 def open_review(application_id: str, task_token: str, escalated: bool) -> dict[str, Any]:
     """Park the application for a reviewer: the task token on the item, a queue entry."""
-    from iamsmart.identity import store
-    from iamsmart.settings import settings
-
     item = _load(application_id)
-    opened = applications.now()
-    previous = item.get("review_sk")
-    sk = applications.review_sk(opened, application_id)
-    store.put(settings().applications_table, {
-        "pk": applications.REVIEW_PK, "sk": sk, "application_id": application_id,
-        "reason": item.get("reason"), "channel": item.get("channel"),
-        "escalated": escalated, "opened_at": opened, "expires_at": item["expires_at"]})
-    if previous and previous != sk:
-        store.delete(settings().applications_table,
-                     {"pk": applications.REVIEW_PK, "sk": previous})
+    place = dal.enqueue_review(item, opened_at=applications.now(), escalated=escalated)
     _step(application_id, "review", {"status": "review", "review_token": task_token,
-                                     "review_sk": sk, "escalated": escalated},
+                                     "review_sk": place, "escalated": escalated},
           escalated=escalated)
     return {"opened": True}
 
@@ -345,8 +333,7 @@ def create_account(application_id: str) -> dict[str, Any]:
     device key) and the application marked. A replay finds the account it made (same id behind
     the HKID guard) and succeeds; a concurrent duplicate finds another account and the
     application is refused (the generic answer)."""
-    from iamsmart.identity import accounts, store
-    from iamsmart.settings import settings
+    from iamsmart.identity import accounts
 
     item = _load(application_id)
     account_id = str(item["account_id"])
@@ -361,18 +348,11 @@ def create_account(application_id: str) -> dict[str, Any]:
         birthdate=particulars.date_of_birth.isoformat(), created_at=applications.now())
     code = new_enrolment_code()
     expires_at = applications.now() + ENROLMENT_CODE_SECONDS
-    marked = {"Update": {
-        "TableName": settings().applications_table,
-        "Key": store.to_item(applications.key(application_id)),
-        "UpdateExpression": "SET account_created = :t, enrolment_code = :c, enrol_id = :e, "
-                            "updated_at = :n",
-        "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(account_created)",
-        "ExpressionAttributeValues": store.to_item({":t": True, ":c": code,
-                                                     ":e": accounts.enrol_key(code),
-                                                     ":n": applications.now()})}}
+    marked = dal.account_created_action(application_id, enrolment_code=code,
+                                        enrolment_id=accounts.enrol_key(code))
 
     def created(account: accounts.Account) -> bool:
-        return store.transact_write([*accounts.registered_account_actions(
+        return dal.transact([*accounts.registered_account_actions(
             account, hkid_hash=str(item["hkid_hash"]), enrolment_code=code,
             enrolment_expires_at=expires_at, device_jwk=item.get("device_key"),
             device_label=f"Registered with the app ({application_id[-6:]})"), marked])
@@ -418,19 +398,15 @@ def finish(application_id: str, outcome: Literal["approved", "rejected"],
            reason: str | None = None) -> dict[str, Any]:
     """Record the outcome, delete the images (kept only until the decision), leave the
     review queue."""
-    from iamsmart.identity import store
-    from iamsmart.settings import settings
-
     item = _load(application_id)
     fields: dict[str, Any] = {"status": outcome, "decided_at": item.get("decided_at")
                               or applications.now()}
     if reason:
         fields["reason"] = reason
     if item.get("review_sk"):
-        store.delete(settings().applications_table,
-                     {"pk": applications.REVIEW_PK, "sk": item["review_sk"]})
+        dal.dequeue_review(str(item["review_sk"]))
     deleted = applications.delete_objects(application_id)
-    applications.update(application_id, fields, remove=("review_token", "review_sk"))
+    dal.update_application(application_id, fields, remove=("review_token", "review_sk"))
     from iamsmart.observability import count, logger
 
     count(Metric.REGISTRATION_FINISHED, outcome=outcome)
@@ -447,9 +423,9 @@ def notify(application_id: str) -> dict[str, Any]:
 
     item = _load(application_id)
     sent = notify_mod.send(item)
-    applications.update(application_id, {}, remove=("contact",),
-                        steps={"notified": applications.step_record(
-                            sent=sent, officer=item.get("officer"))})
+    dal.update_application(application_id, {}, remove=("contact",),
+                           steps={"notified": applications.step_record(
+                               sent=sent, officer=item.get("officer"))})
     return {"notified": sent}
 
 
@@ -519,8 +495,9 @@ def public_status(item: dict[str, Any]) -> dict[str, Any]:
     if status == "not_completed" and item.get("reason") in APPLICANT_REASONS:
         message_key = str(item["reason"])
     en, tc = MESSAGES[message_key]
-    answer: dict[str, Any] = {"application_id": item["pk"],
-                              "reference": applications.reference_of(str(item["pk"])),
+    answer: dict[str, Any] = {"application_id": item["application_id"],
+                              "reference": applications.reference_of(
+                                  str(item["application_id"])),
                               "status": status, "steps": progress,
                               "message": {"en": en, "tc": tc}, "help": help_contact()}
     if status == "completed":
