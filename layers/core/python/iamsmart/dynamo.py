@@ -11,7 +11,7 @@ import on the login path (PynamoDB models stay inside the data-access modules th
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -90,8 +90,32 @@ def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _conditional_failed(exc: Exception) -> bool:
-    response = getattr(exc, "response", None) or {}
-    return response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+    """A boto3 or PynamoDB failure that is a condition not met (a value, not an error)."""
+    code = getattr(exc, "cause_response_code", None)  # PynamoDB
+    if code is None:
+        response = getattr(exc, "response", None) or {}
+        code = response.get("Error", {}).get("Code")
+    return bool(code == "ConditionalCheckFailedException")
+
+
+class Condition:
+    """What ``conditional`` saw: ``failed`` when the write's condition was not met."""
+
+    failed = False
+
+
+@contextmanager
+def conditional(action: str) -> Iterator[Condition]:
+    """Run one conditional write (boto3 or PynamoDB) as ``translated`` does; a condition not
+    met is not raised but reported on the value yielded (``failed``)."""
+    outcome = Condition()
+    try:
+        with translated(action):
+            yield outcome
+    except Exception as exc:  # noqa: BLE001 - anything else is raised again at once
+        if not _conditional_failed(exc):
+            raise
+        outcome.failed = True
 
 
 def get(table: str, key: Mapping[str, Any], *, consistent: bool = False) -> dict[str, Any] | None:
@@ -105,56 +129,37 @@ def put(table: str, values: Mapping[str, Any], *, condition: str | None = None,
         names: Mapping[str, str] | None = None,
         values_: Mapping[str, Any] | None = None) -> bool:
     """PutItem; False when ``condition`` fails."""
-    from botocore.exceptions import ClientError
-
     params: dict[str, Any] = {"TableName": table, "Item": to_item(values)}
     _conditions(params, condition, names, values_)
-    try:
-        with translated("put_item"):
-            _client().put_item(**params)
-    except ClientError as exc:
-        if _conditional_failed(exc):
-            return False
-        raise
-    return True
+    with conditional("put_item") as written:
+        _client().put_item(**params)
+    return not written.failed
 
 
 def update(table: str, key: Mapping[str, Any], expression: str, *,
            condition: str | None = None, names: Mapping[str, str] | None = None,
            values_: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
     """UpdateItem returning the new item; None when ``condition`` fails."""
-    from botocore.exceptions import ClientError
-
     params: dict[str, Any] = {"TableName": table, "Key": to_item(key),
                               "UpdateExpression": expression, "ReturnValues": "ALL_NEW"}
     _conditions(params, condition, names, values_)
-    try:
-        with translated("update_item"):
-            answer = _client().update_item(**params)
-    except ClientError as exc:
-        if _conditional_failed(exc):
-            return None
-        raise
-    return from_item(answer.get("Attributes") or {})
+    answer: dict[str, Any] = {}
+    with conditional("update_item") as written:
+        answer = _client().update_item(**params)
+    return None if written.failed else from_item(answer.get("Attributes") or {})
 
 
 def delete(table: str, key: Mapping[str, Any], *, condition: str | None = None,
            names: Mapping[str, str] | None = None,
            values_: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
     """DeleteItem returning the deleted item; None when absent or ``condition`` fails."""
-    from botocore.exceptions import ClientError
-
     params: dict[str, Any] = {"TableName": table, "Key": to_item(key),
                               "ReturnValues": "ALL_OLD"}
     _conditions(params, condition, names, values_)
-    try:
-        with translated("delete_item"):
-            answer = _client().delete_item(**params)
-    except ClientError as exc:
-        if _conditional_failed(exc):
-            return None
-        raise
-    old = answer.get("Attributes")
+    answer: dict[str, Any] = {}
+    with conditional("delete_item") as written:
+        answer = _client().delete_item(**params)
+    old = None if written.failed else answer.get("Attributes")
     return from_item(old) if old else None
 
 
@@ -364,3 +369,48 @@ def transact_write_reasons(actions: list[dict[str, Any]],
                                      reason="TransactionCanceled") from exc
         raise
     return None
+
+
+# --- PynamoDB models (the data-access modules that keep one: catalogue, feeds, sites, apikeys)
+
+_MODELS: dict[tuple[Callable[[], Any], str, str], Any] = {}
+
+
+def pynamodb_model(define: Callable[[], Any], table_name: str, *,
+                   connect_timeout_seconds: int | None = 3,
+                   read_timeout_seconds: int | None = 10) -> Any:
+    """The PynamoDB model class ``define`` builds (a data-access module's own: its attributes
+    and an empty ``Meta``), bound to ``table_name`` in the configured region with two retries
+    and these timeouts (``None``: PynamoDB's default); built once per table and region."""
+    from iamsmart.settings import settings
+
+    region = settings().region
+    model = _MODELS.get((define, table_name, region))
+    if model is None:
+        model = define()
+        meta = model.Meta
+        meta.table_name = table_name
+        meta.region = region
+        meta.max_retry_attempts = 2
+        if connect_timeout_seconds is not None:
+            meta.connect_timeout_seconds = connect_timeout_seconds
+        if read_timeout_seconds is not None:
+            meta.read_timeout_seconds = read_timeout_seconds
+        _MODELS[(define, table_name, region)] = model
+    return model
+
+
+def forget_model(define: Callable[[], Any]) -> None:
+    """Build ``define``'s model afresh next time (its connection is cached with it: tests
+    that start a new emulator, the local platform when its endpoint changes)."""
+    for key in [k for k in _MODELS if k[0] is define]:
+        del _MODELS[key]
+
+
+def model_get(model: Any, key: Any, *, action: str, consistent: bool = False) -> Any | None:
+    """One item of a PynamoDB model by its key, or None."""
+    with translated(action):
+        try:
+            return model.get(key, consistent_read=consistent)
+        except model.DoesNotExist:
+            return None

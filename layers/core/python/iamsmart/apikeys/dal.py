@@ -8,24 +8,21 @@ callers get ``models.Principal``. Throttling or an unreachable service becomes
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from typing import Any
 
-from iamsmart import errors
+from iamsmart import dynamo, errors
 from iamsmart.apikeys.models import Principal
-from iamsmart.dynamo import translated
 from iamsmart.settings import settings
 
 
-@functools.cache
-def _model(table_name: str, region: str) -> Any:
+def _define() -> Any:
     from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
     from pynamodb.models import Model
 
     class ApiKeyRecord(Model):
         class Meta:
-            pass
+            pass  # bound by dynamo.pynamodb_model
 
         key_id = UnicodeAttribute(hash_key=True)
         kind = UnicodeAttribute()
@@ -37,18 +34,11 @@ def _model(table_name: str, region: str) -> Any:
         issued_at = UnicodeAttribute(null=True)
         disabled_at = UnicodeAttribute(null=True)
 
-    meta = ApiKeyRecord.Meta
-    meta.table_name = table_name  # type: ignore[attr-defined]
-    meta.region = region  # type: ignore[attr-defined]
-    meta.connect_timeout_seconds = 3  # type: ignore[attr-defined]
-    meta.read_timeout_seconds = 5  # type: ignore[attr-defined]
-    meta.max_retry_attempts = 2  # type: ignore[attr-defined]
     return ApiKeyRecord
 
 
 def model() -> Any:
-    cfg = settings()
-    return _model(cfg.apikeys_table, cfg.region)
+    return dynamo.pynamodb_model(_define, settings().apikeys_table, read_timeout_seconds=5)
 
 
 _FIELDS = ("kind", "department", "channel", "site", "staff", "enabled", "issued_at",
@@ -60,47 +50,36 @@ def _to_domain(item: Any) -> Principal:
 
 
 def get(key_id: str) -> Principal | None:
-    record = model()
-    with translated("apikeys.get"):
-        try:
-            return _to_domain(record.get(key_id, consistent_read=False))
-        except record.DoesNotExist:
-            return None
+    item = dynamo.model_get(model(), key_id, action="apikeys.get")
+    return _to_domain(item) if item is not None else None
 
 
 def put(principal: Principal) -> None:
     record = model()
     item = record(principal.key_id, **{name: getattr(principal, name) for name in _FIELDS})
-    with translated("apikeys.put"):
+    with dynamo.translated("apikeys.put"):
         item.save()
 
 
 def set_enabled(key_id: str, enabled: bool, at: str) -> Principal | None:
     """Enable or disable a registered key; ``None`` if the key is not registered."""
-    from pynamodb.exceptions import UpdateError
-
     record = model()
     item = record(key_id)
     actions = [record.enabled.set(enabled),
                record.disabled_at.remove() if enabled else record.disabled_at.set(at)]
-    with translated("apikeys.set_enabled"):
-        try:
-            item.update(actions=actions, condition=record.key_id.exists())
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return None
-            raise
-    return _to_domain(item)
+    with dynamo.conditional("apikeys.set_enabled") as written:
+        item.update(actions=actions, condition=record.key_id.exists())
+    return None if written.failed else _to_domain(item)
 
 
 def scan() -> Iterator[Principal]:
-    with translated("apikeys.scan"):
+    with dynamo.translated("apikeys.scan"):
         for item in model().scan():
             yield _to_domain(item)
 
 
 def delete(key_id: str) -> None:
-    with translated("apikeys.delete"):
+    with dynamo.translated("apikeys.delete"):
         model()(key_id).delete()
 
 

@@ -9,14 +9,12 @@ errors here (throttling or an unreachable DynamoDB -> ``errors.Unavailable``).
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from iamsmart import errors
+from iamsmart import dynamo, errors
 from iamsmart.catalogue.models import Department, Service
-from iamsmart.dynamo import translated
 from iamsmart.settings import settings
 
 
@@ -27,8 +25,7 @@ class SeedResult:
     unchanged: int
 
 
-@functools.cache
-def _model(table_name: str, region: str) -> Any:
+def _define() -> Any:
     from pynamodb.attributes import (
         ListAttribute,
         NumberAttribute,
@@ -39,7 +36,7 @@ def _model(table_name: str, region: str) -> Any:
 
     class ServiceRecord(Model):
         class Meta:
-            pass
+            pass  # bound by dynamo.pynamodb_model
 
         id = UnicodeAttribute(hash_key=True)
         order = NumberAttribute()
@@ -62,19 +59,12 @@ def _model(table_name: str, region: str) -> Any:
         login_url_updated_at = UTCDateTimeAttribute(null=True)
         login_url_updated_by = UnicodeAttribute(null=True)
 
-    meta = ServiceRecord.Meta
-    meta.table_name = table_name  # type: ignore[attr-defined]
-    meta.region = region  # type: ignore[attr-defined]
-    meta.connect_timeout_seconds = 3  # type: ignore[attr-defined]
-    meta.read_timeout_seconds = 10  # type: ignore[attr-defined]
-    meta.max_retry_attempts = 2  # type: ignore[attr-defined]
     return ServiceRecord
 
 
 def model() -> Any:
     """The PynamoDB model for the configured table (built once per table name)."""
-    cfg = settings()
-    return _model(cfg.services_table, cfg.region)
+    return dynamo.pynamodb_model(_define, settings().services_table)
 
 
 def _to_domain(item: Any) -> Service:
@@ -96,8 +86,9 @@ def _to_domain(item: Any) -> Service:
     )
 
 
-def _seed_actions(record: Any, service: Service, now: datetime) -> list[Any]:
-    values: dict[str, Any] = {
+def _seed_values(service: Service, now: datetime) -> dict[str, Any]:
+    """The attributes the seed owns (never the department's login link)."""
+    return {
         "order": service.order,
         "dept_tc": service.department.tc,
         "dept_en": service.department.en,
@@ -114,50 +105,32 @@ def _seed_actions(record: Any, service: Service, now: datetime) -> list[Any]:
         "footnote_tc": service.footnote_tc,
         "updated_at": now,
     }
+
+
+def _seed_actions(record: Any, service: Service, now: datetime) -> list[Any]:
     actions = []
-    for name, value in values.items():
+    for name, value in _seed_values(service, now).items():
         attr = getattr(record, name)
         actions.append(attr.remove() if value is None else attr.set(value))
     return actions
 
 
 def _record(record: Any, service: Service, now: datetime) -> Any:
-    return record(
-        service.id,
-        order=service.order,
-        dept_tc=service.department.tc,
-        dept_en=service.department.en,
-        dept_abbr=service.department.abbr,
-        name_tc=service.name_tc,
-        name_en=service.name_en,
-        name_en_basis=service.name_en_basis,
-        themes=list(service.themes),
-        audiences=list(service.audiences),
-        url=service.url,
-        keywords_en=list(service.keywords_en),
-        keywords_tc=list(service.keywords_tc),
-        note=service.note,
-        footnote_tc=service.footnote_tc,
-        updated_at=now,
-    )
+    return record(service.id, **_seed_values(service, now))
 
 
 def all_services() -> list[Service]:
     """Every service, in catalogue order (a full scan: the catalogue is a few hundred items)."""
     record = model()
-    with translated("scan"):
+    with dynamo.translated("scan"):
         services = [_to_domain(item) for item in record.scan()]
     return sorted(services, key=lambda s: (s.order, s.id))
 
 
 def get_service(service_id: str) -> Service | None:
     """One service, read consistently (for writes that must see the latest state)."""
-    record = model()
-    with translated("get"):
-        try:
-            return _to_domain(record.get(service_id, consistent_read=True))
-        except record.DoesNotExist:
-            return None
+    item = dynamo.model_get(model(), service_id, action="get", consistent=True)
+    return _to_domain(item) if item is not None else None
 
 
 def seed(services: Iterable[Service], *, now: datetime | None = None) -> SeedResult:
@@ -176,13 +149,13 @@ def seed(services: Iterable[Service], *, now: datetime | None = None) -> SeedRes
         elif current.seed_fields() == service.seed_fields():
             unchanged += 1
         else:
-            with translated("seed"):
+            with dynamo.translated("seed"):
                 # UpdateItem changes the seed's attributes only: the login link stays.
                 record(service.id).update(actions=_seed_actions(record, service, now))
             updated += 1
     # Absent services are written whole, in batches. Safe without a condition: a login
     # link can only be set on an existing service, and another seeder writes the same data.
-    with translated("seed"), record.batch_write() as batch:
+    with dynamo.translated("seed"), record.batch_write() as batch:
         for service in new:
             batch.save(_record(record, service, now))
     created = len(new)
@@ -193,23 +166,18 @@ def set_login_url(service_id: str, *, login_url: str, department_abbr: str,
                   now: datetime | None = None) -> Service:
     """Set a service's login link, only if the service exists and still belongs to the
     department (``department_abbr`` exactly as stored). Raises ``NotFound`` otherwise."""
-    from pynamodb.exceptions import UpdateError
-
     record = model()
     now = now or datetime.now(UTC)
     item = record(service_id)
-    try:
-        with translated("set_login_url"):
-            item.update(
-                actions=[
-                    record.login_url.set(login_url),
-                    record.login_url_updated_at.set(now),
-                    record.login_url_updated_by.set(department_abbr),
-                ],
-                condition=record.id.exists() & (record.dept_abbr == department_abbr),
-            )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise errors.NotFound(service=service_id) from exc
-        raise
+    with dynamo.conditional("set_login_url") as written:
+        item.update(
+            actions=[
+                record.login_url.set(login_url),
+                record.login_url_updated_at.set(now),
+                record.login_url_updated_by.set(department_abbr),
+            ],
+            condition=record.id.exists() & (record.dept_abbr == department_abbr),
+        )
+    if written.failed:
+        raise errors.NotFound(service=service_id)
     return _to_domain(item)

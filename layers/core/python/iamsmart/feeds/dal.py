@@ -12,12 +12,10 @@ PynamoDB is imported lazily and never leaves this module: callers get ``models.F
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterable
 from typing import Any
 
-from iamsmart import errors
-from iamsmart.dynamo import translated
+from iamsmart import dynamo, errors
 from iamsmart.feeds import models
 from iamsmart.settings import settings
 
@@ -25,19 +23,13 @@ RETENTION = dt.timedelta(days=7)
 # Payload JSON is kept well below DynamoDB's 400 KB item limit.
 MAX_PAYLOAD_BYTES = 350 * 1024
 
-@functools.cache
-def _model() -> Any:
-    """The PynamoDB model, built on first use with the table name from settings."""
+def _define() -> Any:
     from pynamodb.attributes import NumberAttribute, UnicodeAttribute
     from pynamodb.models import Model
 
-    cfg = settings()
-
     class FeedItem(Model):
         class Meta:
-            table_name = cfg.feeds_table
-            region = cfg.region
-            max_retry_attempts = 2
+            pass  # bound by dynamo.pynamodb_model
 
         feed = UnicodeAttribute(hash_key=True)
         payload = UnicodeAttribute(null=True)  # JSON of a models.FeedDocument
@@ -53,9 +45,16 @@ def _model() -> Any:
     return FeedItem
 
 
+def _model() -> Any:
+    """The PynamoDB model, built on first use with the table name from settings (PynamoDB's
+    own timeouts)."""
+    return dynamo.pynamodb_model(_define, settings().feeds_table,
+                                 connect_timeout_seconds=None, read_timeout_seconds=None)
+
+
 def reset() -> None:
     """Forget the model (tests change table names and endpoints between runs)."""
-    _model.cache_clear()
+    dynamo.forget_model(_define)
 
 
 def _iso(value: dt.datetime) -> str:
@@ -73,7 +72,7 @@ def store_document(feed: str, document: models.FeedDocument, *, source_url: str,
                                   tc="解析後的文件過大，無法儲存。", stage="store")
     expires = int((fetched_at + RETENTION).timestamp())
     item = model(feed)
-    with translated("store_document"):
+    with dynamo.translated("store_document"):
         item.update(actions=[
             model.payload.set(payload),
             model.fetched_at.set(_iso(fetched_at)),
@@ -90,7 +89,7 @@ def record_failure(feed: str, *, error: str, message: str, at: dt.datetime) -> i
     item = model(feed)
     # An item that never held good data still expires (7 days after its first failure).
     expires = int((at + RETENTION).timestamp())
-    with translated("record_failure"):
+    with dynamo.translated("record_failure"):
         item.update(actions=[
             model.last_error.set(error),
             model.last_error_message.set(message),
@@ -128,7 +127,7 @@ def get_states(feeds: Iterable[str], now: dt.datetime | None = None) -> dict[str
         return {}
     model = _model()
     moment = now or dt.datetime.now(dt.UTC)
-    with translated("get_states"):
+    with dynamo.translated("get_states"):
         items = list(model.batch_get(keys))
     return {item.feed: _state(item, moment) for item in items}
 

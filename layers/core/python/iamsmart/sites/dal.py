@@ -7,11 +7,9 @@ whole, never queried). Throttling or an unreachable DynamoDB becomes ``errors.Un
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
-from iamsmart import errors
-from iamsmart.dynamo import translated
+from iamsmart import dynamo, errors
 from iamsmart.settings import settings
 from iamsmart.sites.models import Site
 
@@ -20,14 +18,13 @@ _SCALARS = ("type", "district", "name_en", "name_tc", "address_en", "address_tc"
             "key_id", "updated_at", "retired_at")
 
 
-@functools.cache
-def _model(table_name: str, region: str) -> Any:
+def _define() -> Any:
     from pynamodb.attributes import BooleanAttribute, JSONAttribute, UnicodeAttribute
     from pynamodb.models import Model
 
     class SiteRecord(Model):
         class Meta:
-            pass
+            pass  # bound by dynamo.pynamodb_model
 
         id = UnicodeAttribute(hash_key=True)
         type = UnicodeAttribute()
@@ -47,18 +44,11 @@ def _model(table_name: str, region: str) -> Any:
         updated_at = UnicodeAttribute(null=True)
         retired_at = UnicodeAttribute(null=True)
 
-    meta = SiteRecord.Meta
-    meta.table_name = table_name  # type: ignore[attr-defined]
-    meta.region = region  # type: ignore[attr-defined]
-    meta.connect_timeout_seconds = 3  # type: ignore[attr-defined]
-    meta.read_timeout_seconds = 10  # type: ignore[attr-defined]
-    meta.max_retry_attempts = 2  # type: ignore[attr-defined]
     return SiteRecord
 
 
 def model() -> Any:
-    cfg = settings()
-    return _model(cfg.sites_table, cfg.region)
+    return dynamo.pynamodb_model(_define, settings().sites_table)
 
 
 def _to_domain(item: Any) -> Site:
@@ -68,32 +58,23 @@ def _to_domain(item: Any) -> Site:
 
 
 def get(site_id: str) -> Site | None:
-    record = model()
-    with translated("sites.get"):
-        try:
-            return _to_domain(record.get(site_id))
-        except record.DoesNotExist:
-            return None
+    item = dynamo.model_get(model(), site_id, action="sites.get")
+    return _to_domain(item) if item is not None else None
 
 
 def all_sites() -> list[Site]:
-    with translated("sites.scan"):
+    with dynamo.translated("sites.scan"):
         return [_to_domain(item) for item in model().scan()]
 
 
 def put(site: Site, *, expect_new: bool = False) -> None:
     """Store a site whole; with ``expect_new``, only if no site has this id (``Conflict``)."""
-    from pynamodb.exceptions import PutError
-
     record = model()
     data = site.model_dump(mode="json")
     item = record(site.id, **{name: data[name] for name in _SCALARS},
                   hours=data["hours"], visits=data["visits"])
-    with translated("sites.put"):
-        try:
-            item.save(condition=record.id.does_not_exist() if expect_new else None)
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                raise errors.Conflict(en=f"A site with the id {site.id} exists already.",
-                                      tc=f"已有編號為 {site.id} 的地點。") from exc
-            raise
+    with dynamo.conditional("sites.put") as written:
+        item.save(condition=record.id.does_not_exist() if expect_new else None)
+    if written.failed:
+        raise errors.Conflict(en=f"A site with the id {site.id} exists already.",
+                              tc=f"已有編號為 {site.id} 的地點。")

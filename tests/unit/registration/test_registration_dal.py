@@ -1,0 +1,33 @@
+"""registration.dal is the only registration module (the registration routes included) that
+names the applications table, its keys, expressions or identity's storage (issue 12 item 1)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+PACKAGE = ROOT / "layers" / "core" / "python" / "iamsmart" / "registration"
+ROUTES = ROOT / "functions" / "api" / "chalicelib" / "routes" / "registration.py"
+
+STORAGE = re.compile(r"""_table\b|["'](?:pk|sk)["']|attribute_(?:not_)?exists|Expression"""
+                     r"""|TableName|identity import (?:.*\b)?store\b|identity\.store"""
+                     r"""|transact_write|iamsmart\.dynamo|import dynamo""")
+
+
+def test_only_the_dal_names_storage():
+    found = []
+    for path in [*sorted(PACKAGE.rglob("*.py")), ROUTES]:
+        if path == PACKAGE / "dal.py":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if STORAGE.search(line):
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not found, "\n".join(found)
+
+
+def test_the_rule_sees_storage_named():
+    assert STORAGE.search('store.get(settings().applications_table, {"pk": x, "sk": "ref"})')
+    assert STORAGE.search('condition="attribute_exists(enrolment_code)"')
+    assert STORAGE.search("from iamsmart.identity import accounts, store")
+    assert not STORAGE.search("item = dal.get_application(application_id)")
