@@ -97,8 +97,7 @@ def store_application(application_id: str, fields: Mapping[str, Any], *, referen
         handle, digest = idempotency
         items.append({"pk": handle, "sk": "idem", "application_id": application_id,
                       "digest": digest, "expires_at": expires})
-    return transact([{"Put": {"TableName": _table(), "Item": dynamo.to_item(item),
-                              "ConditionExpression": _NEW}} for item in items])
+    return transact([dynamo.put_action(_table(), item, condition=_NEW) for item in items])
 
 
 def remove_application(application_id: str, *, reference: str,
@@ -179,24 +178,19 @@ def account_created_action(application_id: str, *, enrolment_code: str,
                            enrolment_id: str) -> Action:
     """The application marked as having made its account (once: the action fails when it is
     marked already), with the enrolment code to show the applicant once."""
-    now = dynamo.now()
-    return {"Update": {
-        "TableName": _table(), "Key": dynamo.to_item(_key(application_id)),
-        "UpdateExpression": "SET account_created = :t, enrolment_code = :c, enrol_id = :e, "
-                            "updated_at = :n",
-        "ConditionExpression": f"{_EXISTS} AND attribute_not_exists(account_created)",
-        "ExpressionAttributeValues": dynamo.to_item({":t": True, ":c": enrolment_code,
-                                                     ":e": enrolment_id, ":n": now})}}
+    return dynamo.update_action(
+        _table(), _key(application_id),
+        "SET account_created = :t, enrolment_code = :c, enrol_id = :e, updated_at = :n",
+        condition=f"{_EXISTS} AND attribute_not_exists(account_created)",
+        values_={":t": True, ":c": enrolment_code, ":e": enrolment_id, ":n": dynamo.now()})
 
 
 def enrolment_code_reissued_action(application_id: str, *, enrolment_id: str) -> Action:
     """The application's new enrolment code recorded (the old one's code off the item)."""
-    return {"Update": {
-        "TableName": _table(), "Key": dynamo.to_item(_key(application_id)),
-        "UpdateExpression": "SET enrol_id = :e, reissued_at = :n, updated_at = :n "
-                            "REMOVE enrolment_code",
-        "ConditionExpression": _EXISTS,
-        "ExpressionAttributeValues": dynamo.to_item({":e": enrolment_id, ":n": dynamo.now()})}}
+    return dynamo.update_action(
+        _table(), _key(application_id),
+        "SET enrol_id = :e, reissued_at = :n, updated_at = :n REMOVE enrolment_code",
+        condition=_EXISTS, values_={":e": enrolment_id, ":n": dynamo.now()})
 
 
 # --- references ---------------------------------------------------------------------------
