@@ -118,6 +118,15 @@ def conditional(action: str) -> Iterator[Condition]:
         outcome.failed = True
 
 
+def _written(operation: str, params: dict[str, Any]) -> dict[str, Any] | None:
+    """One conditional write (``put_item``, ``update_item``, ``delete_item``): its answer, or
+    None when its condition failed."""
+    answer: dict[str, Any] = {}
+    with conditional(operation) as written:
+        answer = getattr(_client(), operation)(**params)
+    return None if written.failed else answer
+
+
 def get(table: str, key: Mapping[str, Any], *, consistent: bool = False) -> dict[str, Any] | None:
     with translated("get_item"):
         answer = _client().get_item(TableName=table, Key=to_item(key), ConsistentRead=consistent)
@@ -131,9 +140,7 @@ def put(table: str, values: Mapping[str, Any], *, condition: str | None = None,
     """PutItem; False when ``condition`` fails."""
     params: dict[str, Any] = {"TableName": table, "Item": to_item(values)}
     _conditions(params, condition, names, values_)
-    with conditional("put_item") as written:
-        _client().put_item(**params)
-    return not written.failed
+    return _written("put_item", params) is not None
 
 
 def update(table: str, key: Mapping[str, Any], expression: str, *,
@@ -143,10 +150,8 @@ def update(table: str, key: Mapping[str, Any], expression: str, *,
     params: dict[str, Any] = {"TableName": table, "Key": to_item(key),
                               "UpdateExpression": expression, "ReturnValues": "ALL_NEW"}
     _conditions(params, condition, names, values_)
-    answer: dict[str, Any] = {}
-    with conditional("update_item") as written:
-        answer = _client().update_item(**params)
-    return None if written.failed else from_item(answer.get("Attributes") or {})
+    answer = _written("update_item", params)
+    return None if answer is None else from_item(answer.get("Attributes") or {})
 
 
 def delete(table: str, key: Mapping[str, Any], *, condition: str | None = None,
@@ -156,10 +161,7 @@ def delete(table: str, key: Mapping[str, Any], *, condition: str | None = None,
     params: dict[str, Any] = {"TableName": table, "Key": to_item(key),
                               "ReturnValues": "ALL_OLD"}
     _conditions(params, condition, names, values_)
-    answer: dict[str, Any] = {}
-    with conditional("delete_item") as written:
-        answer = _client().delete_item(**params)
-    old = None if written.failed else answer.get("Attributes")
+    old = (_written("delete_item", params) or {}).get("Attributes")
     return from_item(old) if old else None
 
 
