@@ -14,8 +14,6 @@ FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 DYNAMODB = re.compile(r"""["']dynamodb["']|\{\s*["'](?:S|N|B|SS|NS|BOOL|M|L)["']\s*:"""
                       r"""|TypeSerializer|TypeDeserializer|pynamodb""")
 
-# Still to move into their context's dal (issue 12): each entry goes when its module does.
-NOT_YET: set[str] = set()
 
 
 def _allowed(relative: str) -> bool:
@@ -27,7 +25,7 @@ def test_only_data_access_modules_name_dynamodb():
     found = []
     for path in sorted(SOURCE.rglob("*.py")):
         relative = path.relative_to(SOURCE).as_posix()
-        if _allowed(relative) or relative in NOT_YET:
+        if _allowed(relative):
             continue
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if DYNAMODB.search(line):
@@ -47,14 +45,6 @@ def test_the_rule_sees_a_hand_built_item():
     assert not _allowed("identity/login.py")
 
 
-def test_the_list_of_modules_still_to_move_is_true():
-    """An entry stays only while its module still reaches DynamoDB (the list only shrinks)."""
-    stale = [relative for relative in NOT_YET
-             if not (SOURCE / relative).exists()
-             or not DYNAMODB.search((SOURCE / relative).read_text(encoding="utf-8"))]
-    assert not stale, stale
-
-
 def test_the_import_contract_covers_every_context():
     """A new context (or shared module) is under the "data-layer" contract from its first day."""
     import tomllib
@@ -68,9 +58,9 @@ def test_the_import_contract_covers_every_context():
     assert set(contract["source_modules"]) == present - {"iamsmart.dynamo"}
 
 
-# Contexts whose modules reach stored data only through their own dal, never another
-# context's storage (issue 12; the others join as they move).
-OWN_STORAGE_ONLY = ("exchange", "faces")
+# Every context reaches stored data only through its own dal, never another context's.
+OWN_STORAGE_ONLY = tuple(sorted(p.name for p in SOURCE.iterdir()
+                                if p.is_dir() and (p / "__init__.py").exists()))
 _IMPORT = re.compile(r"^\s*(?:from\s+iamsmart\.(\w+)(\.\w+)?\s+import\s+(.+)"
                      r"|import\s+iamsmart\.(\w+)\.(\w+))")
 

@@ -1,7 +1,7 @@
 """Within identity only ``identity/dal.py`` knows how its data is stored: no other identity
 module reads a table's name, builds a key with a prefix, writes an expression or imports the
 storage helpers (the import-linter "data-layer" contract checks ``iamsmart.dynamo`` for every
-context; this checks identity's own finer rule, ``identity.store`` included)."""
+context; this checks identity's own finer rule)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def _offending(text: str) -> list[str]:
 
 def test_only_the_dal_knows_how_identity_is_stored():
     found = {path.name: _offending(path.read_text(encoding="utf-8"))
-             for path in sorted(IDENTITY.glob("*.py")) if path.name not in ("dal.py", "store.py")}
+             for path in sorted(IDENTITY.glob("*.py")) if path.name != "dal.py"}
     assert not {name: lines for name, lines in found.items() if lines}
 
 
