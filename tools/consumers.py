@@ -23,7 +23,6 @@ A consumer file is one JSON object: ``client_id`` (a registered OIDC client:
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -52,64 +51,33 @@ def _load(path: Path) -> Any:
     return target.load_object(path, Consumer, "consumer")
 
 
-def main(argv: list[str] | None = None, out: TextIO | None = None,
-         err: TextIO | None = None) -> int:
-    out = out or sys.stdout
-    err = err or sys.stderr
-    args = _parser().parse_args(argv)
-    target.apply(args)
-
-    from pydantic import ValidationError
-
-    from iamsmart import errors
+def _put(consumer: Any) -> None:
     from iamsmart.exchange import registry
     from iamsmart.oidc import clients
     from iamsmart.oidc.errors import InvalidClient
 
+    try:
+        clients.get(consumer.client_id)  # a consumer is a registered client first
+    except InvalidClient:
+        raise target.Refused(f"{consumer.client_id} is not a registered client "
+                             "(python -m tools.clients register ...)") from None
+    registry.put_consumer(consumer)
+
+
+def main(argv: list[str] | None = None, out: TextIO | None = None,
+         err: TextIO | None = None) -> int:
+    args = _parser().parse_args(argv)
+    target.apply(args)
+    from iamsmart.exchange import registry
+    from iamsmart.oidc import clients
+
     registry.reset()  # an admin tool always reads the table
     clients.reset_cache()
-    try:
-        if args.command == "list":
-            found = registry.list_consumers()
-            for listed in found:
-                print(json.dumps(listed.model_dump(mode="json"), ensure_ascii=False)
-                      if args.json else _summary(listed), file=out)
-            if not found:
-                print("no consumers registered", file=err)
-            return 0
-        if args.command == "show":
-            shown = registry.find_consumer(args.client_id)
-            if shown is None:
-                print(f"no such consumer: {args.client_id}", file=err)
-                return EXIT_NOT_FOUND
-            print(json.dumps(shown.model_dump(mode="json"), ensure_ascii=False, indent=2),
-                  file=out)
-            return 0
-        if args.command == "remove":
-            if not registry.delete_consumer(args.client_id):
-                print(f"no such consumer: {args.client_id}", file=err)
-                return EXIT_NOT_FOUND
-            print(f"removed {args.client_id}", file=out)
-            return 0
-        # put
-        try:
-            consumer = _load(args.file)
-            clients.get(consumer.client_id)  # a consumer is a registered client first
-            existed = registry.find_consumer(consumer.client_id) is not None
-            registry.put_consumer(consumer)
-        except InvalidClient:
-            print(f"invalid registration: {consumer.client_id} is not a registered client "
-                  f"(python -m tools.clients register ...)", file=err)
-            return EXIT_INVALID
-        except (ValueError, OSError) as exc:  # registry.InvalidRegistration too
-            reason = exc.errors(include_url=False) if isinstance(exc, ValidationError) else exc
-            print(f"invalid registration: {reason}", file=err)
-            return EXIT_INVALID
-        print(f"{'updated' if existed else 'registered'} {consumer.client_id}", file=out)
-        return 0
-    except errors.Unavailable as exc:
-        print(f"AWS unavailable: {exc.details}", file=err)
-        return EXIT_UNAVAILABLE
+    return target.run_registry(target.Registry(
+        noun="consumer", id_name="client_id", listed=registry.list_consumers,
+        find=registry.find_consumer, put=_put, delete=registry.delete_consumer, load=_load,
+        summary=_summary, key=lambda consumer: consumer.client_id),
+        args, out or sys.stdout, err or sys.stderr)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ unavailable.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -53,64 +52,31 @@ def _load(path: Path) -> Any:
     return target.load_object(path, Provider, "provider")
 
 
+def _delete(provider_id: str) -> None:
+    from iamsmart.exchange import registry
+
+    prefix = f"{provider_id}."
+    users = [c.client_id for c in registry.list_consumers()
+             if any(f.startswith(prefix) for r in c.purposes.values() for f in r.fields)]
+    if users:
+        raise target.Refused(f"consumers register fields of {provider_id}: "
+                             f"{', '.join(users)} (python -m tools.consumers)")
+    registry.delete_provider(provider_id)
+
+
 def main(argv: list[str] | None = None, out: TextIO | None = None,
          err: TextIO | None = None) -> int:
-    out = out or sys.stdout
-    err = err or sys.stderr
     args = _parser().parse_args(argv)
     target.apply(args)
-
-    from pydantic import ValidationError
-
-    from iamsmart import errors
     from iamsmart.exchange import registry
 
     registry.reset()  # an admin tool always reads the table
-    try:
-        if args.command == "list":
-            found = sorted(registry.providers().values(), key=lambda p: p.id)
-            for each in found:
-                print(json.dumps(each.model_dump(mode="json"), ensure_ascii=False)
-                      if args.json else _summary(each), file=out)
-            if not found:
-                print("no providers registered", file=err)
-            return 0
-        if args.command == "show":
-            provider = registry.get_provider(args.provider_id)
-            if provider is None:
-                print(f"no such provider: {args.provider_id}", file=err)
-                return EXIT_NOT_FOUND
-            print(json.dumps(provider.model_dump(mode="json"), ensure_ascii=False, indent=2),
-                  file=out)
-            return 0
-        if args.command == "remove":
-            if registry.get_provider(args.provider_id) is None:
-                print(f"no such provider: {args.provider_id}", file=err)
-                return EXIT_NOT_FOUND
-            prefix = f"{args.provider_id}."
-            users = [c.client_id for c in registry.list_consumers()
-                     if any(f.startswith(prefix) for r in c.purposes.values() for f in r.fields)]
-            if users:
-                print(f"refused: consumers register fields of {args.provider_id}: "
-                      f"{', '.join(users)} (python -m tools.consumers)", file=err)
-                return EXIT_INVALID
-            registry.delete_provider(args.provider_id)
-            print(f"removed {args.provider_id}", file=out)
-            return 0
-        # put
-        try:
-            provider = _load(args.file)
-        except (ValueError, OSError) as exc:
-            reason = exc.errors(include_url=False) if isinstance(exc, ValidationError) else exc
-            print(f"invalid registration: {reason}", file=err)
-            return EXIT_INVALID
-        existed = registry.get_provider(provider.id) is not None
-        registry.put_provider(provider)
-        print(f"{'updated' if existed else 'registered'} {provider.id}", file=out)
-        return 0
-    except errors.Unavailable as exc:
-        print(f"AWS unavailable: {exc.details}", file=err)
-        return EXIT_UNAVAILABLE
+    return target.run_registry(target.Registry(
+        noun="provider", id_name="provider_id",
+        listed=lambda: sorted(registry.providers().values(), key=lambda p: p.id),
+        find=registry.get_provider, put=registry.put_provider, delete=_delete, load=_load,
+        summary=_summary, key=lambda provider: provider.id),
+        args, out or sys.stdout, err or sys.stderr)
 
 
 if __name__ == "__main__":

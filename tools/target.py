@@ -15,8 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from infra.names import REGION, STAGES, key_environment, parameter_environment, table_environment
 
@@ -94,3 +96,71 @@ def load_object(path: Path, model: Any, noun: str) -> Any:
     if not isinstance(data, dict):
         raise ValueError(f"the {noun} file must hold one JSON object")
     return model.model_validate(data)
+
+
+class Refused(Exception):
+    """A registry change the operator must fix first: printed, exit ``EXIT_INVALID``."""
+
+
+@dataclass(frozen=True)
+class Registry:
+    """One kind of registration behind ``registry_parser``'s four commands."""
+
+    noun: str  # "provider", "consumer"
+    id_name: str  # the argument naming one: "provider_id", "client_id"
+    listed: Callable[[], list[Any]]
+    find: Callable[[str], Any | None]
+    put: Callable[[Any], None]  # may raise Refused
+    delete: Callable[[str], object]  # may raise Refused; called only for one that exists
+    load: Callable[[Path], Any]  # may raise ValueError / OSError / ValidationError
+    summary: Callable[[Any], str]  # one line of ``list``
+    key: Callable[[Any], str]  # a loaded registration's id
+
+
+def run_registry(registry: Registry, args: argparse.Namespace, out: TextIO,
+                 err: TextIO) -> int:
+    """``list | show | put | remove`` with the exit codes of the module docstrings."""
+    from pydantic import ValidationError
+
+    from iamsmart import errors
+
+    noun = registry.noun
+    try:
+        if args.command == "list":
+            found = registry.listed()
+            for each in found:
+                print(json.dumps(each.model_dump(mode="json"), ensure_ascii=False)
+                      if args.json else registry.summary(each), file=out)
+            if not found:
+                print(f"no {noun}s registered", file=err)
+            return 0
+        if args.command in ("show", "remove"):
+            wanted = getattr(args, registry.id_name)
+            shown = registry.find(wanted)
+            if shown is None:
+                print(f"no such {noun}: {wanted}", file=err)
+                return EXIT_NOT_FOUND
+            if args.command == "show":
+                print(json.dumps(shown.model_dump(mode="json"), ensure_ascii=False, indent=2),
+                      file=out)
+                return 0
+            registry.delete(wanted)
+            print(f"removed {wanted}", file=out)
+            return 0
+        try:
+            loaded = registry.load(args.file)
+            existed = registry.find(registry.key(loaded)) is not None
+            registry.put(loaded)
+        except (ValueError, OSError) as exc:  # ValidationError, the registry's own checks
+            reason = exc.errors(include_url=False) if isinstance(exc, ValidationError) else exc
+            print(f"invalid registration: {reason}", file=err)
+            return EXIT_INVALID
+        print(f"{'updated' if existed else 'registered'} {registry.key(loaded)}", file=out)
+        return 0
+    except Refused as exc:
+        print(f"refused: {exc}" if args.command == "remove" else f"invalid registration: {exc}",
+              file=err)
+        return EXIT_INVALID
+    except errors.Unavailable as exc:
+        print(f"AWS unavailable: {exc.details}", file=err)
+        return EXIT_UNAVAILABLE
