@@ -5,26 +5,28 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from iamsmart.common.model import Model
 
 
-class LivenessMessage(BaseModel):
+class LivenessMessage(Model):
     en: str
     tc: str
 
 
-class Qr(BaseModel):
+class Qr(Model):
     payload: str = Field(description="iamsmart://liveness?session=...&k=...")
     svg: str = Field(description="The QR code as an SVG data URI")
 
 
-class Handoff(BaseModel):
+class Handoff(Model):
     number: int = Field(description="Shown on the page; the app's citizen chooses it")
     app_link: str = Field(description="Same-device link opening the app (the QR payload)")
     qr: Qr
 
 
-class HandoffState(BaseModel):
+class HandoffState(Model):
     state: Literal["waiting", "started", "captured", "used", "expired", "passed", "refused"]
     error: str | None = Field(default=None, description="A refused step-up's error code")
     message: LivenessMessage | None = Field(default=None, description="A refused step-up's reason")
@@ -34,7 +36,7 @@ class HandoffState(BaseModel):
     face_assurance: dict[str, object] | None = None
 
 
-class NonceBody(BaseModel):
+class NonceBody(Model):
     model_config = ConfigDict(extra="forbid")
 
     liveness_nonce: str = Field(min_length=16, max_length=64)

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from iamsmart.common.model import Model
 
 _B64 = "base64 (standard alphabet, padded)"
 _MAX_B64 = 8 * 1024 * 1024  # registration.evidence.MAX_BASE64
 
 
-class ApplicationParticulars(BaseModel):
+class ApplicationParticulars(Model):
     """As printed on the HKID card (typed by the applicant or an officer)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -33,7 +35,7 @@ class ApplicationParticulars(BaseModel):
                                       description="YYYY-MM-DD")
 
 
-class ChipEvidence(BaseModel):
+class ChipEvidence(Model):
     """Read from the smart HKID card's chip: the signed hashes and the data groups."""
 
     model_config = ConfigDict(extra="forbid")
@@ -46,7 +48,7 @@ class ChipEvidence(BaseModel):
         json_schema_extra={"propertyNames": {"pattern": "^[0-9]{1,2}$"}})
 
 
-class CardPhotoEvidence(BaseModel):
+class CardPhotoEvidence(Model):
     """A photo of the HKID card with the particulars typed beside it (checked by staff)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -56,24 +58,24 @@ class CardPhotoEvidence(BaseModel):
     particulars: ApplicationParticulars
 
 
-class FaceConsent(BaseModel):
+class FaceConsent(Model):
     model_config = ConfigDict(extra="forbid")
     face_processing: Literal[True] = Field(
         description="The applicant agrees to the processing of their face images")
 
 
-class EmailContact(BaseModel):
+class EmailContact(Model):
     model_config = ConfigDict(extra="forbid")
     email: str = Field(max_length=254, description="Where the outcome is sent")
 
 
-class PhoneContact(BaseModel):
+class PhoneContact(Model):
     model_config = ConfigDict(extra="forbid")
     phone: str = Field(max_length=254, description="Hong Kong mobile number (8 digits, "
                        "optionally +852)")
 
 
-class DeviceKey(BaseModel):
+class DeviceKey(Model):
     """The app's device key (P-256 public JWK), bound to the account when it is created."""
 
     kty: Literal["EC"]
@@ -82,7 +84,7 @@ class DeviceKey(BaseModel):
     y: str = Field(min_length=1, max_length=64)
 
 
-class _Application(BaseModel):
+class _Application(Model):
     model_config = ConfigDict(extra="forbid")
     evidence: ChipEvidence | CardPhotoEvidence = Field(discriminator="kind")
     selfie: str = Field(min_length=1, max_length=_MAX_B64,
@@ -111,7 +113,7 @@ class AssistedApplication(_Application):
         default=None, description="If given, the channel of the API key")
 
 
-class ChipEvidenceText(BaseModel):
+class ChipEvidenceText(Model):
     """Chip evidence for the text check: data group 1 (the particulars) is enough."""
 
     model_config = ConfigDict(extra="forbid")
@@ -120,7 +122,7 @@ class ChipEvidenceText(BaseModel):
     data_groups: dict[str, str] = Field(description="At least \"1\" (DG1), base64")
 
 
-class CardPhotoEvidenceText(BaseModel):
+class CardPhotoEvidenceText(Model):
     """Card-photo evidence for the text check: the particulars; the photo is optional."""
 
     model_config = ConfigDict(extra="forbid")
@@ -129,7 +131,7 @@ class CardPhotoEvidenceText(BaseModel):
     particulars: ApplicationParticulars
 
 
-class ApplicationText(BaseModel):
+class ApplicationText(Model):
     """``POST /v1/registrations/check``: an application's text, photos optional. The answer
     is 200 ``{"valid": true}``, or 400 with every text problem in ``details.fields``."""
 
@@ -145,7 +147,7 @@ class ApplicationText(BaseModel):
     liveness_nonce: str | None = Field(default=None, min_length=16, max_length=64)
 
 
-class NewCodeBody(BaseModel):
+class NewCodeBody(Model):
     """``POST /v1/registrations/{application_id}/enrolment-code``: verify again with the same
     card's chip and a new selfie (``iamsmart.registration.reissue``)."""
 

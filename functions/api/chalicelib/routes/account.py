@@ -9,15 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from chalicelib import http
 from iamsmart import errors
+from iamsmart.common.model import Model
 
 bp = Blueprint(__name__)
 
 
-class ResumeQuery(BaseModel):
+class ResumeQuery(Model):
     model_config = ConfigDict(extra="forbid")
 
     txn: str = Field(min_length=8, max_length=64)
@@ -61,7 +62,7 @@ def _session() -> Any:
     return http.citizen_session(bp.current_request)
 
 
-class PasskeyBody(BaseModel):
+class PasskeyBody(Model):
     model_config = ConfigDict(extra="forbid")
 
     credential: dict[str, Any]

@@ -16,10 +16,11 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from chalice import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from chalicelib import http
 from iamsmart import errors
+from iamsmart.common.model import Model
 from iamsmart.identity import limits
 
 bp = Blueprint(__name__)
@@ -33,7 +34,7 @@ _SIGNED_FOR_STEPUP = http.Header(
     "step-up's session; an applicant's app (registration, no enrolled key yet) sends none")
 
 
-class EnrolBody(BaseModel):
+class EnrolBody(Model):
     model_config = ConfigDict(extra="forbid")
 
     code: str = Field(min_length=1, max_length=128)
@@ -41,13 +42,13 @@ class EnrolBody(BaseModel):
     label: str = Field(default="iAM Smart app", min_length=1, max_length=60)
 
 
-class ApprovalQuery(BaseModel):
+class ApprovalQuery(Model):
     model_config = ConfigDict(extra="forbid")
 
     k: str = Field(min_length=1, max_length=64)
 
 
-class AnswerBody(BaseModel):
+class AnswerBody(Model):
     model_config = ConfigDict(extra="forbid")
 
     k: str = Field(min_length=1, max_length=64)
@@ -55,20 +56,20 @@ class AnswerBody(BaseModel):
     number: int | None = Field(default=None, ge=0, le=99)
 
 
-class LivenessQuery(BaseModel):
+class LivenessQuery(Model):
     model_config = ConfigDict(extra="forbid")
 
     k: str = Field(min_length=1, max_length=64)
 
 
-class LivenessStartBody(BaseModel):
+class LivenessStartBody(Model):
     model_config = ConfigDict(extra="forbid")
 
     k: str = Field(min_length=1, max_length=64)
     number: int = Field(ge=0, le=99, description="The number shown on the page")
 
 
-class LivenessCompleteBody(BaseModel):
+class LivenessCompleteBody(Model):
     model_config = ConfigDict(extra="forbid")
 
     k: str = Field(min_length=1, max_length=64)
@@ -78,23 +79,23 @@ class LivenessCompleteBody(BaseModel):
         "photo, base64. In AWS the live frame comes from the Face Liveness session.")
 
 
-class LivenessWaiting(BaseModel):
+class LivenessWaiting(Model):
     liveness_session: str
     k: str = Field(description="The secret the QR code would have carried")
     purpose: Literal["stepup"]
     expires_in: int
 
 
-class LivenessPending(BaseModel):
+class LivenessPending(Model):
     liveness: list[LivenessWaiting]
 
 
-class ServiceNames(BaseModel):
+class ServiceNames(Model):
     name_en: str
     name_tc: str
 
 
-class LivenessTask(BaseModel):
+class LivenessTask(Model):
     liveness_session: str
     purpose: Literal["stepup", "registration"]
     choices: list[int] = Field(description="Three numbers; the citizen picks the page's")
@@ -104,21 +105,21 @@ class LivenessTask(BaseModel):
         default=None, description="A step-up's transaction details (authorization_details)")
 
 
-class LivenessCompleted(BaseModel):
+class LivenessCompleted(Model):
     status: Literal["passed", "captured"] = Field(
         description="passed: the step-up passed (a refusal is an error answer); captured: a "
         "registration's page may now send its application")
     face_assurance: dict[str, Any] | None = None
 
 
-class Credentials(BaseModel):
+class Credentials(Model):
     access_key_id: str
     secret_access_key: str
     session_token: str
     expiration: str
 
 
-class LivenessStarted(BaseModel):
+class LivenessStarted(Model):
     liveness_session: str
     evaluated: bool = Field(description="False where no engine can evaluate liveness (local): "
                             "nothing to stream to, no credentials")

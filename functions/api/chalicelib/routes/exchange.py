@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from chalicelib import http
 from iamsmart import errors
+from iamsmart.common.model import Model
 
 bp = Blueprint(__name__)
 
@@ -21,7 +22,7 @@ _PATH = r"^[A-Z]{2,8}\.[a-z][a-z0-9_]{0,39}\.[a-z][a-z0-9_]{0,39}$"
 _ID = r"^[A-Za-z0-9]{1,64}$"
 
 
-class FetchBody(BaseModel):
+class FetchBody(Model):
     model_config = ConfigDict(extra="forbid")
 
     purpose: str = Field(min_length=1, max_length=40)
@@ -29,7 +30,7 @@ class FetchBody(BaseModel):
     consent_id: str | None = Field(default=None, pattern=_ID)
 
 
-class FormBody(BaseModel):
+class FormBody(Model):
     model_config = ConfigDict(extra="forbid")
 
     purpose: str = Field(min_length=1, max_length=40)
@@ -37,7 +38,7 @@ class FormBody(BaseModel):
     consent_id: str | None = Field(default=None, pattern=_ID)
 
 
-class LogQuery(BaseModel):
+class LogQuery(Model):
     model_config = ConfigDict(extra="forbid")
 
     limit: int = Field(default=50, ge=1, le=100)

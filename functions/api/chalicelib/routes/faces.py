@@ -20,6 +20,7 @@ from chalicelib import http
 from chalicelib.liveness_models import Handoff, HandoffState
 from iamsmart import errors
 from iamsmart.common import strict_json
+from iamsmart.common.model import Model
 
 bp = Blueprint(__name__)
 
@@ -27,14 +28,14 @@ bp = Blueprint(__name__)
 ENROL_MAX_AUTH_AGE = 15 * 60
 
 
-class SelfieBody(BaseModel):
+class SelfieBody(Model):
     model_config = ConfigDict(extra="forbid")
 
     selfie: str | None = Field(default=None, max_length=8 * 1024 * 1024)
     liveness_session: str | None = Field(default=None, max_length=64)
 
 
-class EnrolBody(BaseModel):
+class EnrolBody(Model):
     model_config = ConfigDict(extra="forbid")
 
     consent: bool
@@ -72,7 +73,7 @@ def stepup_view(txn_id: str) -> dict[str, Any]:
     return stepup.view(txn_id, _cookie())
 
 
-class StepUpLiveness(BaseModel):
+class StepUpLiveness(Model):
     liveness_session: str
     expires_in: int
     evaluated: bool = Field(description="False where no engine can evaluate liveness (local)")

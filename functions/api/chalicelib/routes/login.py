@@ -9,20 +9,21 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from chalicelib import http
+from iamsmart.common.model import Model
 
 bp = Blueprint(__name__)
 
 
-class PasskeyAssertion(BaseModel):
+class PasskeyAssertion(Model):
     model_config = ConfigDict(extra="forbid")
 
     credential: dict[str, Any]
 
 
-class LoginService(BaseModel):
+class LoginService(Model):
     model_config = ConfigDict(extra="forbid")
 
     name_en: str
@@ -33,7 +34,7 @@ class LoginService(BaseModel):
         "URI); never taken from a request."))
 
 
-class LoginView(BaseModel):
+class LoginView(Model):
     """What the login page shows; members absent when they do not apply."""
 
     model_config = ConfigDict(extra="forbid")

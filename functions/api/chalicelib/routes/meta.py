@@ -5,18 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Blueprint
-from pydantic import BaseModel
 
 from chalicelib import http
+from iamsmart.common.model import Model
 
 bp = Blueprint(__name__)
 
 
-class Health(BaseModel):
+class Health(Model):
     status: str
 
 
-class OpenApiDocument(BaseModel):
+class OpenApiDocument(Model):
     """An OpenAPI 3.1 document (see https://spec.openapis.org/oas/v3.1.0)."""
 
     openapi: str

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib import http
 from iamsmart import errors
+from iamsmart.common.model import Model
 
 bp = Blueprint(__name__)
 
@@ -26,7 +27,7 @@ _CLIENT_BASIC = http.Header("Authorization", "HTTP Basic client authentication "
 _DPOP_TOKEN = http.Header("DPoP", "DPoP proof (RFC 9449): the tokens are bound to its key")
 
 
-class OAuthForm(BaseModel):
+class OAuthForm(Model):
     """Any urlencoded OAuth request: the protocol module reads the parameters it knows."""
 
     model_config = ConfigDict(extra="allow")
@@ -34,20 +35,20 @@ class OAuthForm(BaseModel):
     client_id: str | None = Field(default=None, max_length=128)
 
 
-class AuthorizeQuery(BaseModel):
+class AuthorizeQuery(Model):
     model_config = ConfigDict(extra="allow")
 
     client_id: str | None = Field(default=None, max_length=128)
     request_uri: str | None = Field(default=None, max_length=256)
 
 
-class ResumeQuery(BaseModel):
+class ResumeQuery(Model):
     model_config = ConfigDict(extra="forbid")
 
     txn: str = Field(min_length=1, max_length=128)
 
 
-class LogoutQuery(BaseModel):
+class LogoutQuery(Model):
     model_config = ConfigDict(extra="allow")
 
     id_token_hint: str | None = Field(default=None, max_length=8192)
@@ -56,7 +57,7 @@ class LogoutQuery(BaseModel):
     state: str | None = Field(default=None, max_length=512)
 
 
-class ConsentDecision(BaseModel):
+class ConsentDecision(Model):
     model_config = ConfigDict(extra="forbid")
 
     decision: str = Field(pattern=r"^(allow|deny)$")

@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from chalicelib import http
+from iamsmart.common.model import Model
 from iamsmart.exchange.eme import Profile
 
 bp = Blueprint(__name__)
@@ -20,7 +21,7 @@ _GATEWAY_SIGNATURE = http.Header("Authorization", "Gateway <JWS>: the exchange g
                                  "signature over the call (contract (a))", required=True)
 
 
-class EmeRequest(BaseModel):
+class EmeRequest(Model):
     """What the exchange gateway asks the EME provider for (contract (a))."""
 
     model_config = ConfigDict(extra="forbid")

@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from chalice import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from chalicelib import http
 from chalicelib.liveness_models import Handoff, HandoffState, NonceBody
@@ -32,6 +32,7 @@ from chalicelib.registration_models import (
     WebApplication,
 )
 from iamsmart import errors
+from iamsmart.common.model import Model
 from iamsmart.identity import limits
 
 bp = Blueprint(__name__)
@@ -48,29 +49,29 @@ _OFFICER = http.Header("X-Officer-Id", "The officer taking the application (requ
                        "counters and for mobile teams)", min_length=2, max_length=64)
 
 
-class Accepted(BaseModel):
+class Accepted(Model):
     application_id: str
     status_url: str
     status: Literal["received"] = "received"
 
 
-class StepState(BaseModel):
+class StepState(Model):
     step: str
     state: Literal["done", "current", "pending", "skipped"]
 
 
-class Message(BaseModel):
+class Message(Model):
     en: str
     tc: str
 
 
-class HelpContact(BaseModel):
+class HelpContact(Model):
     email: str | None = None
     phone: str | None = None
     sandbox: bool = Field(description="True: fictitious sandbox contact details")
 
 
-class Status(BaseModel):
+class Status(Model):
     application_id: str
     reference: str = Field(description="Short reference to quote when asking for help "
                            "(not a way to open the application)")
@@ -86,7 +87,7 @@ class Status(BaseModel):
         default=None, description="Completed at basic because liveness was not evaluated")
 
 
-class LivenessSession(BaseModel):
+class LivenessSession(Model):
     liveness_session: str
     liveness_nonce: str = Field(description="Send it with liveness_session in the application")
     expires_in: int
@@ -95,12 +96,12 @@ class LivenessSession(BaseModel):
                              "the same-device link) and the number")
 
 
-class ReviewQuery(BaseModel):
+class ReviewQuery(Model):
     model_config = ConfigDict(extra="forbid")
     status: Literal["review"] = "review"
 
 
-class ReviewItem(BaseModel):
+class ReviewItem(Model):
     application_id: str
     reference: str | None = None
     reason: str | None = None
@@ -109,22 +110,22 @@ class ReviewItem(BaseModel):
     opened_at: int | None = None
 
 
-class ReviewList(BaseModel):
+class ReviewList(Model):
     items: list[ReviewItem]
 
 
-class DecisionBody(BaseModel):
+class DecisionBody(Model):
     model_config = ConfigDict(extra="forbid")
     decision: Literal["approve", "reject"]
     reason: str = Field(min_length=1, max_length=500)
 
 
-class DecisionResult(BaseModel):
+class DecisionResult(Model):
     application_id: str
     decision: Literal["approve", "reject"]
 
 
-class OutboxItem(BaseModel):
+class OutboxItem(Model):
     application_id: str
     channel: str
     destination: str
@@ -132,7 +133,7 @@ class OutboxItem(BaseModel):
     created_at: int
 
 
-class Outbox(BaseModel):
+class Outbox(Model):
     items: list[OutboxItem]
 
 
@@ -158,7 +159,7 @@ def register() -> Accepted:
     return _accepted(result)
 
 
-class TextChecked(BaseModel):
+class TextChecked(Model):
     valid: Literal[True] = True
 
 
@@ -215,7 +216,7 @@ def register_assisted() -> Accepted:
 NOT_FOUND = errors.NotFound(en="No application with this id.", tc="沒有此編號的申請。")
 
 
-class NewEnrolmentCode(BaseModel):
+class NewEnrolmentCode(Model):
     application_id: str
     enrolment_code: str = Field(description="Shown once; the previous code no longer works")
     expires_in: int

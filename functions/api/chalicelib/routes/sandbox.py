@@ -18,10 +18,10 @@ import re
 from typing import Literal
 
 from chalice import Blueprint
-from pydantic import BaseModel
 
 from chalicelib import http
 from iamsmart import errors
+from iamsmart.common.model import Model
 
 bp = Blueprint(__name__)
 
@@ -31,17 +31,17 @@ NO_SANDBOX = errors.NotFound(en="There are no sandbox ID cards here.",
                              tc="此處沒有沙盒身份證。")
 
 
-class SandboxCard(BaseModel):
+class SandboxCard(Model):
     id: str
     name_en: str
     name_zh: str | None = None
 
 
-class SandboxCards(BaseModel):
+class SandboxCards(Model):
     items: list[SandboxCard]
 
 
-class ChipData(BaseModel):
+class ChipData(Model):
     kind: Literal["chip"] = "chip"
     sod: str
     data_groups: dict[str, str]

@@ -8,7 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from iamsmart.common.model import Model
 
 Lang = Literal["en", "tc"]
 
@@ -67,7 +69,7 @@ class Service:
 
 # --- wire --------------------------------------------------------------------------------
 
-class ServiceQuery(BaseModel):
+class ServiceQuery(Model):
     """``GET /v1/services`` query string (theme/audience/q are checked in ``logic`` so that
     their errors can say exactly what is wrong, in both languages)."""
 
@@ -80,27 +82,27 @@ class ServiceQuery(BaseModel):
     lang: Lang = Field(default="en", description="Language of names: en or tc.")
 
 
-class LangQuery(BaseModel):
+class LangQuery(Model):
     model_config = ConfigDict(extra="ignore", defer_build=True)
 
     lang: Lang = Field(default="en", description="Language of names: en or tc.")
 
 
-class VocabularyItem(BaseModel):
+class VocabularyItem(Model):
     model_config = ConfigDict(defer_build=True)
 
     id: str
     name: str
 
 
-class DepartmentOut(BaseModel):
+class DepartmentOut(Model):
     model_config = ConfigDict(defer_build=True)
 
     name: str
     abbr: str
 
 
-class ServiceItem(BaseModel):
+class ServiceItem(Model):
     model_config = ConfigDict(defer_build=True)
 
     id: str
@@ -113,7 +115,7 @@ class ServiceItem(BaseModel):
                                   ", set by the department; null until then.")
 
 
-class ElsewhereItem(BaseModel):
+class ElsewhereItem(Model):
     """A subject named in the search that no service of this catalogue handles."""
 
     model_config = ConfigDict(defer_build=True)
@@ -123,7 +125,7 @@ class ElsewhereItem(BaseModel):
     url: str = Field(description="The department's website.")
 
 
-class ServiceList(BaseModel):
+class ServiceList(Model):
     model_config = ConfigDict(defer_build=True)
 
     lang: Lang
@@ -143,14 +145,14 @@ class ServiceDetail(ServiceItem):
     lang: Lang
 
 
-class LoginLinkBody(BaseModel):
+class LoginLinkBody(Model):
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
     login_url: str = Field(description="https URL, at most 2048 characters, without fragment "
                            "or credentials.")
 
 
-class LoginLinkResult(BaseModel):
+class LoginLinkResult(Model):
     model_config = ConfigDict(defer_build=True)
 
     id: str

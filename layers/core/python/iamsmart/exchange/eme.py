@@ -15,10 +15,11 @@ import re
 import time
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from iamsmart import errors
 from iamsmart.common import strict_json
+from iamsmart.common.model import Model
 from iamsmart.exchange import dal
 
 PROVIDER_ID = "EME"
@@ -40,7 +41,7 @@ _EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$")
 _jti: Any = None
 
 
-class Profile(BaseModel):
+class Profile(Model):
     """What the citizen may keep (every field optional; blank means "not kept")."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

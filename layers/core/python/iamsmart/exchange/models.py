@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from iamsmart.common.model import Model
 from iamsmart.exchange.vocabulary import CITIZEN_ACCESS, DETAIL_TYPE, PURPOSES
 
 PROVIDER_ID = r"^[A-Z]{2,8}$"
@@ -41,7 +42,7 @@ def _https_or_loopback(url: str) -> bool:
     return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
 
 
-class CodeLabel(BaseModel):
+class CodeLabel(Model):
     """What a coded value means, in words (e.g. ``F`` -> "Female" / "女")."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -56,7 +57,7 @@ def _code_names(value: dict[str, CodeLabel]) -> dict[str, CodeLabel]:
     return value
 
 
-class MemberSpec(BaseModel):
+class MemberSpec(Model):
     """One member of the records a ``list`` or ``object`` field holds (e.g. a vehicle's
     ``registration_mark``): its words, how its value is shown, and its codes."""
 
@@ -72,7 +73,7 @@ class MemberSpec(BaseModel):
     _codes = field_validator("codes")(_code_names)
 
 
-class FieldSpec(BaseModel):
+class FieldSpec(Model):
     """A field a provider registers: its words for the consent page, "My data" and "Who read
     my data" alike (the one label vocabulary), how its value is shown, the words of its coded
     values, and the members of its records."""
@@ -111,7 +112,7 @@ class FieldSpec(BaseModel):
         return out
 
 
-class Dataset(BaseModel):
+class Dataset(Model):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name_en: str = Field(min_length=1, max_length=120)
@@ -137,7 +138,7 @@ class Dataset(BaseModel):
         return value
 
 
-class Provider(BaseModel):
+class Provider(Model):
     """A department registered as a data provider, reached at ``base_url`` (contract (a))."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -173,7 +174,7 @@ class Provider(BaseModel):
         return [f"{self.id}.{d}.{f}" for d, ds in self.datasets.items() for f in ds.fields]
 
 
-class PurposeRegistration(BaseModel):
+class PurposeRegistration(Model):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     retention_days: int = Field(ge=1, le=3650)
@@ -187,7 +188,7 @@ class PurposeRegistration(BaseModel):
         return tuple(dict.fromkeys(value))
 
 
-class Consumer(BaseModel):
+class Consumer(Model):
     """A relying party registered to receive data, per purpose (contract (b))."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -229,7 +230,7 @@ class Consumer(BaseModel):
                 "name_en": self.name_en, "name_tc": self.name_tc}
 
 
-class Detail(BaseModel):
+class Detail(Model):
     """One RFC 9396 authorization detail of type ``urn:iamsmart:data-exchange``."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

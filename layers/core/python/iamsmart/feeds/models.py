@@ -11,7 +11,9 @@ import datetime as dt
 import functools
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter
+
+from iamsmart.common.model import Model
 
 HKT = dt.timezone(dt.timedelta(hours=8), "HKT")
 
@@ -28,7 +30,7 @@ def to_hkt(value: dt.datetime) -> dt.datetime:
 HKTime = Annotated[dt.datetime, AfterValidator(to_hkt)]
 
 
-class _Model(BaseModel):
+class _Model(Model):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 

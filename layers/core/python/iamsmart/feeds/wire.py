@@ -8,14 +8,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from iamsmart.common.model import Model
 
 
-class _Wire(BaseModel):
+class _Wire(Model):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
 
-class InfoQuery(BaseModel):
+class InfoQuery(Model):
     model_config = ConfigDict(extra="ignore", defer_build=True)
 
     lang: Literal["en", "tc"] = Field(

@@ -17,16 +17,17 @@ import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from iamsmart import errors
+from iamsmart.common.model import Model
 from iamsmart.identity import assurance, authenticators, dal
 
 Level = Literal["basic", "plus"]
 ACR_OF_LEVEL = {"basic": assurance.ACR_BASIC, "plus": assurance.ACR_PLUS}
 
 
-class Account(BaseModel):
+class Account(Model):
     model_config = ConfigDict(frozen=True)
 
     id: str

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from iamsmart.common.model import Model
 from iamsmart.oidc import dal
 
 # Token endpoint authentication methods (names from RFC 7591 / OIDC Registration).
@@ -17,7 +18,7 @@ PRIVATE_KEY_JWT = "private_key_jwt"  # noqa: S105 - a method name, not a secret
 CLIENT_SECRET_BASIC = "client_secret_basic"  # noqa: S105 - a method name, not a secret
 
 
-class Client(BaseModel):
+class Client(Model):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     client_id: str = Field(pattern=r"^[A-Za-z0-9._-]{3,64}$")

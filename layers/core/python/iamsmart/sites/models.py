@@ -11,7 +11,9 @@ import re
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from iamsmart.common.model import Model
 
 Lang = Literal["en", "tc"]
 SiteType = Literal["kiosk", "counter", "mobile"]
@@ -62,7 +64,7 @@ def _map_url(value: str | None) -> str | None:
     return value
 
 
-class Hours(BaseModel):
+class Hours(Model):
     """Opening hours on some days (``ph``: public holidays)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -80,7 +82,7 @@ class Hours(BaseModel):
         return self
 
 
-class Visit(BaseModel):
+class Visit(Model):
     """A mobile team's visit: a date, hours, and a place (a school, a community centre)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -107,7 +109,7 @@ class Visit(BaseModel):
         return self
 
 
-class Site(BaseModel):
+class Site(Model):
     """One registration site as operators maintain it.
 
     ``status`` and ``key_id`` (its API key in ``iamsmart.apikeys``) are set by the platform,
@@ -157,7 +159,7 @@ class Site(BaseModel):
 
 # --- the public API (GET /v1/sites) ----------------------------------------------------------
 
-class SiteQuery(BaseModel):
+class SiteQuery(Model):
     model_config = ConfigDict(extra="forbid")
 
     district: District | None = Field(default=None, description="Only this district")
@@ -165,18 +167,18 @@ class SiteQuery(BaseModel):
     lang: Lang = Field(default="tc", description="Language of names and addresses")
 
 
-class DistrictName(BaseModel):
+class DistrictName(Model):
     code: str
     name: str
 
 
-class PublicHours(BaseModel):
+class PublicHours(Model):
     days: list[str]
     opens: str
     closes: str
 
 
-class PublicVisit(BaseModel):
+class PublicVisit(Model):
     date: str = Field(description="YYYY-MM-DD (Hong Kong time)")
     opens: str
     closes: str
@@ -187,7 +189,7 @@ class PublicVisit(BaseModel):
     map_url: str | None = None
 
 
-class PublicSite(BaseModel):
+class PublicSite(Model):
     id: str
     type: SiteType
     district: str
@@ -201,7 +203,7 @@ class PublicSite(BaseModel):
     visits: list[PublicVisit] = Field(description="Upcoming visits (mobile teams), by date")
 
 
-class SiteList(BaseModel):
+class SiteList(Model):
     lang: Lang
     count: int
     districts: list[DistrictName] = Field(description="Every district, in the usual order")

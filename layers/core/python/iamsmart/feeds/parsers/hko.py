@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator
+from pydantic import BeforeValidator, ConfigDict, ValidationError, field_validator
 
+from iamsmart.common.model import Model
 from iamsmart.feeds import models as m
 from iamsmart.feeds.parsers._common import from_validation, load_json, malformed, unescape
 
@@ -44,7 +45,7 @@ Opt = BeforeValidator(_empty_to_none)
 Texts = Annotated[list[str], BeforeValidator(_string_list)]
 
 
-class _Upstream(BaseModel):
+class _Upstream(Model):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
