@@ -156,9 +156,10 @@ def main() -> None:
     print(f"  {CONCURRENCY} concurrent: {len(latencies) / elapsed:.1f} fetches/s, "
           f"p50 {p(0.50):.0f} ms, p99 {p(0.99):.0f} ms (two providers per fetch)")
     invokes = per_fetch.get("lambda:Invoke", 0.0)
+    gateway = per_fetch.get("apigateway:GetApiKey", 0.0)  # the local gateway's key check
     print(f"  AWS calls per fetch: {total:.1f} locally, of which {invokes:.1f} Lambda invokes "
-          f"made by moto's Step Functions; in AWS (the service invoking the tasks): "
-          f"{total - invokes:.1f}"
+          f"made by moto's Step Functions and {gateway:.1f} the local gateway's API-key check; "
+          f"in AWS (the services doing those themselves): {total - invokes - gateway:.1f}"
           f", of which {per_fetch.get('kms:Sign', 0.0):.1f} KMS Sign (one per provider)")
     print("  " + json.dumps(per_fetch))
     # Dropped: the emulator's own calls (task invocations, and the local gateway's API-key
