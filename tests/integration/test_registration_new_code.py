@@ -133,3 +133,24 @@ def test_at_a_counter_the_reference_is_enough_with_the_card_and_the_face(api: Ap
     status, answer, _ = api.call("POST", PATH.format(typed.replace(" ", "")), body)
     assert status == 201 and answer["application_id"] == app_id, answer
     assert accounts.account_for_enrolment_code(old) is None
+
+
+def test_the_hourly_limit_of_one_address_says_so_not_this_application(
+        api: Api, monkeypatch: pytest.MonkeyPatch):
+    from clock import clear_of_window_edge
+
+    from iamsmart.settings import settings
+
+    clear_of_window_edge(3600, 30)
+    app_id = api.submit(application(chip("A123456(3)")))
+    api.wait(app_id)
+    monkeypatch.setenv("REGISTRATION_SOURCE_HOURLY_LIMIT", "1")  # the submission counted one
+    settings.cache_clear()
+    body = {"evidence": chip("A123456(3)"), "selfie": b64(face("obama3"))}
+    status, answer, headers = api.call("POST", PATH.format(app_id), body)
+    assert (status, answer["error"]) == (429, "too_many_attempts"), answer
+    assert "device or network" in answer["message"]["en"]
+    assert "裝置或網絡" in answer["message"]["tc"]
+    assert "application" not in answer["message"]["en"]
+    assert 0 < int(headers["Retry-After"]) <= 3600
+    settings.cache_clear()

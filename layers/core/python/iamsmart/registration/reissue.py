@@ -69,6 +69,13 @@ class TooManyAttempts(errors.TooManyRequests):
         super().__init__(retry_after=retry_after)
 
 
+class TooManyFromHere(TooManyAttempts):
+    """The intake's hourly limit for one source address (shared by every application)."""
+
+    en = "Too many attempts from this device or network. Please try again in an hour."
+    tc = "此裝置或網絡的嘗試次數過多，請於一小時後再試。"
+
+
 def _eligible(item: dict[str, Any] | None) -> dict[str, Any]:
     from iamsmart.identity import authenticators
 
@@ -88,7 +95,7 @@ def _limits(application_id: str, source: str) -> None:
         raise TooManyAttempts(retry_after=day - applications.now() % day)
     hourly = settings().registration_source_hourly_limit
     if dal.count_in_window("intake-source", source, 3600, 60) > hourly:
-        raise TooManyAttempts(retry_after=3600 - applications.now() % 3600)
+        raise TooManyFromHere(retry_after=3600 - applications.now() % 3600)
 
 
 def _verified(item: dict[str, Any], body: dict[str, Any]) -> None:
