@@ -34,14 +34,19 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from iamsmart import errors
 from iamsmart.catalogue.models import Service
 from iamsmart.catalogue.vocabulary import AUDIENCES, THEMES
 
-if TYPE_CHECKING:  # pragma: no cover
-    from iamsmart.catalogue.thesaurus import Thesaurus
+
+class Synonyms(Protocol):
+    """What search needs of a thesaurus (``catalogue.thesaurus.Thesaurus`` is one): each
+    reading of the query with one everyday word replaced by a synonym."""
+
+    def alternatives(self, text: str) -> list[str]: ...
+
 
 MAX_QUERY_CHARS = 100
 
@@ -396,7 +401,7 @@ def readings_of(text: str) -> list[str]:
 
 
 def search(snapshot: Snapshot, q: str | None = None, *, theme: str | None = None,
-           audience: str | None = None, thesaurus: Thesaurus | None = None) -> list[Service]:
+           audience: str | None = None, thesaurus: Synonyms | None = None) -> list[Service]:
     """Services matching the filters and the query, best first (see the module docstring).
 
     With a ``thesaurus`` the query is also searched with each synonym of the everyday words
