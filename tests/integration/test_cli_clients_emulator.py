@@ -7,55 +7,28 @@ show, remove; the platform's own code reads what it wrote."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_helpers import moto_emulator, run_tool
 from joserfc.jwk import ECKey
-from moto.server import ThreadedMotoServer
 
-from infra.local import provision
-from infra.local.platform import apply_environment, local_environment
-from infra.names import REGION, ROOT, TABLES
+from infra.names import REGION
 
 
 @pytest.fixture
 def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     from iamsmart.oidc import clients
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    urllib.request.urlopen(urllib.request.Request(  # noqa: S310 - loopback
-        f"{endpoint}/moto-api/reset", method="POST"), timeout=10).close()
-    env = local_environment(endpoint, {})
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    apply_environment(env)
-    provision.create_tables()
-    clients.reset_cache()
-    yield endpoint
-    clients.reset_cache()
-    apply_environment({})
-    server.stop()
+    with moto_emulator(monkeypatch) as endpoint:
+        clients.reset_cache()
+        yield endpoint
+        clients.reset_cache()
 
 
 def cli(endpoint: str, *argv: str) -> tuple[int, str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
-    env.update({"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-                "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT}/layers/core/python"})
-    for spec in TABLES.values():
-        env.pop(spec.env, None)
-    answer = subprocess.run(
-        [sys.executable, "-m", "tools.clients", "--endpoint-url", endpoint, "--region",
-         REGION, *argv], capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
-        env=env)
-    return answer.returncode, answer.stdout, answer.stderr
+    return run_tool("tools.clients", endpoint, "--region", REGION, *argv)
 
 
 def register(client_id: str) -> list[str]:

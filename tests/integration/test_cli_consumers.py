@@ -5,22 +5,16 @@ consumer from a file, list, show, replace, remove; refusals write nothing."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import moto_emulator, run_tool
 from exchange_helpers import provider_models
 from joserfc.jwk import ECKey
-from moto.server import ThreadedMotoServer
 
-from infra.local import provision
-from infra.local.platform import apply_environment, local_environment
-from infra.names import REGION, ROOT, TABLES
+from infra.names import REGION
 
 
 @pytest.fixture
@@ -28,42 +22,21 @@ def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     from iamsmart.exchange import registry
     from iamsmart.oidc import clients
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    urllib.request.urlopen(urllib.request.Request(  # noqa: S310 - loopback
-        f"{endpoint}/moto-api/reset", method="POST"), timeout=10).close()
-    env = local_environment(endpoint, {})
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    apply_environment(env)
-    provision.create_tables()
-    registry.reset()
-    for model in provider_models("http://127.0.0.1:9"):
-        registry.put_provider(model)
-    signing = ECKey.generate_key("P-256", parameters={"kid": "td-sig-1"})
-    clients.put(clients.Client(client_id="td-forms", name_en="TD forms", name_tc="運輸署表格",
-                               department="TD", redirect_uris=("https://td.example/cb",),
-                               jwks={"keys": [signing.as_dict(private=False)]}))
-    yield endpoint
-    registry.reset()
-    apply_environment({})
-    server.stop()
+    with moto_emulator(monkeypatch) as endpoint:
+        registry.reset()
+        for model in provider_models("http://127.0.0.1:9"):
+            registry.put_provider(model)
+        signing = ECKey.generate_key("P-256", parameters={"kid": "td-sig-1"})
+        clients.put(clients.Client(client_id="td-forms", name_en="TD forms",
+                                   name_tc="運輸署表格", department="TD",
+                                   redirect_uris=("https://td.example/cb",),
+                                   jwks={"keys": [signing.as_dict(private=False)]}))
+        yield endpoint
+        registry.reset()
 
 
 def cli(endpoint: str, *argv: str) -> tuple[int, str, str]:
-    """As an operator runs it: a new process, the emulator named by --endpoint-url."""
-    env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
-    env.update({"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-                "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT}/layers/core/python"})
-    for spec in TABLES.values():
-        env.pop(spec.env, None)
-    answer = subprocess.run(
-        [sys.executable, "-m", "tools.consumers", "--endpoint-url", endpoint, "--region",
-         REGION, *argv], capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
-        env=env)
-    return answer.returncode, answer.stdout, answer.stderr
+    return run_tool("tools.consumers", endpoint, "--region", REGION, *argv)
 
 
 def consumer(**changes: Any) -> dict[str, Any]:

@@ -6,20 +6,16 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
+from cli_helpers import moto_emulator, run_tool
 
 from infra.local import provision
-from infra.local.platform import apply_environment, local_environment
-from infra.names import REGION, ROOT, TABLES, USAGE_PLANS
+from infra.names import REGION, TABLES, USAGE_PLANS
 from tools import target
 
 SITE: dict[str, Any] = {
@@ -35,34 +31,14 @@ SITE: dict[str, Any] = {
 
 @pytest.fixture
 def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    # moto's backends are process-wide: start from nothing, whatever ran before.
-    urllib.request.urlopen(urllib.request.Request(  # noqa: S310 - loopback
-        f"{endpoint}/moto-api/reset", method="POST"), timeout=10).close()
-    env = local_environment(endpoint, {})
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    apply_environment(env)
-    provision.create_tables()
-    provision.create_usage_plans()
-    yield endpoint
-    apply_environment({})
-    server.stop()
+    with moto_emulator(monkeypatch) as endpoint:
+        provision.create_usage_plans()
+        yield endpoint
 
 
 def cli(endpoint: str, *argv: str) -> tuple[int, str, str]:
-    """The CLI as an operator runs it: a new process, the emulator named by --endpoint-url."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env["PYTHONPATH"] = f"{ROOT}{os.pathsep}{ROOT}/layers/core/python"
-    for spec in TABLES.values():
-        env.pop(spec.env, None)
-    answer = subprocess.run(
-        [sys.executable, "-m", "tools.sites", "--endpoint-url", endpoint, *argv],
-        capture_output=True, text=True, timeout=60, check=False, cwd=ROOT, env=env)
-    return answer.returncode, answer.stdout, answer.stderr
+    """No ambient AWS configuration at all: --endpoint-url alone reaches the emulator."""
+    return run_tool("tools.sites", endpoint, *argv, ambient_credentials=False)
 
 
 def _client(endpoint: str, service: str) -> Any:
