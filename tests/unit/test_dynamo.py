@@ -101,3 +101,30 @@ def test_a_model_is_bound_once_per_table_and_built_afresh_when_forgotten(table):
     untimed = dynamo.pynamodb_model(_define, "untimed", connect_timeout_seconds=None,
                                     read_timeout_seconds=None)
     assert untimed.Meta.read_timeout_seconds != 5  # PynamoDB's own default stays
+
+
+def test_a_batch_read_never_answers_part_of_the_items(table):
+    """Keys DynamoDB leaves unprocessed are asked again; still left after that, the read is
+    Unavailable (a missing item would otherwise look absent). DynamoDB's throttled answer is
+    played by botocore's Stubber: moto always processes every key."""
+    from botocore.stub import Stubber
+
+    dynamo.put(table, {"id": "a", "colour": "red"})
+    assert dynamo.batch_get(table, [{"id": "a"}, {"id": "none"}]) == [{"id": "a",
+                                                                      "colour": "red"}]
+    left = {table: {"Keys": [{"id": {"S": "a"}}], "ConsistentRead": False}}
+    with Stubber(dynamo._client()) as stub:
+        for _ in range(3):
+            stub.add_response("batch_get_item", {"Responses": {table: []},
+                                                 "UnprocessedKeys": left})
+        with pytest.raises(errors.Unavailable):
+            dynamo.batch_get(table, [{"id": "a"}])
+
+
+def test_a_transaction_answers_whether_it_was_written(table):
+    assert dynamo.transact_write([dynamo.put_action(table, {"id": "t"},
+                                                    condition="attribute_not_exists(id)")])
+    assert not dynamo.transact_write([
+        dynamo.put_action(table, {"id": "u"}),
+        dynamo.put_action(table, {"id": "t"}, condition="attribute_not_exists(id)")])
+    assert dynamo.get(table, {"id": "u"}) is None  # nothing of a failed transaction

@@ -215,38 +215,17 @@ def query_all(table: str, partition: tuple[str, Any]) -> list[dict[str, Any]]:
 
 
 def batch_get(table: str, keys: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Up to 100 items by key in one call (unprocessed keys retried once)."""
+    """Up to 100 items of one table by key in one call (eventually consistent; unprocessed
+    keys retried, ``Unavailable`` rather than a partial answer: ``batch_get_tables``)."""
     if not keys:
         return []
-    request: dict[str, Any] = {table: {"Keys": [to_item(k) for k in keys[:100]]}}
-    found: list[dict[str, Any]] = []
-    for _ in range(2):
-        with translated("batch_get_item"):
-            answer = _client().batch_get_item(RequestItems=request)
-        found.extend(from_item(i) for i in answer.get("Responses", {}).get(table, []))
-        request = answer.get("UnprocessedKeys") or {}
-        if not request:
-            break
-    return found
+    return batch_get_tables({table: keys[:100]}, consistent=False)[table]
 
 
 def transact_write(actions: list[dict[str, Any]]) -> bool:
-    """TransactWriteItems (already in low-level form); False when a condition failed."""
-    from botocore.exceptions import ClientError
-
-    try:
-        with translated("transact_write_items"):
-            _client().transact_write_items(TransactItems=actions)
-    except ClientError as exc:
-        code = (exc.response or {}).get("Error", {}).get("Code")
-        if code == "TransactionCanceledException":
-            reasons = exc.response.get("CancellationReasons") or []
-            if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
-                return False
-            raise errors.Unavailable(operation="transact_write_items",
-                                     reason="TransactionCanceled") from exc
-        raise
-    return True
+    """TransactWriteItems (elements from ``put_action`` / ``update_action`` or in low-level
+    form); False when a condition failed and nothing was written."""
+    return transact_write_reasons(actions) is None
 
 
 def _conditions(params: dict[str, Any], condition: str | None,
