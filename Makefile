@@ -46,7 +46,7 @@ dev: env  ## the whole platform on loopback: prints Ready: http://127.0.0.1:$(PO
 test: env cdk browser lint  ## every tier (after ruff and mypy)
 	$(BIN)/pytest tests/unit tests/integration -n 2
 	$(BIN)/pytest tests/infra
-	$(BIN)/pytest tests/e2e -n 2
+	$(BIN)/pytest tests/e2e
 
 unit: env
 	$(BIN)/pytest tests/unit
@@ -58,7 +58,7 @@ infra: env cdk
 	$(BIN)/pytest tests/infra
 
 e2e: env browser
-	$(BIN)/pytest tests/e2e -n 2
+	$(BIN)/pytest tests/e2e
 
 bench: env  ## prints cold imports, API latency, start time and memory
 	$(BIN)/python tests/bench/run.py
