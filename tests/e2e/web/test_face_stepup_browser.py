@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from login_helpers import DeviceSimulator
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 from test_login_browser import approve_on_login_page
 
 from infra.names import REGION, ROOT
@@ -33,6 +33,7 @@ BASIC_CODE = "SANDBOX-CHAN-TAI-MAN"  # level "basic"
 FACES = ROOT / "tests" / "fixtures" / "faces"
 FACE = "urn:iamsmart:acr:face"
 BANK_NAME = re.compile("沙盒銀行|Sandbox Bank")  # in the page's language
+LIVENESS_START = re.compile(r"/face/liveness$")  # the step-up page opening a liveness session
 
 
 def bank_url(local_platform: dict[str, Any]) -> str:
@@ -177,10 +178,23 @@ def test_enrol_step_up_at_the_bank_refuse_another_face_and_withdraw(
     expect(page.locator("#no-claims")).to_be_visible()
 
     # 3. Again, with a selfie of the same person: the account is opened, and the bank shows
-    #    the face acr/amr, face_assurance and the transaction confirmed.
+    #    the face acr/amr, face_assurance and the transaction confirmed. The photo is chosen
+    #    while the page is still opening its liveness session (held here): it waits for the
+    #    session instead of being dropped.
+    held: list[Route] = []
+    page.route(LIVENESS_START, lambda route: held.append(route)
+               if route.request.method == "POST" else route.continue_())
     reference = open_account(page, bank, device, deposit="1234.5")
     expect(page.locator("#txn-details")).to_contain_text("HKD 1,234.50")  # grouped
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the step-up page did not open a liveness session"
     upload_selfie(page, "obama2.jpg")
+    expect(page.locator("#stepup-status")).to_contain_text("正在核對相片")
+    held[0].continue_()
+    page.unroute(LIVENESS_START)
     back_at_the_bank(page, bank)
     expect(page.locator("#decision")).to_have_attribute("data-outcome", "opened")
     expect(page.locator("#decision")).to_contain_text("LEE Siu Mei")

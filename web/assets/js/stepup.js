@@ -71,6 +71,7 @@ let status = null; // [key, ...args] of the status line, re-rendered on a langua
 let stream = null;
 let pollTimer = null;
 let busy = false;
+let opening = Promise.resolve(); // the liveness session being opened, which a photo waits for
 
 function say(key, ...args) { status = key ? [key, ...args] : null; renderStatus(); }
 function renderStatus() {
@@ -142,15 +143,18 @@ function render() {
 }
 
 /** A fresh liveness session (and its hand-off to the app): on load, and after each try. */
-async function newSession() {
-  live = null; appState = 'waiting';
-  try {
-    live = await sendJson('POST', `/v1/login/${encodeURIComponent(txn)}/face/liveness`, {});
-  } catch (err) {
-    showRefusal(err);
-  }
-  render();
-  schedulePoll();
+function newSession() {
+  opening = (async () => {
+    live = null; appState = 'waiting';
+    try {
+      live = await sendJson('POST', `/v1/login/${encodeURIComponent(txn)}/face/liveness`, {});
+    } catch (err) {
+      showRefusal(err);
+    }
+    render();
+    schedulePoll();
+  })();
+  return opening;
 }
 
 function schedulePoll() {
@@ -209,9 +213,12 @@ function showRefusal(err) {
 
 /** The web capture (local face engine only): the photo with the current session. */
 async function send(blob) {
-  if (!live || busy) return;
+  if (busy) return;
   busy = true;
   refusal = null; say('checking'); render();
+  // A photo chosen while the page is still opening its session waits for it, never dropped.
+  await opening;
+  if (!live) { busy = false; say(null); $('upload').value = ''; return; } // its refusal is shown
   const data = await new Promise((resolve) => { const r = new FileReader(); r.onload = () => resolve(r.result); r.readAsDataURL(blob); });
   try {
     const answer = await sendJson('POST', `/v1/login/${encodeURIComponent(txn)}/face/check`,
