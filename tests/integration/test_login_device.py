@@ -264,6 +264,40 @@ def test_approval_replayed_is_refused_and_a_refused_approval_uses_up_its_request
         assert replayed.value.answer["details"]["reason"] == "replay"
 
 
+def test_the_approval_is_verified_with_the_key_read_in_its_one_read(
+        gateway: Gateway, tmp_path: Path):  # noqa: F811
+    """The usual approval reads the device key with the limits and the account: a key that
+    is not the enrolled one, a device id that names no key, or a body changed after signing
+    is refused (401) and the login stays pending for the real device."""
+    import json
+
+    device = enrolled_device(gateway, tmp_path)
+    browser = Browser(gateway)
+    txn = start_login(browser)
+    page = _show(browser, txn)
+    payload, number = page["qr"]["payload"], int(page["number"])
+    txn_id, k = parse_qr(payload)
+    path = f"/v1/device/approvals/{txn_id}"
+    impostor = Device(PUBLIC_URL, transport=gateway.transport,
+                      state={"account_id": device.state["account_id"],
+                             "device_id": device.state["device_id"]})
+    nobody = Device(PUBLIC_URL, transport=gateway.transport,
+                    state={"account_id": device.state["account_id"], "device_id": "nokey"})
+    for who, reason in ((impostor, "signature"), (nobody, "unknown_key")):
+        with pytest.raises(DeviceError) as refused:
+            who.approve(payload, number=number)
+        assert refused.value.status == 401
+        assert refused.value.answer["details"]["reason"] == reason
+    signed = device.sign("POST", path, json.dumps(
+        {"k": k, "decision": "deny"}).encode())
+    with pytest.raises(DeviceError) as changed:
+        device.call("POST", path, body={"k": k, "decision": "approve", "number": number},
+                    authorization=signed)
+    assert changed.value.status == 401 and changed.value.answer["details"]["reason"] == "body"
+    assert _show(browser, txn)["status"] == "pending"
+    assert device.approve(payload, number=number) == {"status": "authenticated"}
+
+
 def test_approval_by_an_account_no_longer_active_is_forbidden(gateway: Gateway,  # noqa: F811
                                                               tmp_path: Path):
     """The account is read with the limits (one BatchGetItem): its status still decides."""
@@ -338,7 +372,7 @@ def test_enrolment_refuses_bad_codes_and_private_or_odd_keys(gateway: Gateway): 
 
 def test_aws_calls_of_the_usual_path(gateway: Gateway, tmp_path: Path):  # noqa: F811
     """Few AWS calls per login: start 1 (+1 lookup with a login_hint), each browser poll 1,
-    the device's approval 3 (its key; the limits and the account in one read; one transaction
+    the device's approval 2 (its key, the limits and the account in one read; one transaction
     of the request's jti record and the login), the result 1."""
     from iamsmart import aws
 
@@ -353,7 +387,7 @@ def test_aws_calls_of_the_usual_path(gateway: Gateway, tmp_path: Path):  # noqa:
     page = _show(browser, txn)
     calls.clear()
     device.approve(page["qr"]["payload"], number=page["number"])
-    assert sorted(calls) == sorted(["GetItem", "BatchGetItem", "TransactWriteItems"])
+    assert calls == ["BatchGetItem", "TransactWriteItems"]
     calls.clear()
     login.result(txn, f"iamsmart_login={browser.cookies['iamsmart_login']}")
     assert calls == ["DeleteItem"]

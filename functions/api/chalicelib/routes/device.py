@@ -132,14 +132,21 @@ class LivenessStarted(Model):
         "rekognition:StartFaceLivenessSession and nothing else (AWS)")
 
 
-def _device(path: str, guards: list[Any] | None = None) -> Any:
+def _signed(path: str) -> Any:
+    """The request's device signature in form, its key named (``devices.SignedRequest``)."""
     from iamsmart.identity import devices
 
     request = bp.current_request
     raw = request.raw_body
-    return devices.verify_request(request.headers.get("authorization"), method=request.method,
-                                  path=path, body=raw.encode() if isinstance(raw, str) else raw,
-                                  guards=guards)
+    return devices.signed_request(request.headers.get("authorization"), method=request.method,
+                                  path=path, body=raw.encode() if isinstance(raw, str) else raw)
+
+
+def _device(path: str) -> Any:
+    """The device key that signed the request (its ``jti`` recorded)."""
+    from iamsmart.identity import devices
+
+    return devices.verify(_signed(path))
 
 
 @http.route(bp, "/v1/device/enrol", method="POST", body=EnrolBody, status=201,
@@ -182,12 +189,11 @@ def approval(txn_id: str, query: ApprovalQuery) -> dict[str, Any]:
 def answer(txn_id: str, body: AnswerBody) -> dict[str, Any]:
     from iamsmart.identity import limits, login
 
-    # The request's replay check rides in the approval's own write (login.device_answer).
-    guards: list[Any] = []
-    device = _device(f"/v1/device/approvals/{txn_id}", guards)
+    # The signature is verified with the key read in the approval's one read, and its replay
+    # check rides in the approval's own write (login.device_answer).
     return login.device_answer(txn_id, body.k, number=body.number, decision=body.decision,
-                               account_id=device.account_id,
-                               source=limits.source_of(bp.current_request), guards=guards)
+                               request=_signed(f"/v1/device/approvals/{txn_id}"),
+                               source=limits.source_of(bp.current_request))
 
 
 def _maybe_device(path: str) -> tuple[str | None, str]:

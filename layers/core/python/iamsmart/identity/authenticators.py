@@ -126,8 +126,12 @@ def add_device(account_id: str, jwk: dict[str, str], label: str) -> DeviceKey:
 def get_device(account_id: str, device_id: str) -> DeviceKey | None:
     if not account_id or not device_id:
         return None
-    found = dal.device(account_id, device_id)
-    return _device(found) if found else None
+    return device_of(dal.device(account_id, device_id))
+
+
+def device_of(record: dict[str, Any] | None) -> DeviceKey | None:
+    """The device key of a record ``dal`` read (alone or in a batch); None for none."""
+    return _device(record) if record else None
 
 
 def devices_of(account_id: str) -> list[DeviceKey]:

@@ -460,16 +460,25 @@ def counters(wanted: Iterable[Counter]) -> dict[Counter, tuple[int, int]]:
 
 
 def counters_and_account(wanted: Iterable[Counter], account_id: str,
-                         ) -> tuple[dict[Counter, tuple[int, int]], dict[str, Any] | None]:
-    """``counters`` and ``account`` in one BatchGetItem over both tables."""
+                         device_id: str | None = None,
+                         ) -> tuple[dict[Counter, tuple[int, int]], dict[str, Any] | None,
+                                    dict[str, Any] | None]:
+    """``counters``, ``account`` and (with ``device_id``) that account's ``device`` in one
+    BatchGetItem over the tables."""
     by_pk = {_counter_key(c)["pk"]: c for c in wanted}
     table, key = account_location(account_id)
-    found = dynamo.batch_get_tables({_sessions(): [{"pk": pk, "sk": "n"} for pk in by_pk],
-                                     table: [key]}, consistent=False)
+    tables: dict[str, list[dict[str, Any]]] = {
+        _sessions(): [{"pk": pk, "sk": "n"} for pk in by_pk], table: [key]}
+    if device_id is not None:
+        tables[_authenticators()] = [_authenticator_key(account_id, "device", device_id)]
+    found = dynamo.batch_get_tables(tables, consistent=False)
     counts = {by_pk[i["pk"]]: (int(i.get("n", 0)), int(i.get("expires_at", 0)))
               for i in found.get(_sessions(), []) if i.get("pk") in by_pk}
     accounts = [i for i in found.get(table, []) if i.get("id") == account_id]
-    return counts, account_from_item(accounts[0] if accounts else None)
+    devices = [_authenticator(i, "device") for i in found.get(_authenticators(), [])
+               if i.get("account_id") == account_id and str(i.get("id")).startswith("device#")]
+    return (counts, account_from_item(accounts[0] if accounts else None),
+            devices[0] if devices else None)
 
 
 def count_failure(counter: Counter, *, expires_at: int, keep_first_expiry: bool) -> int:

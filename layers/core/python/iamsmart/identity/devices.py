@@ -14,6 +14,7 @@ import base64
 import hashlib
 import json
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from iamsmart import errors, origin
@@ -93,16 +94,65 @@ def _unverified_header(token: str) -> dict[str, Any]:
     return header
 
 
-def verify_request(authorization: str | None, *, method: str, path: str,
-                   body: bytes | None,
-                   guards: list[replay.Guard] | None = None) -> authenticators.DeviceKey:
-    """The device key that signed this request; ``DeviceUnauthorized`` otherwise. With
-    ``guards``, the request's ``jti`` check is appended there (a ``replay.Guard``) for the
-    caller's transaction (``login.device_answer``) instead of being made here."""
-    from joserfc import jws
-    from joserfc.errors import JoseError
-    from joserfc.jwk import ECKey
+@dataclass(frozen=True)
+class SignedRequest:
+    """A device request whose form is checked and whose key is named (``kid``), not verified
+    yet: ``verified`` with the key read (alone, or in a batch with what the request needs)."""
 
+    token: str
+    account_id: str
+    device_id: str
+    method: str
+    path: str
+    body: bytes | None
+
+    @property
+    def kid(self) -> str:
+        return f"{self.account_id}:{self.device_id}"
+
+    def verified(self, device: authenticators.DeviceKey | None,
+                 guards: list[replay.Guard] | None = None) -> authenticators.DeviceKey:
+        """The device key that signed this request; ``DeviceUnauthorized`` otherwise. With
+        ``guards``, the request's ``jti`` check is appended there (a ``replay.Guard``) for
+        the caller's transaction (``login.device_answer``) instead of being made here."""
+        from joserfc import jws
+        from joserfc.errors import JoseError
+        from joserfc.jwk import ECKey
+
+        if device is None or device.kid != self.kid:
+            raise DeviceUnauthorized("unknown_key")
+        try:
+            verified = jws.deserialize_compact(self.token, ECKey.import_key(device.jwk),  # type: ignore[arg-type]
+                                               algorithms=["ES256"])
+            claims = json.loads(verified.payload)
+        except (JoseError, ValueError, UnicodeDecodeError):
+            raise DeviceUnauthorized("signature") from None
+        if not isinstance(claims, dict):
+            raise DeviceUnauthorized("claims")
+        now = int(time.time())
+        iat = claims.get("iat")
+        jti = claims.get("jti")
+        if claims.get("htm") != self.method.upper():
+            raise DeviceUnauthorized("htm")
+        if claims.get("htu") != origin.public_url() + self.path:
+            raise DeviceUnauthorized("htu")
+        if not isinstance(iat, int) or isinstance(iat, bool) or abs(now - iat) > MAX_SKEW:
+            raise DeviceUnauthorized("iat")
+        if not isinstance(jti, str) or not 16 <= len(jti) <= 128:
+            raise DeviceUnauthorized("jti")
+        if claims.get("bh") != body_hash(self.body):
+            raise DeviceUnauthorized("body")
+        guard = replay.Guard("device", f"{self.kid}#{jti}", iat + 2 * MAX_SKEW, _replayed)
+        if guards is not None:
+            guards.append(guard)
+        elif not guard.record():
+            raise _replayed()
+        return device
+
+
+def signed_request(authorization: str | None, *, method: str, path: str,
+                   body: bytes | None) -> SignedRequest:
+    """The request's signature in form (``DeviceUnauthorized`` otherwise), its key named."""
     if not authorization or not authorization.startswith("Device "):
         raise DeviceUnauthorized("missing")
     token = authorization[len("Device "):].strip()
@@ -117,36 +167,15 @@ def verify_request(authorization: str | None, *, method: str, path: str,
     if not isinstance(kid, str) or kid.count(":") != 1:
         raise DeviceUnauthorized("kid")
     account_id, device_id = kid.split(":")
-    device = authenticators.get_device(account_id, device_id)
-    if device is None:
+    if not account_id or not device_id:
         raise DeviceUnauthorized("unknown_key")
-    try:
-        verified = jws.deserialize_compact(token, ECKey.import_key(device.jwk),  # type: ignore[arg-type]
-                                           algorithms=["ES256"])
-        claims = json.loads(verified.payload)
-    except (JoseError, ValueError, UnicodeDecodeError):
-        raise DeviceUnauthorized("signature") from None
-    if not isinstance(claims, dict):
-        raise DeviceUnauthorized("claims")
-    now = int(time.time())
-    iat = claims.get("iat")
-    jti = claims.get("jti")
-    if claims.get("htm") != method.upper():
-        raise DeviceUnauthorized("htm")
-    if claims.get("htu") != origin.public_url() + path:
-        raise DeviceUnauthorized("htu")
-    if not isinstance(iat, int) or isinstance(iat, bool) or abs(now - iat) > MAX_SKEW:
-        raise DeviceUnauthorized("iat")
-    if not isinstance(jti, str) or not 16 <= len(jti) <= 128:
-        raise DeviceUnauthorized("jti")
-    if claims.get("bh") != body_hash(body):
-        raise DeviceUnauthorized("body")
-    guard = replay.Guard("device", f"{kid}#{jti}", iat + 2 * MAX_SKEW, _replayed)
-    if guards is not None:
-        guards.append(guard)
-    elif not guard.record():
-        raise _replayed()
-    return device
+    return SignedRequest(token, account_id, device_id, method, path, body)
+
+
+def verify(signed: SignedRequest) -> authenticators.DeviceKey:
+    """The device key that signed this request (its ``jti`` recorded); ``DeviceUnauthorized``
+    otherwise."""
+    return signed.verified(authenticators.get_device(signed.account_id, signed.device_id))
 
 
 def _replayed() -> DeviceUnauthorized:

@@ -98,17 +98,33 @@ def _window(policy: Policy, now: int) -> tuple[int, int]:
 def check(*counters: tuple[str, str | None]) -> None:
     """Raise ``Limited`` (429 with Retry-After) when any ``(policy, key)`` counter has reached
     its limit in the current window. One BatchGetItem for all of them."""
-    _judge(*counters, account_id=None)
+    read(*counters).judge()
 
 
-def check_reading_account(*counters: tuple[str, str | None],
-                          account_id: str) -> dict[str, Any] | None:
-    """``check``, the account's fields read in the same BatchGetItem (for the caller that
-    needs both: ``accounts.of_fields``); None for no such account."""
-    return _judge(*counters, account_id=account_id)
+@dataclass(frozen=True)
+class Reading:
+    """Counters read, not judged yet, and what was read with them: the account's fields and
+    a device of it (None where not asked for or not found)."""
+
+    found: dict[dal.Counter, tuple[int, int]]
+    policies: dict[dal.Counter, tuple[Policy, int]]
+    now: int
+    account: dict[str, Any] | None = None
+    device: dict[str, Any] | None = None
+
+    def judge(self) -> None:
+        """``Limited`` when a counter has reached its policy's limit in its window."""
+        for counter, (count, expires) in self.found.items():
+            policy, end = self.policies[counter]
+            if count >= policy.limit and expires > self.now:
+                raise Limited(retry_after=max(1, (expires if policy.per_key else end) - self.now))
 
 
-def _judge(*counters: tuple[str, str | None], account_id: str | None) -> dict[str, Any] | None:
+def read(*counters: tuple[str, str | None], account_id: str | None = None,
+         device_id: str | None = None) -> Reading:
+    """The counters, with (``account_id``) the account and (``device_id``) its device key in
+    the same BatchGetItem, for a caller that needs them all (the device approval: one read);
+    ``judge`` it when it is time to refuse."""
     now = dal.now()
     wanted: dict[dal.Counter, tuple[Policy, int]] = {}
     for name, key in counters:
@@ -117,18 +133,10 @@ def _judge(*counters: tuple[str, str | None], account_id: str | None) -> dict[st
         policy = POLICIES[name]
         start, end = _window(policy, now)
         wanted[_counter(name, key, start)] = (policy, end)
-    fields = None
     if account_id is not None:
-        found, fields = dal.counters_and_account(wanted, account_id)
-    elif not wanted:
-        return None
-    else:
-        found = dal.counters(wanted)
-    for counter, (count, expires) in found.items():
-        policy, end = wanted[counter]
-        if count >= policy.limit and expires > now:
-            raise Limited(retry_after=max(1, (expires if policy.per_key else end) - now))
-    return fields
+        found, account, device = dal.counters_and_account(wanted, account_id, device_id)
+        return Reading(found, wanted, now, account, device)
+    return Reading(dal.counters(wanted) if wanted else {}, wanted, now)
 
 
 def fail(*counters: tuple[str, str | None]) -> int:

@@ -35,7 +35,7 @@ from urllib.parse import urlencode
 
 from iamsmart import errors
 from iamsmart.common import replay
-from iamsmart.identity import assurance, dal, limits, sessions
+from iamsmart.identity import assurance, authenticators, dal, devices, limits, sessions
 from iamsmart.metrics import Metric
 from iamsmart.settings import settings
 
@@ -450,36 +450,37 @@ def device_view(txn_id: str, k: str | None) -> dict[str, Any]:
 
 
 def device_answer(txn_id: str, k: str | None, *, number: int | None,
-                  decision: Literal["approve", "deny"], account_id: str, source: str,
-                  guards: list[replay.Guard] | None = None) -> dict[str, Any]:
-    """The citizen's answer from their device (already authenticated by its key). ``guards``:
-    the device request's replay check not made yet (``devices.verify_request``): the usual
-    approval writes it with the login (one round trip); any other way, it is made first as it
-    always was (``replay.settle``)."""
+                  decision: Literal["approve", "deny"], request: devices.SignedRequest,
+                  source: str) -> dict[str, Any]:
+    """The citizen's answer from their device, ``request`` its signed request (verified
+    here). The usual approval reads the device key, the account and the limit counters in one
+    BatchGetItem and writes the request's replay check with the login (one transaction); any
+    other answer verifies and records the request first, as every device request does."""
+    guards: list[replay.Guard] = []
     try:
-        return _device_answer(txn_id, k, number=number, decision=decision,
-                              account_id=account_id, source=source, guards=guards)
+        return _device_answer(txn_id, k, number=number, decision=decision, request=request,
+                              source=source, guards=guards)
     except Exception:
         replay.settle(guards)
         raise
 
 
 def _device_answer(txn_id: str, k: str | None, *, number: int | None,
-                   decision: Literal["approve", "deny"], account_id: str, source: str,
-                   guards: list[replay.Guard] | None) -> dict[str, Any]:
+                   decision: Literal["approve", "deny"], request: devices.SignedRequest,
+                   source: str, guards: list[replay.Guard]) -> dict[str, Any]:
     from iamsmart.identity import accounts
 
+    account_id = request.account_id
     counters: tuple[tuple[str, str | None], ...] = (("approval-account", account_id),
                                                    ("approval-source", source))
-    if decision == "approve" and number is not None and k and _valid_txn_id(txn_id):
-        # The usual case in one read (the limits and the account) and one write: right
-        # secret, right number, still pending.
-        if account_id and "#" not in account_id:
-            fields = limits.check_reading_account(*counters, account_id=account_id)
-        else:
-            limits.check(*counters)
-            fields = None
-        account = accounts.of_fields(account_id, fields)
+    if (decision == "approve" and number is not None and k and _valid_txn_id(txn_id)
+            and "#" not in account_id):
+        # The usual case in one read (the key, the limits, the account) and one write: right
+        # signature, right secret, right number, still pending.
+        reading = limits.read(*counters, account_id=account_id, device_id=request.device_id)
+        request.verified(authenticators.device_of(reading.device), guards)
+        reading.judge()
+        account = accounts.of_fields(account_id, reading.account)
         if account.status != "active":
             raise errors.Forbidden()
         if _complete(txn_id, account_id, assurance.AMR_DEVICE, _achieved(account), "device",
@@ -487,6 +488,7 @@ def _device_answer(txn_id: str, k: str | None, *, number: int | None,
             _count(Metric.LOGIN_APPROVAL, decision="approve")
             return {"status": "authenticated"}
     else:
+        request.verified(authenticators.get_device(account_id, request.device_id), guards)
         limits.check(*counters)
     replay.settle(guards)  # the other answers: the check first, as it always was
     try:
