@@ -251,7 +251,8 @@ def report(figures: dict[str, Any]) -> None:
           f"{figures['per_second']:.1f} logins/s, p50 {figures['p50']:.0f} ms, "
           f"p99 {figures['p99']:.0f} ms; platform CPU {figures['cpu_ms']:.1f} ms/login; "
           f"AWS calls {figures['aws']:.1f}/login up to the token response (KMS "
-          f"{figures['kms']:.1f})" + (" [target ≤ 5]" if figures["kind"].startswith("SSO") else "")
+          f"{figures['kms']:.1f})" + (" [target ≤ 5]" if figures["kind"].startswith("SSO")
+                                     else " [target ≤ 12]")
           + f", then {figures['userinfo']:.1f} for userinfo")
     print("    " + ", ".join(f"{k} {v:.1f}" for k, v in figures["by_call"].items()))
     if "-v" in sys.argv:

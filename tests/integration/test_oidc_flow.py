@@ -178,9 +178,10 @@ def test_fresh_login_with_device_then_consent_then_sso(http: Http, rp: RP,
         step("token", calls)
     print("fresh login AWS calls:", len(calls), phases, calls)
     assert calls.count("kms.Sign") == 1
-    # PAR one transaction; resume: the login taken, one read, and the session opened in the
-    # grant's own transaction; token: a read and one transaction.
-    assert phases["par"] == 1 and phases["resume"] == 3 and phases["token"] == 2
+    # PAR one transaction; resume: one read (the login with the grant, account and consent
+    # its resume hint names), then the login taken and the session opened in the grant's own
+    # transaction; token: a read and one transaction.
+    assert phases["par"] == 1 and phases["resume"] == 2 and phases["token"] == 2
     claims = signing.verify(answer["id_token"])
     assert claims["acr"] == assurance.ACR_BASIC
 
@@ -188,6 +189,38 @@ def test_fresh_login_with_device_then_consent_then_sso(http: Http, rp: RP,
     code = _code(browser, rp, rp.request_uri())
     status, _, again = rp.redeem(code)
     assert signing.verify(again["id_token"])["sub"] == claims["sub"]
+
+
+@pytest.mark.parametrize("hint", ["forged", "none"])
+def test_the_resume_hint_is_only_a_hint(http: Http, rp: RP, tmp_path: Path,
+                                        hint: str) -> None:
+    """The resume reads what the browser's ``iamsmart_resume`` cookie names, but the login
+    transaction decides: a hint naming another citizen, grant and service (or no hint)
+    costs one more read, and the code is for the citizen who approved, once."""
+    remember_consent(rp, "sandbox-chan-tai-man")
+    victim_grant = query_of(rp.authorize_path(rp.request_uri()))["request_uri"].rsplit(":", 1)[1]
+    browser = Browser(http)
+    status, headers, _ = browser.go("GET", rp.authorize_path(rp.request_uri()))
+    assert status == 302
+    resume = _device_login(http, browser, headers["location"], tmp_path)
+    txn = query_of(resume)["txn"]
+    assert browser.cookies["iamsmart_resume"].split("~")[:2] == [txn, "sandbox-chan-tai-man"]
+    if hint == "forged":
+        browser.cookies["iamsmart_resume"] = "~".join(
+            (txn, "sandbox-lee-siu-mei", victim_grant, "sandbox-other"))
+    else:
+        del browser.cookies["iamsmart_resume"]
+    with aws_calls() as calls:
+        status, headers, _ = browser.go("GET", resume)
+    assert status == 302, headers
+    assert len([c for c in calls if c.startswith("dynamodb.")]) == 3  # one read more
+    assert "iamsmart_resume" not in browser.cookies  # cleared
+    params = query_of(headers["location"])
+    status, _, answer = rp.redeem(params["code"])
+    assert status == 200, answer
+    assert signing.verify(answer["id_token"])["name"] == "CHAN Tai Man"
+    status, headers, _ = browser.go("GET", resume)  # used once
+    assert status != 302 or "code=" not in headers.get("location", "")
 
 
 def test_wider_scope_asks_consent_again(http: Http, rp: RP) -> None:

@@ -250,6 +250,14 @@ def _dump(result: Any) -> str:
     return json.dumps(result, ensure_ascii=False, allow_nan=False)
 
 
+def with_cookies(result: Any, cookies: list[str], status: int = 200) -> Any:
+    """A JSON answer with Set-Cookie headers (the answer alone when there are none)."""
+    if not cookies:
+        return result
+    return Response(body=_dump(result), status_code=status,
+                    headers={"Set-Cookie": cookies if len(cookies) > 1 else cookies[0]})
+
+
 def route(
     bp: Blueprint,
     path: str,

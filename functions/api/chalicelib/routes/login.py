@@ -63,20 +63,21 @@ class LoginView(Model):
 @http.route(bp, "/v1/login/{txn_id}",
             summary="A login transaction: status, number, QR code, passkey options",
             tag="login", response=LoginView, errors_documented=(404, 503))
-def get_login(txn_id: str) -> dict[str, Any]:
+def get_login(txn_id: str) -> Any:
     from iamsmart.identity import login
 
     request = bp.current_request
-    return login.view(txn_id, request.headers.get("cookie"))
+    return http.with_cookies(*login.view(txn_id, request.headers.get("cookie")))
 
 
 @http.route(bp, "/v1/login/{txn_id}/passkey", method="POST", body=PasskeyAssertion,
             summary="Complete a login transaction with a passkey (WebAuthn assertion)",
             tag="login", errors_documented=(400, 403, 404, 409, 429, 503))
-def post_passkey(txn_id: str, body: PasskeyAssertion) -> dict[str, Any]:
+def post_passkey(txn_id: str, body: PasskeyAssertion) -> Any:
     from iamsmart.identity import limits, login
 
     request = bp.current_request
     http.require_json(request)
-    return login.passkey(txn_id, request.headers.get("cookie"), body.credential,
-                         limits.source_of(request))
+    return http.with_cookies(*login.passkey(txn_id, request.headers.get("cookie"),
+                                            body.credential, limits.source_of(request)))
+

@@ -315,6 +315,15 @@ def put_action(table: str, values: Mapping[str, Any], *, condition: str | None =
     return {"Put": params}
 
 
+def delete_action(table: str, key: Mapping[str, Any], *, condition: str | None = None,
+                  names: Mapping[str, str] | None = None,
+                  values_: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A ``Delete`` element of ``transact_write`` (plain values in)."""
+    params: dict[str, Any] = {"TableName": table, "Key": to_item(key)}
+    _conditions(params, condition, names, values_)
+    return {"Delete": params}
+
+
 def update_action(table: str, key: Mapping[str, Any], expression: str, *,
                   condition: str | None = None, names: Mapping[str, str] | None = None,
                   values_: Mapping[str, Any] | None = None,

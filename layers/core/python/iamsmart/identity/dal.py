@@ -368,13 +368,34 @@ def count_wrong_number(txn_id: str) -> int | None:
     return int(updated.get("attempts", 0)) if updated is not None else None
 
 
+_TAKE_AUTHENTICATED = "cookie_hash = :h AND #s = :auth AND expires_at > :now"
+
+
 def take_authenticated_login(txn_id: str, cookie_hash: str, now: int) -> dict[str, Any] | None:
     """Delete and return the login if it is this cookie's, authenticated and unexpired."""
     return _record(dynamo.delete(
-        _sessions(), _login_key(txn_id),
-        condition="cookie_hash = :h AND #s = :auth AND expires_at > :now",
+        _sessions(), _login_key(txn_id), condition=_TAKE_AUTHENTICATED,
         names={"#s": "status"}, values_={":h": cookie_hash, ":auth": "authenticated",
                                          ":now": now}), "pk", "sk")
+
+
+def take_authenticated_login_action(txn_id: str, cookie_hash: str, now: int) -> dict[str, Any]:
+    """``take_authenticated_login`` as a transaction element (the caller read the login with
+    what its next step needs, and takes it in that step's own write)."""
+    return dynamo.delete_action(
+        _sessions(), _login_key(txn_id), condition=_TAKE_AUTHENTICATED,
+        names={"#s": "status"}, values_={":h": cookie_hash, ":auth": "authenticated",
+                                         ":now": now})
+
+
+def login_location(txn_id: str) -> tuple[str, dict[str, str]]:
+    """(table, key) of a login transaction, for a caller that reads it in one batch with its
+    own items and hands it back to ``login_from_item``."""
+    return _sessions(), _login_key(txn_id)
+
+
+def login_from_item(item: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return _login(item)
 
 
 def take_login(txn_id: str, status: str) -> dict[str, Any] | None:

@@ -221,8 +221,9 @@ def _next(txn_id: str, item: dict[str, Any] | None = None) -> str:
     return f"{PORTAL_RESUME_PATH if portal else RESUME_PATH}?{urlencode({'txn': txn_id})}"
 
 
-def view(txn_id: str, cookie_header: str | None) -> dict[str, Any]:
-    """What the login page shows (``GET /v1/login/{txn}``)."""
+def view(txn_id: str, cookie_header: str | None) -> tuple[dict[str, Any], list[str]]:
+    """What the login page shows (``GET /v1/login/{txn}``), and the cookies to set: once
+    authenticated, the resume hint (``resume_hint``)."""
     import segno
 
     from iamsmart.identity import passkeys
@@ -257,7 +258,7 @@ def view(txn_id: str, cookie_header: str | None) -> dict[str, Any]:
         # The service asked for the face level: the step-up page comes before the resume.
         answer["next"] = f"{FACE_PAGE}?{urlencode({'txn': txn_id})}"
         answer["face_required"] = True
-    return answer
+    return answer, _hint_cookies(txn_id, item, status, now)
 
 
 def _complete(txn_id: str, account_id: str, amr: tuple[str, ...], acr: str,
@@ -298,9 +299,10 @@ def _achieved(account: Any) -> str:
 
 
 def passkey(txn_id: str, cookie_header: str | None, credential: Any,
-            source: str) -> dict[str, Any]:
+            source: str) -> tuple[dict[str, Any], list[str]]:
     """``POST /v1/login/{txn}/passkey``: verify an assertion for this transaction's
-    challenge; failures count per source and per account."""
+    challenge; failures count per source and per account. The answer, and the cookies to set
+    (the resume hint)."""
     from iamsmart.identity import accounts, passkeys
 
     item = _bound(txn_id, cookie_header)
@@ -324,7 +326,9 @@ def passkey(txn_id: str, cookie_header: str | None, credential: Any,
         raise passkeys.PasskeyRejected() from None
     if not _complete(txn_id, account.id, assurance.AMR_PASSKEY, _achieved(account), "passkey"):
         raise LoginClosed()
-    return {"status": "authenticated", "next": _next(txn_id, item)}
+    done = {**item, "account_id": account.id}
+    return ({"status": "authenticated", "next": _next(txn_id, item)},
+            _hint_cookies(txn_id, done, "authenticated", dal.now()))
 
 
 def result(txn_id: str, cookie_header: str | None) -> LoginResult:
@@ -332,29 +336,120 @@ def result(txn_id: str, cookie_header: str | None) -> LoginResult:
     ``LoginNotFound`` (unknown / another browser), ``LoginExpired``, ``LoginDenied`` (both
     carry ``grant_id`` for the error redirect, and consume the transaction too), or
     ``LoginPending``."""
-    parts = sessions.split_value(sessions.read_cookie(cookie_header, COOKIE))
-    if parts is None or parts[0] != txn_id or not _valid_txn_id(txn_id):
-        raise LoginNotFound()
+    parts = _cookie_parts(txn_id, cookie_header)
     # The usual case in one call: bound to this browser, authenticated, not expired.
     taken = dal.take_authenticated_login(txn_id, _hash(parts[1]), dal.now())
     if taken is None:
-        item = _bound(txn_id, cookie_header)
-        status = _status(item, dal.now())
-        if status == "pending":
-            raise LoginPending()
-        taken = dal.take_login(txn_id, item["status"])
-        if taken is None or status == "authenticated":  # consumed concurrently
-            raise LoginNotFound()
-        if status == "expired":
-            raise LoginExpired(grant_id=str(item["grant_id"]))
-        raise LoginDenied(grant_id=str(item["grant_id"]))
-    return LoginResult(txn_id=txn_id, grant_id=str(taken["grant_id"]),
-                       client_id=str(taken["client_id"]), account_id=str(taken["account_id"]),
-                       amr=tuple(taken["amr"]), acr=str(taken["acr"]),
-                       auth_time=int(taken["auth_time"]),
-                       acr_values=tuple(taken.get("acr_values") or ()),
-                       prompt_login=bool(taken.get("prompt_login")),
-                       face=taken.get("face"))
+        outcome(txn_id, cookie_header, dal.login(txn_id))
+        raise LoginNotFound()  # authenticated, yet not taken: consumed concurrently
+    return _result(txn_id, taken)
+
+
+def outcome(txn_id: str, cookie_header: str | None,
+            login: dict[str, Any] | None) -> LoginResult:
+    """``result`` from the transaction as read (``login``: ``from_item`` of what was read at
+    ``location``, or ``dal.login``), not taken yet: the caller takes it in its own write
+    (``taken``). The same refusals as ``result`` (an expired or denied login is consumed)."""
+    parts = _cookie_parts(txn_id, cookie_header)
+    if login is None or not hmac.compare_digest(str(login["cookie_hash"]), _hash(parts[1])):
+        raise LoginNotFound()
+    status = _status(login, dal.now())
+    if status == "authenticated":
+        return _result(txn_id, login)
+    if status == "pending":
+        raise LoginPending()
+    if dal.take_login(txn_id, login["status"]) is None:  # consumed concurrently
+        raise LoginNotFound()
+    if status == "expired":
+        raise LoginExpired(grant_id=str(login["grant_id"]))
+    raise LoginDenied(grant_id=str(login["grant_id"]))
+
+
+def load(txn_id: str) -> dict[str, Any] | None:
+    """The transaction as it is (one consistent read), for ``outcome``."""
+    return _load(txn_id)
+
+
+def location(txn_id: str) -> tuple[str, dict[str, str]]:
+    """Where the transaction is: (table, key), for a caller's batch read (``outcome``)."""
+    return dal.login_location(txn_id)
+
+
+def from_item(item: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The transaction in an item read at ``location``."""
+    return dal.login_from_item(item)
+
+
+def taken(txn_id: str, cookie_header: str | None) -> dict[str, Any]:
+    """The transaction element that consumes an ``outcome``: it fails unless the login is
+    still this browser's, authenticated and unexpired (so it is used once)."""
+    parts = _cookie_parts(txn_id, cookie_header)
+    return dal.take_authenticated_login_action(txn_id, _hash(parts[1]), dal.now())
+
+
+def _cookie_parts(txn_id: str, cookie_header: str | None) -> tuple[str, str]:
+    parts = sessions.split_value(sessions.read_cookie(cookie_header, COOKIE))
+    if parts is None or parts[0] != txn_id or not _valid_txn_id(txn_id):
+        raise LoginNotFound()
+    return parts
+
+
+def _result(txn_id: str, login: dict[str, Any]) -> LoginResult:
+    return LoginResult(txn_id=txn_id, grant_id=str(login["grant_id"]),
+                       client_id=str(login["client_id"]), account_id=str(login["account_id"]),
+                       amr=tuple(login["amr"]), acr=str(login["acr"]),
+                       auth_time=int(login["auth_time"]),
+                       acr_values=tuple(login.get("acr_values") or ()),
+                       prompt_login=bool(login.get("prompt_login")),
+                       face=login.get("face"))
+
+
+# --- the resume hint ----------------------------------------------------------------------
+# Once the login page learns that its login is authenticated, its browser is given the
+# ``iamsmart_resume`` cookie (HttpOnly, sent to the resume path only, for the login's life):
+# ``<txn id>~<account id>~<grant id>~<client id>``, what the resume reads together (one
+# BatchGetItem: the transaction, the grant, the account and the remembered consent). It is
+# a hint, never trusted: the transaction read with it must name the same three, or the
+# resume reads them again. The SSO session cookie names the account the same way.
+
+RESUME_HINT = "iamsmart_resume"
+
+
+@dataclass(frozen=True)
+class ResumeHint:
+    account_id: str
+    grant_id: str
+    client_id: str
+
+    def matches(self, result: LoginResult) -> bool:
+        return (self.account_id, self.grant_id, self.client_id) == (
+            result.account_id, result.grant_id, result.client_id)
+
+
+def resume_hint(txn_id: str, cookie_header: str | None) -> ResumeHint | None:
+    """The resume hint this browser holds for ``txn_id`` (None: none, another, malformed)."""
+    value = sessions.read_cookie(cookie_header, RESUME_HINT)
+    if not value or len(value) > 512 or value.count("~") != 3:
+        return None
+    txn, account_id, grant_id, client_id = value.split("~")
+    if txn != txn_id or not (account_id and grant_id and client_id) or "#" in account_id:
+        return None
+    return ResumeHint(account_id, grant_id, client_id)
+
+
+def clear_resume_hint() -> str:
+    return sessions.cookie_header(RESUME_HINT, "", 0, path=RESUME_PATH)
+
+
+def _hint_cookies(txn_id: str, item: dict[str, Any], status: str, now: int) -> list[str]:
+    if status != "authenticated" or item.get("grant_id") == PORTAL:
+        return []
+    value = "~".join((txn_id, str(item["account_id"]), str(item["grant_id"]),
+                      str(item["client_id"])))
+    if len(value) > 512 or any(c in value for c in ';, "\\'):
+        return []  # never a cookie a browser could misread; the resume reads it all then
+    return [sessions.cookie_header(RESUME_HINT, value, max(1, int(item["expires_at"]) - now),
+                                   path=RESUME_PATH)]
 
 
 # --- the face step-up (iamsmart.faces.stepup) --------------------------------------------

@@ -38,9 +38,11 @@ def _hash(secret: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-def cookie_header(name: str, value: str, max_age: int) -> str:
-    """A Set-Cookie value: HttpOnly, SameSite=Lax, Path=/ (and Secure outside loopback)."""
-    parts = [f"{name}={value}", "Path=/", f"Max-Age={max_age}", "HttpOnly", "SameSite=Lax"]
+def cookie_header(name: str, value: str, max_age: int, *, path: str = "/") -> str:
+    """A Set-Cookie value: HttpOnly, SameSite=Lax, Path=/ unless said (and Secure outside
+    loopback)."""
+    parts = [f"{name}={value}", f"Path={path}", f"Max-Age={max_age}", "HttpOnly",
+             "SameSite=Lax"]
     if settings().cookie_secure:
         parts.append("Secure")
     return "; ".join(parts)

@@ -99,25 +99,37 @@ def authorize(params: Mapping[str, str], http_request: Any) -> Outcome:
 
 
 def resume(txn_id: str, http_request: Any) -> Outcome:
-    """``GET /v1/oidc/authorize/resume?txn=``: the login page is done."""
+    """``GET /v1/oidc/authorize/resume?txn=``: the login page is done. The transaction is
+    read with the grant, account and consent it names (one BatchGetItem, the browser's
+    resume hint naming them) and consumed in the same transaction as the code."""
     cookie_header = header(http_request, "cookie")
+    hint = login.resume_hint(txn_id, cookie_header)
+    found = None
     try:
-        result = login.result(txn_id, cookie_header)
+        if hint is not None:
+            found = read(hint.grant_id, hint.account_id, hint.client_id, login_txn=txn_id)
+            result = login.outcome(txn_id, cookie_header, login.from_item(found["login"]))
+        else:
+            result = login.outcome(txn_id, cookie_header, login.load(txn_id))
     except (login.LoginDenied, login.LoginExpired) as exc:
         grant = grants.get(exc.grant_id) if exc.grant_id else None
         if grant is None or grant.st != grants.LOGIN:
             raise
         dal.move(grant.id, grants.LOGIN, grants.DENIED)
-        return Outcome(location=error_redirect(grant.request, AccessDenied()))
+        return Outcome(location=error_redirect(grant.request, AccessDenied()),
+                       cookies=[login.clear_resume_hint()])
+    if found is None or hint is None or not hint.matches(result):
+        found = read(result.grant_id, result.account_id, result.client_id)
     at = grants.now()
-    found = read(result.grant_id, result.account_id, result.client_id)
     grant = grants.of(found["grant"])
     if (grant is None or grant.st != grants.LOGIN or grant.client_id != result.client_id
             or grant.ix_exp <= at or grant.revoked):
         raise InvalidRequestUri()
     consent = consents.of(found["consent"])
     client = clients.get(grant.client_id)
-    # The session this login opens is written with the grant's next step (one transaction).
+    # The session this login opens and the login's own end are written with the grant's
+    # next step (one transaction).
+    taken = login.taken(txn_id, cookie_header)
     if result.face:
         # A face step-up counts for this grant only: the session keeps the account's level
         # (the next service asking for face gets its own live check).
@@ -130,10 +142,12 @@ def resume(txn_id: str, http_request: Any) -> Outcome:
         session, cookie, opened = sessions.begin(result.account_id, result.amr, result.acr,
                                                  result.auth_time)
         auth = Auth.of(session)
+    cookies = [cookie, login.clear_resume_hint()]
     if needs_consent(grant.request, consent):
-        if not dal.transact([dal.await_consent_action(grant.id, auth.fields(), at), opened]):
+        if not dal.transact([dal.await_consent_action(grant.id, auth.fields(), at), opened,
+                             taken]):
             raise InvalidRequestUri()
-        return Outcome(location=consent_location(grant), cookies=[cookie])
+        return Outcome(location=consent_location(grant), cookies=cookies)
     location = issue_code(client, grant, auth, consent, from_state=grants.LOGIN,
-                          account_item=found["account"], also=[opened])
-    return Outcome(location=location, cookies=[cookie])
+                          account_item=found["account"], also=[opened, taken])
+    return Outcome(location=location, cookies=cookies)

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from iamsmart import errors
-from iamsmart.identity import accounts, assurance, sessions
+from iamsmart.identity import accounts, assurance, login, sessions
 from iamsmart.identity.sessions import Session, SessionRef
 from iamsmart.oidc import consents, dal, detail_types, discovery, grants
 from iamsmart.oidc.errors import InvalidRequestUri
@@ -163,11 +163,14 @@ def claims_of(item: Mapping[str, Any], scopes: tuple[str, ...],
 
 
 def read(grant_id: str, account_id: str, client_id: str,
-         session: SessionRef | None = None) -> dict[str, Any]:
-    """One BatchGetItem: grant, consent, account (and the session when named)."""
+         session: SessionRef | None = None, login_txn: str | None = None) -> dict[str, Any]:
+    """One BatchGetItem: grant, consent, account (and the session, the login transaction
+    when named)."""
     others = {"account": accounts.item_key(account_id)}
     if session is not None:
         others["session"] = (session.table, session.key)
+    if login_txn is not None:
+        others["login"] = login.location(login_txn)
     found = dal.read(grant_id, consent=(account_id, client_id), others=others)
     found.setdefault("session", None)
     return found
