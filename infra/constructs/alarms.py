@@ -65,13 +65,30 @@ class Alarms(Construct):
         alarm.add_alarm_action(self._action)
         return alarm
 
-    def function(self, name: str, fn: lambda_.IFunction) -> None:
-        """Any error, and any throttle, of one function in five minutes."""
+    def function(self, name: str, fn: lambda_.IFunction, *, task: str | None = None) -> None:
+        """Any error, and any throttle, of one function in five minutes. A workflow task's
+        function (``task``: its name, ``iamsmart.common.tasks``) raises its refusals too
+        (a face that does not match, a card that fails its checks: the workflow's ``Catch``
+        handles them): those it counted as refused are not errors to wake anyone for."""
+        errors = fn.metric_errors(period=PERIOD, statistic="Sum")
+        metric: cloudwatch.IMetric = errors
+        if task is not None:
+            metric = cloudwatch.MathExpression(
+                expression="e - FILL(r, 0)",
+                using_metrics={"e": errors, "r": cloudwatch.Metric(
+                    namespace=NAMESPACE, metric_name=Metric.WORKFLOW_TASK,
+                    dimensions_map={"service": self._config.prefix, "task": task,
+                                    "outcome": "refused"},
+                    period=PERIOD, statistic="Sum")},
+                period=PERIOD,
+                label=f"{name} errors other than refusals",
+            )
         self._alarm(
             f"{name}Errors",
             name=f"{name}-errors",
-            description=f"Lambda {name} raised errors",
-            metric=fn.metric_errors(period=PERIOD, statistic="Sum"),
+            description=f"Lambda {name} raised errors"
+                        + (" (refusals its workflow handles apart)" if task else ""),
+            metric=metric,
         )
         self._alarm(
             f"{name}Throttles",

@@ -94,7 +94,8 @@ class WorkflowsStack(Stack):
                 config=config,
             )
             self.functions[spec.id] = fn
-            alarms.function(spec.id, fn.function)
+            # Every workflow function's task is named as the function (a unit test checks).
+            alarms.function(spec.id, fn.function, task=spec.id)
 
         arns = {fid: fn.function for fid, fn in self.functions.items()}
         #: state machine id (infra.names.STATE_MACHINES) -> its construct

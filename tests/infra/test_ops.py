@@ -23,13 +23,23 @@ def notifies_topic(synth: Synth, stack: str, alarm: dict) -> bool:
     return topic in synth.referenced_logical_ids(alarm.get("AlarmActions", []), stack)
 
 
+def metrics_of(alarm: dict) -> list[dict]:
+    """The metrics an alarm watches: its one metric, or those of its math expression."""
+    if "MetricName" in alarm:
+        return [{"Namespace": alarm.get("Namespace"), "MetricName": alarm["MetricName"],
+                 "Dimensions": alarm.get("Dimensions", [])}]
+    return [m["MetricStat"]["Metric"] for m in alarm.get("Metrics", []) if "MetricStat" in m]
+
+
 def alarmed_dimension_refs(synth: Synth, namespace: str, metric: str) -> set[tuple[str, str]]:
-    """(stack, logical id) referenced by the dimensions of alarms on one metric."""
+    """(stack, logical id) referenced by the dimensions of alarms on one metric (alone or
+    in a math expression)."""
     refs: set[tuple[str, str]] = set()
     for stack, alarm in alarms(synth):
-        if alarm.get("Namespace") == namespace and alarm.get("MetricName") == metric:
-            assert notifies_topic(synth, stack, alarm), alarm["AlarmName"]
-            refs |= synth.referenced_logical_ids(alarm.get("Dimensions", []), stack)
+        for watched in metrics_of(alarm):
+            if watched.get("Namespace") == namespace and watched.get("MetricName") == metric:
+                assert notifies_topic(synth, stack, alarm), alarm["AlarmName"]
+                refs |= synth.referenced_logical_ids(watched.get("Dimensions", []), stack)
     return refs
 
 
@@ -40,6 +50,31 @@ def test_every_function_has_error_and_throttle_alarms(synth: Synth, metric: str)
         logical = synth.function_logical_id("workflows", spec.name_in(STAGE))
         assert (stack_name("workflows"), logical) in refs, spec.id
     assert (stack_name("api"), "APIHandler") in refs
+
+
+def test_a_workflow_functions_errors_alarm_leaves_out_the_refusals_its_task_counted(
+        synth: Synth) -> None:
+    """A face that does not match is raised for the workflow's Catch (a Lambda error):
+    the alarm watches the function's errors less its task's refusals (the decorator counts
+    ``WorkflowTask`` with exactly these dimensions: tests/unit/test_workflow_tasks.py)."""
+    from iamsmart.metrics import NAMESPACE, Metric
+    from infra.names import prefix
+
+    workflows = stack_name("workflows")
+    for spec in FUNCTIONS.values():
+        logical = synth.function_logical_id("workflows", spec.name_in(STAGE))
+        [alarm] = [a for s, a in alarms(synth) if s == workflows and any(
+            m["MetricName"] == "Errors" and (workflows, logical)
+            in synth.referenced_logical_ids(m["Dimensions"], workflows)
+            for m in metrics_of(a))]
+        [expression] = [m["Expression"] for m in alarm["Metrics"] if "Expression" in m]
+        assert expression == "e - FILL(r, 0)", spec.id
+        refused = next(m["MetricStat"]["Metric"] for m in alarm["Metrics"] if m["Id"] == "r")
+        assert refused["Namespace"] == NAMESPACE
+        assert refused["MetricName"] == Metric.WORKFLOW_TASK
+        assert {d["Name"]: d["Value"] for d in refused["Dimensions"]} == {
+            "service": prefix(STAGE), "task": spec.id, "outcome": "refused"}
+        assert alarm["Threshold"] == 1
 
 
 def test_api_5xx_alarm(synth: Synth) -> None:

@@ -143,3 +143,24 @@ def test_every_log_line_of_a_task_carries_the_execution_id(log_lines: Any,
     assert handler2({"execution": EXECUTION + "-2"}, _context("test-task-2")) == {"done": True}
     last = log_lines()[-1]
     assert last["execution_id"] == EXECUTION + "-2" and "application_id" not in last
+
+
+def test_a_refusal_is_counted_as_its_alarm_leaves_it_out(capsys: pytest.CaptureFixture[str]
+                                                         ) -> None:
+    """A domain refusal the workflow handles (raised for its Catch) is counted as
+    ``WorkflowTask`` with exactly the dimensions service, task, outcome=refused: what the
+    function's errors alarm subtracts (tests/infra/test_ops.py), and never ``TaskError``."""
+
+    def step(event: dict[str, Any]) -> dict[str, Any]:
+        raise errors.Forbidden()
+
+    handler = task("test-refusing")(step)
+    with pytest.raises(errors.Forbidden):
+        handler({"execution": EXECUTION}, _context("test-refusing"))
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines()
+               if line.startswith('{"_aws"')]
+    counted = [e for e in emitted if "WorkflowTask" in e]
+    assert len(counted) == 1 and not any("TaskError" in e for e in emitted)
+    [directive] = counted[0]["_aws"]["CloudWatchMetrics"]
+    assert directive["Dimensions"] == [["service", "task", "outcome"]]
+    assert (counted[0]["task"], counted[0]["outcome"]) == ("test-refusing", "refused")
