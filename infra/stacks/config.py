@@ -2,7 +2,9 @@
 
 ``stage`` (dev | prod) starts every name (``infra.names.prefix``), so several deployments can
 share an account; ``face_region`` is where Rekognition runs (validated against
-``infra.names.FACE_REGIONS``); ``alarm_email`` subscribes an operator to the alarm topic.
+``infra.names.FACE_REGIONS``); ``alarm_email`` subscribes an operator to the alarm topic;
+``help_email`` and ``help_phone`` are where citizens ask for help with a registration (on the
+page and in its notices; without either, the sandbox's fictitious address, marked as such).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from infra.names import FACES_REGION, STAGES, face_region, prefix, resource_name
 __all__ = ["STAGES", "DeployConfig"]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9][0-9 -]{6,18}[0-9]$")
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,9 @@ class DeployConfig:
     # Which origin-verify secret CloudFront sends to the API (the other one is accepted too:
     # rotation without downtime, infra/constructs/api_protection.py).
     origin_verify_slot: str = "a"
+    # Where citizens ask for help with a registration (shown on the page and in notices).
+    help_email: str | None = None
+    help_phone: str | None = None
 
     @classmethod
     def of(cls, scope: Construct) -> DeployConfig:
@@ -55,9 +61,21 @@ class DeployConfig:
         slot = scope.node.try_get_context("origin_verify_slot") or "a"
         if slot not in ("a", "b"):
             raise ValueError(f"context 'origin_verify_slot' must be a or b, not {slot!r}")
+        help_email = scope.node.try_get_context("help_email") or None
+        if help_email is not None and not _EMAIL.match(str(help_email)):
+            raise ValueError(f"context 'help_email' is not an e-mail address: {help_email!r}")
+        help_phone = scope.node.try_get_context("help_phone") or None
+        if help_phone is not None and not _PHONE.match(str(help_phone)):
+            raise ValueError("context 'help_phone' is not a telephone number (digits, spaces, "
+                             f"hyphens, an optional leading +): {help_phone!r}")
+        if stage == "prod" and not (help_email or help_phone):
+            raise ValueError("a prod deployment names its help desk for citizens: "
+                             "-c help_email=... and/or -c help_phone=...")
         return cls(stage=stage, public_url=public_url,
                    face_region=region, alarm_email=str(email) if email else None,
-                   origin_verify_slot=slot)
+                   origin_verify_slot=slot,
+                   help_email=str(help_email) if help_email else None,
+                   help_phone=str(help_phone) if help_phone else None)
 
     @property
     def prod(self) -> bool:

@@ -19,7 +19,8 @@ def function_environment(config: DeployConfig) -> dict[str, str]:
     ``FEED_URLS`` is left unset so the functions use their built-in defaults. The public
     origin: with an own domain (``-c domain_name``) ``PUBLIC_URL``; without one the functions
     read the SSM parameter the web stack writes (``iamsmart.origin``): right on the first
-    deploy, 503 until the parameter exists.
+    deploy, 503 until the parameter exists. The registration help desk (``-c help_email``,
+    ``-c help_phone``): without either, the settings' sandbox address, marked fictitious.
     """
     env = {
         **table_environment(config.stage),
@@ -33,4 +34,9 @@ def function_environment(config: DeployConfig) -> dict[str, str]:
     }
     if config.public_url:
         env["PUBLIC_URL"] = config.public_url
+    if config.help_email or config.help_phone:
+        # A deployment's own help desk: the sandbox's fictitious address is not shown.
+        env["REGISTRATION_HELP_EMAIL"] = config.help_email or ""
+        env["REGISTRATION_HELP_PHONE"] = config.help_phone or ""
+        env["REGISTRATION_HELP_SANDBOX"] = "false"
     return env

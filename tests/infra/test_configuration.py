@@ -111,3 +111,26 @@ def test_an_own_domain_is_the_origin_without_any_lookup() -> None:
 def test_contexts_of_the_old_two_deploy_path_are_refused(context: dict[str, str]) -> None:
     with pytest.raises(ValueError, match="public_url|host name"):
         DeployConfig.of(App(context=context))
+
+
+def test_the_help_desk_is_a_deploy_setting() -> None:
+    """Where citizens ask for help with a registration: the deployment's own desk, not the
+    sandbox's fictitious address (which the page marks as such) once either is given."""
+    from iamsmart.settings import Settings
+
+    desk = function_environment(DeployConfig.of(App(context={
+        "help_email": "help@iamsmart.example.hk", "help_phone": "+852 1234 5678"})))
+    shown = Settings.from_environ(desk)
+    assert (shown.registration_help_email, shown.registration_help_phone,
+            shown.registration_help_sandbox) == ("help@iamsmart.example.hk",
+                                                 "+852 1234 5678", False)
+    default = function_environment(DeployConfig.of(App()))
+    assert not any(name.startswith("REGISTRATION_HELP") for name in default)
+
+
+@pytest.mark.parametrize("context", [{"help_email": "not-an-address"},
+                                     {"help_phone": "call us"},
+                                     {"stage": "prod"}])
+def test_a_help_desk_that_could_not_be_reached_is_refused(context: dict[str, str]) -> None:
+    with pytest.raises(ValueError, match="help_"):
+        DeployConfig.of(App(context=context))

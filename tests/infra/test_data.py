@@ -83,7 +83,7 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     from infra.stacks.ops import OpsStack
 
     outdir = tmp_path_factory.mktemp("cdk.out.prod")
-    app = App(outdir=str(outdir), context={"stage": "prod"})
+    app = App(outdir=str(outdir), context={"stage": "prod", "help_email": "help@example.hk"})
     ops = OpsStack(app, resource_name("ops", "prod"))
     DataStack(app, resource_name("data", "prod"), alarm_topic=ops.topic)
     return synthesized(app, outdir)
