@@ -6,10 +6,12 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from login_caches import reset_login_caches
 from moto import mock_aws
+from oidc_helpers import RP, Browser, Http, remember_consent, sso_session
 
 from infra.local import lambdas, provision, upstream
 from infra.local.platform import FEED_FIXTURES, apply_environment, local_environment
@@ -84,3 +86,28 @@ def login_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
         yield env
     reset_login_caches()
     apply_environment({})
+
+
+# --- the OpenID Provider's tests (test_oidc_*, test_round_trips, test_token_transaction) ---
+# A module that needs another ``http`` (a department's keyed client) defines its own.
+
+@pytest.fixture
+def http(api_app: Any) -> Http:
+    """The real API app behind chalice's local gateway."""
+    return Http(api_app)
+
+
+@pytest.fixture
+def rp(http: Http) -> RP:
+    """The sandbox relying party (PAR, private_key_jwt, DPoP)."""
+    return RP(http)
+
+
+@pytest.fixture
+def browser(http: Http, rp: RP) -> Browser:
+    """A browser with a live SSO session whose citizen already consented to the relying
+    party: a login there is one click."""
+    signed_in = Browser(http)
+    sso_session(signed_in)
+    remember_consent(rp)
+    return signed_in

@@ -16,31 +16,12 @@ from oidc_helpers import (
     Http,
     op_aws,  # noqa: F401 - fixture
     query_of,
-    remember_consent,
     sso_session,
 )
 
 from iamsmart.identity import assurance
 
 pytestmark = pytest.mark.usefixtures("op_aws")
-
-
-@pytest.fixture
-def http(api_app: Any) -> Http:
-    return Http(api_app)
-
-
-@pytest.fixture
-def rp(http: Http) -> RP:
-    return RP(http)
-
-
-@pytest.fixture
-def browser(http: Http, rp: RP) -> Browser:
-    b = Browser(http)
-    sso_session(b)
-    remember_consent(rp)
-    return b
 
 
 def _tokens(browser: Browser, rp: RP, **par: str) -> dict[str, Any]:

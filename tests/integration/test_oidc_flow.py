@@ -29,16 +29,6 @@ from iamsmart.oidc import signing
 pytestmark = pytest.mark.usefixtures("op_aws")
 
 
-@pytest.fixture
-def http(api_app: Any) -> Http:
-    return Http(api_app)
-
-
-@pytest.fixture
-def rp(http: Http) -> RP:
-    return RP(http)
-
-
 def _code(browser: Browser, rp: RP, request_uri: str) -> str:
     status, headers, _ = browser.go("GET", rp.authorize_path(request_uri))
     assert status == 302, headers

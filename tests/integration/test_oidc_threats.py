@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from typing import Any
 
 import pytest
 from joserfc.jwk import ECKey
@@ -21,28 +20,9 @@ from oidc_helpers import (
     op_aws,  # noqa: F401 - fixture
     query_of,
     remember_consent,
-    sso_session,
 )
 
 pytestmark = pytest.mark.usefixtures("op_aws")
-
-
-@pytest.fixture
-def http(api_app: Any) -> Http:
-    return Http(api_app)
-
-
-@pytest.fixture
-def rp(http: Http) -> RP:
-    return RP(http)
-
-
-@pytest.fixture
-def browser(http: Http, rp: RP) -> Browser:
-    b = Browser(http)
-    sso_session(b)
-    remember_consent(rp)
-    return b
 
 
 def _code(browser: Browser, rp: RP, **par: str) -> str:

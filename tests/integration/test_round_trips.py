@@ -32,24 +32,6 @@ PAR_URL = PUBLIC_URL + "/v1/oidc/par"
 USERINFO_URL = PUBLIC_URL + "/v1/oidc/userinfo"
 
 
-@pytest.fixture
-def http(api_app: Any) -> Http:
-    return Http(api_app)
-
-
-@pytest.fixture
-def rp(http: Http) -> RP:
-    return RP(http)
-
-
-@pytest.fixture
-def browser(http: Http, rp: RP) -> Browser:
-    b = Browser(http)
-    sso_session(b)
-    remember_consent(rp)
-    return b
-
-
 def _par(rp: RP, form: dict[str, str], proof: str | None = None) -> tuple[int, Any]:
     status, _, body = rp.http.form("/v1/oidc/par", form, {"DPoP": proof} if proof else None)
     return status, body

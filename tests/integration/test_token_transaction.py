@@ -16,34 +16,13 @@ from oidc_helpers import (
     REDIRECT,
     RP,
     Browser,
-    Http,
     aws_calls,
     op_aws,  # noqa: F401 - fixture
     query_of,
-    remember_consent,
-    sso_session,
 )
 
 pytestmark = pytest.mark.usefixtures("op_aws")
 TOKEN_URL = PUBLIC_URL + "/v1/oidc/token"
-
-
-@pytest.fixture
-def http(api_app: Any) -> Http:
-    return Http(api_app)
-
-
-@pytest.fixture
-def rp(http: Http) -> RP:
-    return RP(http)
-
-
-@pytest.fixture
-def browser(http: Http, rp: RP) -> Browser:
-    b = Browser(http)
-    sso_session(b)
-    remember_consent(rp)
-    return b
 
 
 def _code(browser: Browser, rp: RP) -> str:
