@@ -282,6 +282,13 @@ API_PARAMETERS = ("public-url",)
 # Paths served by the API (CloudFront behaviours in AWS, the local front server here);
 # everything else is the static site.
 API_PATHS = ("/v1/*", "/.well-known/*", "/healthz")
+# Of those, the public reads that CloudFront may cache for as long as the API's own
+# ``Cache-Control: public, max-age`` says (keyed by path and query string only): the home
+# page's feeds, the service catalogue, registration sites, discovery, the signing keys and
+# the API document. A unit test checks that every GET under them is public (no key, no
+# session, no header) and that every public GET is under them (tests/unit/test_openapi.py).
+CACHED_API_PATHS = ("/v1/info/*", "/v1/services", "/v1/services/*", "/v1/sites",
+                    "/v1/openapi.json", "/v1/oidc/jwks", "/.well-known/*")
 
 # Security headers of the static site: CloudFront's response headers policy in AWS, and the
 # local server, both take them from here.

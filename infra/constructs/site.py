@@ -23,7 +23,7 @@ from constructs import Construct
 from infra.constructs.api_protection import ORIGIN_VERIFY_HEADER
 from infra.constructs.buckets import log_bucket, private_bucket
 from infra.constructs.nag import acknowledge
-from infra.names import API_PATHS, WEB_CSP, WEB_SECURITY_HEADERS
+from infra.names import API_PATHS, CACHED_API_PATHS, WEB_CSP, WEB_SECURITY_HEADERS
 from infra.stacks.config import DeployConfig
 
 # The same headers as the local server sends (one definition in infra/names.py).
@@ -154,6 +154,33 @@ class StaticSite(Construct):
             origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
             response_headers_policy=headers,
         )
+        # The public reads (infra.names.CACHED_API_PATHS) are cached as long as the API's
+        # Cache-Control allows (60-300 s), keyed by path and query string only: a rush on the
+        # home page or the catalogue is served by the edge. Everything else still goes
+        # through with every viewer header; only GET and HEAD answers are ever cached.
+        public_reads = cloudfront.CachePolicy(
+            self,
+            "PublicReads",
+            comment="The API's public reads: the API's own max-age, path and query string",
+            default_ttl=Duration.seconds(0),
+            min_ttl=Duration.seconds(0),
+            max_ttl=Duration.minutes(5),
+            query_string_behavior=cloudfront.CacheQueryStringBehavior.all(),
+            header_behavior=cloudfront.CacheHeaderBehavior.none(),
+            cookie_behavior=cloudfront.CacheCookieBehavior.none(),
+            enable_accept_encoding_gzip=True,
+            enable_accept_encoding_brotli=True,
+        )
+        cached_api_behavior = cloudfront.BehaviorOptions(
+            origin=api_origin,
+            viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+            allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+            cached_methods=cloudfront.CachedMethods.CACHE_GET_HEAD,
+            cache_policy=public_reads,
+            origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+            response_headers_policy=headers,
+            compress=True,
+        )
         router = cloudfront.Function(
             self,
             "Router",
@@ -180,7 +207,11 @@ class StaticSite(Construct):
                 function_associations=[cloudfront.FunctionAssociation(
                     function=router, event_type=cloudfront.FunctionEventType.VIEWER_REQUEST)],
             ),
-            additional_behaviors={path: api_behavior for path in API_PATHS},
+            # In this order: CloudFront takes the first pattern that matches.
+            additional_behaviors={
+                **{path: cached_api_behavior for path in CACHED_API_PATHS},
+                **{path: api_behavior for path in API_PATHS if path not in CACHED_API_PATHS},
+            },
             domain_names=[domain_name] if certificate else None,
             certificate=certificate,
             minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from infra_synth import Synth, as_list, stack_name
 
-from infra.constructs.site import API_PATHS, CONTENT_SECURITY_POLICY
+from infra.constructs.site import API_PATHS, CACHED_API_PATHS, CONTENT_SECURITY_POLICY
 
 # AWS managed CloudFront policies (fixed ids).
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
@@ -86,7 +86,7 @@ def test_site_bucket_lets_only_this_distribution_read(synth: Synth) -> None:
         assert dist_logical in str(source)
 
 
-@pytest.mark.parametrize("path", API_PATHS)
+@pytest.mark.parametrize("path", [p for p in API_PATHS if p not in CACHED_API_PATHS])
 def test_api_paths_go_to_the_api_stage_uncached(synth: Synth, path: str) -> None:
     [behavior] = [b for b in distribution(synth)["CacheBehaviors"] if b["PathPattern"] == path]
     api = origin(synth, behavior["TargetOriginId"])
@@ -101,6 +101,32 @@ def test_api_paths_go_to_the_api_stage_uncached(synth: Synth, path: str) -> None
     assert behavior["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
     assert {"POST", "PUT", "DELETE", "PATCH"} <= set(behavior["AllowedMethods"])
     assert behavior["ViewerProtocolPolicy"] == "https-only"
+
+
+def test_public_reads_are_cached_by_path_and_query_only_before_the_rest_of_the_api(
+        synth: Synth) -> None:
+    """The API's public reads (CACHED_API_PATHS, which a unit test holds to be public) come
+    first (CloudFront takes the first pattern that matches), cached for as long as the API's
+    own max-age says, never keyed by or varying with a header or cookie; only GET and HEAD
+    answers are kept; other methods still reach the API with every viewer header."""
+    behaviors = distribution(synth)["CacheBehaviors"]
+    patterns = [b["PathPattern"] for b in behaviors]
+    assert patterns.index("/v1/*") > max(patterns.index(p) for p in CACHED_API_PATHS)
+    policies = {logical: r["Properties"]["CachePolicyConfig"]
+                for _, logical, r in synth.resources("AWS::CloudFront::CachePolicy", "web")}
+    api_origin = next(b for b in behaviors if b["PathPattern"] == "/v1/*")["TargetOriginId"]
+    for path in CACHED_API_PATHS:
+        [behavior] = [b for b in behaviors if b["PathPattern"] == path]
+        assert behavior["TargetOriginId"] == api_origin
+        assert sorted(behavior["CachedMethods"]) == ["GET", "HEAD"]
+        assert {"POST", "PUT", "DELETE"} <= set(behavior["AllowedMethods"])
+        assert behavior["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
+        policy = policies[behavior["CachePolicyId"]["Ref"]]
+        assert (policy["DefaultTTL"], policy["MinTTL"], policy["MaxTTL"]) == (0, 0, 300)
+        key = policy["ParametersInCacheKeyAndForwardedToOrigin"]
+        assert key["QueryStringsConfig"]["QueryStringBehavior"] == "all"
+        assert key["HeadersConfig"]["HeaderBehavior"] == "none"
+        assert key["CookiesConfig"]["CookieBehavior"] == "none"
 
 
 def test_every_response_gets_the_security_headers(synth: Synth) -> None:

@@ -158,3 +158,34 @@ def test_bodies_the_intake_accepts_validate_against_the_published_schema(api_cli
         assert list(validator("WebApplication").iter_errors(bad)), bad
     assert list(validator("AssistedApplication").iter_errors({**assisted[0],
                                                               "device_key": {}}))
+
+
+def test_what_the_edge_caches_is_public_and_every_public_read_is_cached(api_app):
+    """CloudFront caches GET answers under ``CACHED_API_PATHS`` by path and query string
+    alone (infra/constructs/site.py): each such route must say it is public (``Cache-Control:
+    public``) and read no key, no header, no cookie, nothing of the request but its query.
+    And a route that says it is public is cached there."""
+    from fnmatch import fnmatchcase
+
+    from chalicelib import http
+
+    from infra.names import API_PATHS, CACHED_API_PATHS
+
+    def cached(path: str) -> bool:
+        return any(fnmatchcase(path, pattern) for pattern in CACHED_API_PATHS)
+
+    assert all(any(fnmatchcase(p, a) for a in API_PATHS) for p in CACHED_API_PATHS)
+    problems = []
+    for route in http.ROUTES:
+        if route.method != "GET":
+            continue
+        view = inspect.unwrap(api_app.routes[route.path][route.method].view_function)
+        if cached(route.path):
+            source = inspect.getsource(view)
+            if (not route.cache_seconds or route.api_key or route.headers
+                    or "current_request" in source or "cookie" in source.lower()):
+                problems.append(f"cached but not plainly public: GET {route.path}")
+        elif route.cache_seconds:
+            problems.append(f"public but not cached at the edge: GET {route.path}")
+    assert not problems, "\n".join(problems)
+    assert sum(cached(r.path) for r in http.ROUTES if r.method == "GET") >= 9

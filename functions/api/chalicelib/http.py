@@ -91,6 +91,7 @@ class RouteDoc:
     html: bool = False
     redirects: bool = False
     doc_body: type[BaseModel] | None = None
+    cache_seconds: int = 0  # public: "Cache-Control: public, max-age" (CloudFront may cache)
 
 
 ROUTES: list[RouteDoc] = []
@@ -325,7 +326,7 @@ def route(
         bp.route(path, methods=[method], api_key_required=api_key, **extra)(view)
         ROUTES.append(RouteDoc(path, method, summary, tag, query, body, form, response, status,
                                api_key, errors_documented, headers, html, redirects,
-                               doc_body))
+                               doc_body, cache_seconds))
         return fn
 
     return decorate
