@@ -168,7 +168,6 @@ def test_what_the_edge_caches_is_public_and_every_public_read_is_cached(api_app)
     from fnmatch import fnmatchcase
 
     from chalicelib import http
-
     from infra.names import API_PATHS, CACHED_API_PATHS
 
     def cached(path: str) -> bool:
