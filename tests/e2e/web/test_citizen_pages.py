@@ -15,7 +15,8 @@ import re
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
+from axe_helpers import Axe
+from display_modes import each_mode
 from login_helpers import DeviceSimulator, department_url
 from playwright.sync_api import Page, expect
 from test_login_accessibility import PHONE, check, set_mode
@@ -115,20 +116,17 @@ def test_face_page_refuses_a_file_that_is_no_picture_without_a_broken_preview(
     check(page, axe, phone=False)
 
 
-@pytest.mark.parametrize("mode,phone", [("tc", False), ("en", False), ("elderly", True)])
 def test_unknown_pages_get_the_styled_bilingual_404_with_a_link_home(
-        web_page: Page, platform_url: str, axe: Axe, mode: str, phone: bool) -> None:
+        web_page: Page, platform_url: str, axe: Axe) -> None:
     page = web_page
-    if phone:
-        page.set_viewport_size(PHONE)
     answer = page.goto(platform_url + "/no-such-page")
     assert answer is not None and answer.status == 404
-    set_mode(page, mode)
     title = page.locator("h1")
-    expect(title).to_have_text("Page not found" if "en" in mode else "找不到網頁")
     home = page.locator("#notfound-home")
-    expect(home).to_have_attribute("href", "/")
-    check(page, axe, phone)
+    for mode, phone in each_mode(page, [("tc", False), ("en", False), ("elderly", True)]):
+        expect(title).to_have_text("Page not found" if "en" in mode else "找不到網頁")
+        expect(home).to_have_attribute("href", "/")
+        check(page, axe, phone)
     home.click()
     expect(page).to_have_url(platform_url + "/")
 
@@ -169,52 +167,53 @@ def test_on_a_phone_in_elderly_mode_search_and_services_are_within_reach(
     assert top < 2 * PHONE["height"], top  # the results follow the search, within a swipe
 
 
-@pytest.mark.parametrize("mode,phone", [("tc", False), ("elderly-en", True)])
 def test_my_data_and_who_read_it_speak_the_citizens_language(
         web_page: Page, local_platform: dict[str, Any], platform_url: str,
-        device: DeviceSimulator, axe: Axe, mode: str, phone: bool) -> None:
+        device: DeviceSimulator, axe: Axe) -> None:
     """Field names, departments and values in words (codes translated, amounts grouped),
     from the providers' registered vocabulary: the consent page's words."""
     page = web_page
     log_in(page, local_platform, device)
-    if phone:
-        page.set_viewport_size(PHONE)
+    modes = [("tc", False), ("elderly-en", True)]
     page.goto(platform_url + "/my-data.html")
     expect(page.locator("body")).to_have_attribute("data-state", "ready", timeout=15_000)
-    set_mode(page, mode)
-    en = "en" in mode
 
     def shown(path: str) -> Any:
         return page.locator(f'[data-path="{path}"] > dd')
 
-    expect(shown("IMMD.particulars.sex")).to_have_text("Female" if en else "女")
-    expect(shown("TD.driving_licence.status")).to_have_text("Valid" if en else "有效")
-    expect(shown("TD.driving_licence.classes")).to_contain_text(
-        "Class 1: private car" if en else "第 1 類：私家車")
-    expect(shown("TD.driving_licence.issue_date")).to_have_text(
-        "5 Jan 2012" if en else "2012年1月5日")
-    school = page.locator('[data-path="EDB.school_records.records"] [data-member="level"]')
-    expect(school.locator("dt")).to_have_text("Level" if en else "程度")
-    expect(school.locator("dd")).to_have_text("Secondary" if en else "中學")
-    value = page.locator(
-        '[data-path="RVD.properties.properties"] [data-member="rateable_value"] dd')
-    expect(value.first).to_have_text("168,000")
-    year = page.locator('[data-path="TD.vehicles.vehicles"] [data-member="year"] dd')
-    expect(year.first).to_have_text("2021")  # a year is not an amount
-    body = page.locator("#data-providers")
-    for raw in ("secondary", "registration_mark", "rateable_value", "168000"):
-        expect(body).not_to_contain_text(raw)
-    check(page, axe, phone)
+    for mode, phone in each_mode(page, modes):
+        en = "en" in mode
+        expect(shown("IMMD.particulars.sex")).to_have_text("Female" if en else "女")
+        expect(shown("TD.driving_licence.status")).to_have_text("Valid" if en else "有效")
+        expect(shown("TD.driving_licence.classes")).to_contain_text(
+            "Class 1: private car" if en else "第 1 類：私家車")
+        expect(shown("TD.driving_licence.issue_date")).to_have_text(
+            "5 Jan 2012" if en else "2012年1月5日")
+        school = page.locator('[data-path="EDB.school_records.records"] [data-member="level"]')
+        expect(school.locator("dt")).to_have_text("Level" if en else "程度")
+        expect(school.locator("dd")).to_have_text("Secondary" if en else "中學")
+        value = page.locator(
+            '[data-path="RVD.properties.properties"] [data-member="rateable_value"] dd')
+        expect(value.first).to_have_text("168,000")
+        year = page.locator('[data-path="TD.vehicles.vehicles"] [data-member="year"] dd')
+        expect(year.first).to_have_text("2021")  # a year is not an amount
+        body = page.locator("#data-providers")
+        for raw in ("secondary", "registration_mark", "rateable_value", "168000"):
+            expect(body).not_to_contain_text(raw)
+        check(page, axe, phone)
 
     page.goto(platform_url + "/access-log.html")
     expect(page.locator("body")).to_have_attribute("data-state", "ready", timeout=15_000)
-    own = page.locator('.x-event[data-kind="self"]').first
-    expect(own).to_be_visible()
-    immd, edb = ("Immigration Department", "Education Bureau") if en else ("入境事務處", "教育局")
-    expect(own).to_contain_text(immd + (": " if en else "："))
-    expect(own).to_contain_text("Sex" if en else "性別")
-    expect(own).to_contain_text(edb + (": provided" if en else "：已提供"))
-    log = page.locator("#log-list")
-    for raw in ("IMMD.", "EDB.", "school_records", "EDB:", "EME:"):
-        expect(log).not_to_contain_text(raw)
-    check(page, axe, phone)
+    for mode, phone in each_mode(page, modes):
+        en = "en" in mode
+        own = page.locator('.x-event[data-kind="self"]').first
+        expect(own).to_be_visible()
+        immd, edb = ("Immigration Department", "Education Bureau") if en else ("入境事務處",
+                                                                              "教育局")
+        expect(own).to_contain_text(immd + (": " if en else "："))
+        expect(own).to_contain_text("Sex" if en else "性別")
+        expect(own).to_contain_text(edb + (": provided" if en else "：已提供"))
+        log = page.locator("#log-list")
+        for raw in ("IMMD.", "EDB.", "school_records", "EDB:", "EME:"):
+            expect(log).not_to_contain_text(raw)
+        check(page, axe, phone)

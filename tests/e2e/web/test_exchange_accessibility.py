@@ -3,9 +3,10 @@
 languages and in elderly mode, nothing overflowing at 360 px, targets at least 44 px tall, no
 console errors (CSP violations log as errors).
 
-One citizen walks, per mode: the department's e-ME form -> login (device approval) -> the
-consent page -> the filled form -> the three portal pages, then revokes the consent on
-"My consents" so the next mode is asked again.
+One citizen walks once: the department's e-ME form -> login (device approval) -> the consent
+page -> the filled form -> the three portal pages and the account page, then revokes the
+consent on "My consents"; each page is checked in every display mode (display_modes.MODES;
+the department's form, a site of its own, at both sizes).
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import re
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
+from axe_helpers import Axe
+from display_modes import each_mode, each_viewport
 from login_helpers import DeviceSimulator, department_url
 from playwright.sync_api import Page, expect
-from test_login_accessibility import PHONE, check, set_mode
+from test_login_accessibility import check
 from test_login_browser import approve_on_login_page
 
 pytestmark = pytest.mark.e2e
@@ -37,29 +39,26 @@ def device(platform_url: str, tmp_path_factory: pytest.TempPathFactory) -> Devic
     return simulator
 
 
-@pytest.mark.parametrize("mode,phone", [("tc", False), ("en", False), ("elderly", False),
-                                        ("elderly-en", True), ("tc", True)])
 def test_exchange_pages_pass_axe(web_page: Page, local_platform: dict[str, Any],
-                                 platform_url: str, axe: Axe, device: DeviceSimulator,
-                                 mode: str, phone: bool) -> None:
+                                 platform_url: str, axe: Axe, device: DeviceSimulator) -> None:
     page = web_page
-    if phone:
-        page.set_viewport_size(PHONE)
     department = department_url(local_platform)
     page.goto(department + "/apply")
     page.locator("#fill").click()
     expect(page.locator("#login")).to_have_attribute("data-state", "pending")
-    set_mode(page, mode)  # remembered for every page of the portal's origin
     approve_on_login_page(page, device)
 
     expect(page).to_have_url(re.compile(r"/consent\.html\?txn="), timeout=15_000)
     expect(page.locator("#consent")).to_have_attribute("data-state", "ready")
     expect(page.locator("#consent-exchange")).to_be_visible()
-    check(page, axe, phone)
+    for _, phone in each_mode(page):
+        check(page, axe, phone)
     page.locator("#consent-allow").click()
     expect(page).to_have_url(f"{department}/apply", timeout=15_000)
     expect(page.locator('[data-field="address"]')).to_have_attribute("data-filled", "yes")
-    check(page, axe, phone)  # the department's form (its own site, bilingual side by side)
+    # The department's form: its own site, bilingual side by side (no switches of ours).
+    for phone in each_viewport(page):
+        check(page, axe, phone)
 
     page.goto(platform_url + "/my-consents.html")
     consent = page.locator('.x-consent[data-status="active"]').first
@@ -67,21 +66,25 @@ def test_exchange_pages_pass_axe(web_page: Page, local_platform: dict[str, Any],
                                                            timeout=10_000)
     consent.locator("summary").click()
     expect(consent.locator(".x-receipt-claims")).to_be_visible()
-    check(page, axe, phone)
+    for _, phone in each_mode(page):
+        check(page, axe, phone)
 
     page.goto(platform_url + "/access-log.html")
     expect(page.locator(".x-event").first).to_be_visible()
-    check(page, axe, phone)
+    for _, phone in each_mode(page):
+        check(page, axe, phone)
 
     page.goto(platform_url + "/my-data.html")
     expect(page.locator("body")).to_have_attribute("data-state", "ready", timeout=15_000)
-    check(page, axe, phone)
+    for _, phone in each_mode(page):
+        check(page, axe, phone)
 
     page.goto(platform_url + "/account.html")
     expect(page.locator("#link-my-data")).to_be_visible()
-    check(page, axe, phone)
+    for _, phone in each_mode(page):
+        check(page, axe, phone)
 
-    # Revoke, so that the next mode is asked for consent again.
+    # Revoked: "My consents" with nothing active.
     page.goto(platform_url + "/my-consents.html")
     expect(page.locator("body")).to_have_attribute("data-state", "ready")
     active = page.locator('.x-consent[data-status="active"]')
@@ -91,7 +94,8 @@ def test_exchange_pages_pass_axe(web_page: Page, local_platform: dict[str, Any],
         expect(page.locator("#x-status")).not_to_be_empty()
         page.reload()
         expect(page.locator("body")).to_have_attribute("data-state", "ready")
-    check(page, axe, phone)
+    for _, phone in each_mode(page):
+        check(page, axe, phone)
     assert page.problems.unexpected() == []  # type: ignore[attr-defined]
 
 

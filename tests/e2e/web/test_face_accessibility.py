@@ -2,11 +2,11 @@
 and in elderly mode, nothing overflowing at 360 px, targets at least 44 px tall (check boxes
 by their row), no console errors (CSP violations log as errors).
 
-One verified citizen (LEE Siu Mei) walks, per mode: the portal login -> the Face data page
+One verified citizen (LEE Siu Mei) walks once: the portal login -> the Face data page
 (consent form, then its error) -> enrols (obama.jpg) -> the page with the withdrawal question
 open -> the sandbox bank's account opening -> the step-up page with the transaction -> cancels
--> withdraws on the Face data page (the receipt shown and opened), so the next mode starts
-from no template.
+-> withdraws on the Face data page (the receipt shown and opened) -> the access log; each page
+is checked in every display mode (display_modes.MODES).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
+from axe_helpers import Axe
+from display_modes import each_mode
 from login_helpers import DeviceSimulator
 from playwright.sync_api import Page, expect
 from test_face_stepup_browser import (
@@ -24,7 +25,6 @@ from test_face_stepup_browser import (
     open_account,
     withdraw_if_enrolled,
 )
-from test_login_accessibility import PHONE, set_mode
 from test_login_browser import approve_on_login_page
 from test_registration_accessibility import check
 
@@ -43,38 +43,38 @@ def device(platform_url: str, tmp_path_factory: pytest.TempPathFactory) -> Devic
     return simulator
 
 
-@pytest.mark.parametrize("mode,phone", [("tc", False), ("en", False), ("elderly", False),
-                                        ("elderly-en", True), ("tc", True)])
 def test_face_data_and_stepup_pages_pass_axe(web_page: Page, local_platform: dict[str, Any],
                                              platform_url: str, axe: Axe,
-                                             device: DeviceSimulator, mode: str,
-                                             phone: bool) -> None:
+                                             device: DeviceSimulator) -> None:
     page = web_page
-    if phone:
-        page.set_viewport_size(PHONE)
     page.goto(platform_url + "/v1/me/login")
     expect(page.locator("#login")).to_have_attribute("data-state", "pending")
-    set_mode(page, mode)  # remembered for every page of the portal's origin
     approve_on_login_page(page, device)
     expect(page.locator("#link-face")).to_be_visible(timeout=15_000)
-    check(page, axe, phone)  # the account page with its Face data link
+    for _, phone in each_mode(page):
+        check(page, axe, phone)  # the account page with its Face data link
     withdraw_if_enrolled(page)
 
     # The Face data page: the consent form, then its error.
     page.goto(platform_url + "/face.html")
     expect(page.locator("body")).to_have_attribute("data-state", "ready")
     expect(page.locator("#face-enrol")).to_be_visible()
-    check(page, axe, phone)
+    for _, phone in each_mode(page):
+        check(page, axe, phone)
     page.locator("#face-enrol-btn").click()
     expect(page.locator("#face-consent-error")).to_be_visible()
     expect(page.locator("#face-consent")).to_be_focused()
-    check(page, axe, phone)
+    for _, phone in each_mode(page):
+        expect(page.locator("#face-consent-error")).to_be_visible()
+        check(page, axe, phone)
 
     # Enrolled, with the withdrawal question open.
     enrol_on_face_page(page, platform_url)
     page.locator("#face-withdraw-btn").click()
     expect(page.locator("#face-withdraw-confirm")).to_be_visible()
-    check(page, axe, phone)
+    for _, phone in each_mode(page):
+        expect(page.locator("#face-withdraw-confirm")).to_be_visible()
+        check(page, axe, phone)
     page.locator("#face-withdraw-no").click()
     expect(page.locator("#face-withdraw-btn")).to_be_focused()
 
@@ -82,7 +82,8 @@ def test_face_data_and_stepup_pages_pass_axe(web_page: Page, local_platform: dic
     open_account(page, bank_url(local_platform), device)
     expect(page.locator("#stepup-capture")).to_be_visible()
     expect(page.locator("#stepup-txn")).to_be_visible()
-    check(page, axe, phone)
+    for _, phone in each_mode(page):
+        check(page, axe, phone)
     page.locator("#stepup-cancel").click()
     expect(page.locator("#decision")).to_have_attribute("data-outcome", "refused",
                                                         timeout=15_000)
@@ -96,14 +97,16 @@ def test_face_data_and_stepup_pages_pass_axe(web_page: Page, local_platform: dic
     expect(page.locator("#face-receipt-title")).to_be_focused()
     page.locator("#face-receipt summary").click()
     expect(page.locator("#face-receipt-raw")).to_be_visible()
-    check(page, axe, phone)
-    if mode == "elderly-en":
-        expect(page.locator("html")).to_have_class("elderly")
-        expect(page.locator("#face-receipt-check")).to_contain_text("Signature valid")
+    for mode, phone in each_mode(page):
+        expect(page.locator("#face-receipt-raw")).to_be_visible()
+        check(page, axe, phone)
+        if mode == "elderly-en":
+            expect(page.locator("#face-receipt-check")).to_contain_text("Signature valid")
 
     # The one access log shows the face events in plain words.
     page.goto(platform_url + "/access-log.html")
     expect(page.locator('.x-event[data-kind="face"][data-outcome="face_withdrawn"]').first
            ).to_be_visible(timeout=15_000)
-    check(page, axe, phone)
+    for _, phone in each_mode(page):
+        check(page, axe, phone)
     assert page.problems.unexpected(allow_http_errors=True) == []  # type: ignore[attr-defined]

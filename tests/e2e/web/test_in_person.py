@@ -13,10 +13,11 @@ from typing import Any
 import boto3
 import pytest
 import requests
-from axe_playwright_python.sync_playwright import Axe
+from axe_helpers import Axe
+from display_modes import each_mode
 from playwright.sync_api import Page, expect
 from registration_helpers import FACES, aws_endpoint, staff_key
-from test_login_accessibility import PHONE, set_mode
+from test_login_accessibility import set_mode
 from test_registration_accessibility import check
 
 from infra.names import REGION
@@ -36,16 +37,13 @@ def open_page(page: Page, url: str) -> None:
     expect(page.locator("#site-groups li.site").first).to_be_visible()
 
 
-@pytest.mark.parametrize("mode,phone", MODES)
-def test_the_page_passes_axe_in_every_mode(web_page: Page, platform_url: str, axe: Axe,
-                                           mode: str, phone: bool) -> None:
+def test_the_page_passes_axe_in_every_mode(web_page: Page, platform_url: str,
+                                           axe: Axe) -> None:
     page = web_page
-    if phone:
-        page.set_viewport_size(PHONE)
     open_page(page, platform_url + "/in-person.html")
-    set_mode(page, mode)
-    expect(page.locator("#site-groups li.site").first).to_be_visible()
-    check(page, axe, phone)
+    for _, phone in each_mode(page, MODES):
+        expect(page.locator("#site-groups li.site").first).to_be_visible()
+        check(page, axe, phone)
     assert page.problems.unexpected() == []  # type: ignore[attr-defined]
 
 

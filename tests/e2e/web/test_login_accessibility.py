@@ -2,8 +2,9 @@
 elderly mode, nothing overflowing at 360 px, targets at least 44 px tall.
 
 One citizen (who never allows the consent here, so the consent page comes back each time)
-walks: the department's login link -> our login page -> device approval -> the consent page ->
-the account page (the single sign-on session exists once the login is approved).
+walks once: the department's login link -> our login page -> device approval -> the consent
+page -> the account page (the single sign-on session exists once the login is approved) -> the
+logged-out page; each page is checked in every display mode (display_modes.MODES).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import re
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
+from axe_helpers import Axe
+from display_modes import PHONE as PHONE  # noqa: PLC0414 - other modules import it from here
+from display_modes import each_mode
 from login_helpers import DeviceSimulator, department_url
 from playwright.sync_api import Page, expect
 from test_web_accessibility import overflowing
@@ -20,7 +23,6 @@ from test_web_accessibility import overflowing
 pytestmark = pytest.mark.e2e
 
 CITIZEN_CODE = "SANDBOX-CHEUNG-CHI-KEUNG"
-PHONE = {"width": 360, "height": 740}
 
 
 @pytest.fixture(scope="module")
@@ -57,38 +59,37 @@ def check(page: Page, axe: Axe, phone: bool) -> None:
         assert small == []
 
 
-@pytest.mark.parametrize("mode,phone", [("tc", False), ("en", False), ("elderly", False),
-                                        ("elderly-en", True), ("tc", True)])
 def test_login_consent_and_account_pages_pass_axe(
         web_page: Page, local_platform: dict[str, Any], platform_url: str, axe: Axe,
-        device: DeviceSimulator, mode: str, phone: bool) -> None:
+        device: DeviceSimulator) -> None:
     page = web_page
-    if phone:
-        page.set_viewport_size(PHONE)
     page.goto(department_url(local_platform) + "/login")
     expect(page.locator("#login")).to_have_attribute("data-state", "pending")
-    set_mode(page, mode)
     expect(page.locator("#login-number")).not_to_be_empty()
-    check(page, axe, phone)
-    if mode == "elderly-en":
-        size = page.locator("#login-number").evaluate(
-            "(n) => parseFloat(getComputedStyle(n).fontSize)")
-        assert size >= 80, "the number is larger still in elderly mode"
+    for mode, phone in each_mode(page):
+        check(page, axe, phone)
+        if mode == "elderly-en":
+            size = page.locator("#login-number").evaluate(
+                "(n) => parseFloat(getComputedStyle(n).fontSize)")
+            assert size >= 80, "the number is larger still in elderly mode"
 
     payload = page.locator("#login-app-link").get_attribute("href") or ""
     device.approve(payload, int(page.locator("#login-number").inner_text()))
     expect(page).to_have_url(re.compile(r"/consent\.html\?txn="))
     expect(page.locator("#consent")).to_have_attribute("data-state", "ready")
     expect(page.locator("#consent-items li").first).to_be_visible()
-    check(page, axe, phone)
+    for _, phone in each_mode(page):
+        check(page, axe, phone)
 
     page.goto(platform_url + "/account.html")
     expect(page.locator("#account-in")).to_be_visible()
     expect(page.locator("#account-who")).not_to_be_empty()
-    check(page, axe, phone)
+    for _, phone in each_mode(page):
+        check(page, axe, phone)
 
     page.goto(platform_url + "/logged-out.html?all=1")
-    check(page, axe, phone)
+    for _, phone in each_mode(page):
+        check(page, axe, phone)
     assert page.problems.unexpected() == []  # type: ignore[attr-defined]
 
 

@@ -1,6 +1,7 @@
 """Accessibility of the registration page and the staff console: axe-core in both languages
 and in elderly mode, nothing overflowing at 360 px, targets at least 44 px tall, and every
-string of both pages defined in both languages.
+string of both pages defined in both languages. Each state a page reaches is checked in every
+display mode (display_modes.MODES).
 
 One card-photo application (sandbox person B111111(1), sent over plain HTTP as the app would)
 waits for review: its status page and its review in the staff console are checked too.
@@ -15,15 +16,13 @@ from typing import Any
 
 import pytest
 import requests
-from axe_playwright_python.sync_playwright import Axe
+from axe_helpers import Axe
+from display_modes import each_mode
 from playwright.sync_api import Page, expect
 from registration_helpers import FACES, staff_key
-from test_login_accessibility import PHONE, set_mode
 from test_web_accessibility import overflowing
 
 pytestmark = pytest.mark.e2e
-
-MODES = [("tc", False), ("en", False), ("elderly", False), ("elderly-en", True), ("tc", True)]
 
 
 @pytest.fixture(scope="module")
@@ -72,23 +71,22 @@ def check(page: Page, axe: Axe, phone: bool) -> None:
         assert small == []
 
 
-@pytest.mark.parametrize("mode,phone", MODES)
 def test_registration_page_passes_axe(web_page: Page, platform_url: str, axe: Axe,
-                                      in_review: str, mode: str, phone: bool) -> None:
+                                      in_review: str) -> None:
     page = web_page
-    if phone:
-        page.set_viewport_size(PHONE)
     page.goto(platform_url + "/register.html")
     expect(page.locator("#evidence-sandbox")).to_be_checked()
-    set_mode(page, mode)
-    check(page, axe, phone)
+    for _, phone in each_mode(page):
+        check(page, axe, phone)
 
     # The card-photo form and the error summary (everything missing).
     page.locator("#evidence-photo").check()
     page.locator("#reg-submit").click()
     expect(page.locator("#reg-errors")).to_be_focused()
     expect(page.locator("#p-hkid-error")).to_be_visible()
-    check(page, axe, phone)
+    for _, phone in each_mode(page):
+        expect(page.locator("#p-hkid-error")).to_be_visible()
+        check(page, axe, phone)
 
     # The status page of an application in review: the progress bar and the steps.
     page.goto(f"{platform_url}/register.html?application={in_review}")
@@ -96,29 +94,27 @@ def test_registration_page_passes_axe(web_page: Page, platform_url: str, axe: Ax
     bar = page.locator("#progress-bar")
     assert 0 < int(bar.get_attribute("aria-valuenow") or 0) < int(
         bar.get_attribute("aria-valuemax") or 0)
-    check(page, axe, phone)
+    for _, phone in each_mode(page):
+        check(page, axe, phone)
     assert page.problems.unexpected() == []  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("mode,phone", MODES)
 def test_staff_console_passes_axe(web_page: Page, platform_url: str, axe: Axe,
-                                  local_platform: dict[str, Any], in_review: str, mode: str,
-                                  phone: bool) -> None:
+                                  local_platform: dict[str, Any], in_review: str) -> None:
     page = web_page
-    if phone:
-        page.set_viewport_size(PHONE)
     page.goto(platform_url + "/staff.html")
-    set_mode(page, mode)
-    check(page, axe, phone)
+    for _, phone in each_mode(page):
+        check(page, axe, phone)
 
     page.locator("#staff-key").fill(staff_key(local_platform))
     page.locator("#key-use").click()
     expect(page.locator("#staff-work")).to_be_visible()
     page.locator(f"button[data-application='{in_review}']").click()
     expect(page.locator("figure[data-image=selfie] img")).to_be_visible()
-    check(page, axe, phone)
-    for img in page.locator(".staff-images img").all():
-        assert img.get_attribute("alt")
+    for _, phone in each_mode(page):
+        check(page, axe, phone)
+        for img in page.locator(".staff-images img").all():
+            assert img.get_attribute("alt")
     assert page.problems.unexpected() == []  # type: ignore[attr-defined]
 
 
