@@ -1,57 +1,22 @@
 """`make dev` (``python -m infra.local``): readiness means ready. A script that waits for
-``/healthz`` finds the keys and addresses already printed (issue 11, item 19)."""
+``/healthz`` finds the keys and addresses already printed (issue 11, item 19).
+
+The session's platform (tests/e2e/conftest.py, ``local_platform``) is started exactly so:
+``python -m infra.local`` with its output in a file, /healthz polled from the start; the
+fixture keeps what /healthz answered before 200 and what the file held when it first did."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.error
-import urllib.request
-
-from infra.names import ROOT
+from typing import Any
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def test_keys_and_addresses_are_printed_before_healthz_answers() -> None:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env["PORT"] = str(port)
-    with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as out:
-        proc = subprocess.Popen(  # noqa: S603 - our own launcher
-            [sys.executable, "-m", "infra.local"], cwd=ROOT, env=env, stdout=out,
-            stderr=subprocess.STDOUT, text=True)
-        try:
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                try:
-                    with urllib.request.urlopen(  # noqa: S310 - loopback
-                            f"http://127.0.0.1:{port}/healthz", timeout=5) as resp:
-                        if resp.status == 200:
-                            break
-                except urllib.error.HTTPError as exc:
-                    assert exc.code == 503 and exc.headers["Retry-After"] == "1"
-                except OSError:
-                    pass  # not listening yet
-                assert proc.poll() is None, "the platform stopped"
-                time.sleep(0.05)
-            else:
-                raise AssertionError("/healthz never answered 200")
-            # What is in the file now was written before /healthz said ready.
-            out.seek(0)
-            printed = out.read()
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+def test_keys_and_addresses_are_printed_before_healthz_answers(
+        local_platform: dict[str, Any]) -> None:
+    readiness = local_platform["readiness"]
+    # Before ready: 503 with Retry-After 1 (or nothing listening yet), never another answer.
+    assert all(answer == (503, "1") for answer in readiness["answers"]), readiness["answers"]
+    # What is in the file was written before /healthz said ready.
+    printed = readiness["printed"]
     assert "Sandbox department API keys (header x-api-key): " in printed, printed
     assert "Sandbox registration keys" in printed
     assert "Sandbox department service: http://" in printed
