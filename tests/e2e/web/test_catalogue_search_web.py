@@ -9,9 +9,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from display_modes import PHONE
 from playwright.sync_api import Page, expect
 from portal_helpers import open_home, settle
-from test_web_accessibility import PHONE, overflowing
+from test_web_accessibility import overflowing
 from test_web_portal import search
 
 pytestmark = pytest.mark.e2e

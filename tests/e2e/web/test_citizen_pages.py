@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 from axe_helpers import Axe
-from display_modes import each_mode
+from display_modes import PHONE, each_mode
 from login_helpers import DeviceSimulator, department_url
 from playwright.sync_api import Page, expect
-from test_login_accessibility import PHONE, check, set_mode
+from test_login_accessibility import check, set_mode
 from test_login_browser import approve_on_login_page
 
 pytestmark = pytest.mark.e2e

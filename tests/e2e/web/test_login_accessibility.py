@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from axe_helpers import Axe
-from display_modes import PHONE as PHONE  # noqa: PLC0414 - other modules import it from here
 from display_modes import each_mode
 from login_helpers import DeviceSimulator, department_url
 from playwright.sync_api import Page, expect

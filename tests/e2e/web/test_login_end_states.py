@@ -17,9 +17,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from display_modes import PHONE
 from login_helpers import DeviceSimulator, department_url
 from playwright.sync_api import Page, expect
-from test_login_accessibility import PHONE, check, set_mode
+from test_login_accessibility import check, set_mode
 
 pytestmark = pytest.mark.e2e
 

@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from display_modes import PHONE
 from playwright.sync_api import Page, Request, expect
 from registration_helpers import FACES
-from test_login_accessibility import PHONE, set_mode
+from test_login_accessibility import set_mode
 from test_web_accessibility import overflowing
 
 pytestmark = pytest.mark.e2e

@@ -30,10 +30,10 @@ from typing import Any
 import pytest
 import requests
 from axe_helpers import Axe
-from display_modes import each_mode, lang_of
+from display_modes import PHONE, each_mode, lang_of
 from playwright.sync_api import Page, Request, expect
 from registration_helpers import FACES, fill_common, submit_and_wait
-from test_login_accessibility import PHONE, set_mode
+from test_login_accessibility import set_mode
 from test_registration_accessibility import check
 
 from infra.names import ROOT

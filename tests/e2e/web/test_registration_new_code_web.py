@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from display_modes import PHONE
 from login_helpers import DeviceSimulator
 from playwright.sync_api import Page, expect
 from registration_helpers import FACES, fill_common, submit_and_wait
-from test_login_accessibility import PHONE
 from test_web_accessibility import overflowing
 
 pytestmark = pytest.mark.e2e
