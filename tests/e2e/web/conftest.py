@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
-from portal_helpers import open_home
+from portal_helpers import new_context, open_home, watched_page
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -26,7 +26,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-DESKTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(scope="session")
@@ -46,39 +45,15 @@ def chromium_browser(playwright_session: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture
 def web_context(chromium_browser: Browser) -> Iterator[BrowserContext]:
-    context = chromium_browser.new_context(locale="zh-HK", viewport=DESKTOP,
-                                           timezone_id="Asia/Hong_Kong")
-    context.set_default_timeout(10_000)
+    context = new_context(chromium_browser)
     yield context
     context.close()
-
-
-class PageProblems:
-    """JavaScript exceptions and console errors seen on a page (CSP violations log as errors)."""
-
-    def __init__(self) -> None:
-        self.exceptions: list[str] = []
-        self.console_errors: list[str] = []
-
-    def unexpected(self, allow_http_errors: bool = False) -> list[str]:
-        errors = list(self.exceptions)
-        for text in self.console_errors:
-            if allow_http_errors and "Failed to load resource" in text:
-                continue
-            errors.append(text)
-        return errors
 
 
 @pytest.fixture
 def web_page(web_context: BrowserContext) -> Iterator[Page]:
     """A page that records JS exceptions and console errors in ``page.problems``."""
-    page = web_context.new_page()
-    problems = PageProblems()
-    page.on("pageerror", lambda exc: problems.exceptions.append(str(exc)))
-    page.on("console",
-            lambda msg: problems.console_errors.append(msg.text) if msg.type == "error" else None)
-    page.problems = problems  # type: ignore[attr-defined]
-    yield page
+    yield watched_page(web_context)
 
 
 @pytest.fixture

@@ -12,13 +12,15 @@ elderly mode, 360 px, axe:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from axe_helpers import Axe
 from display_modes import PHONE, each_mode
 from login_helpers import DeviceSimulator, department_url
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
+from portal_helpers import new_context, watched_page
 from test_login_accessibility import check, set_mode
 from test_login_browser import approve_on_login_page
 
@@ -50,11 +52,30 @@ def log_in(page: Page, local_platform: dict[str, Any], device: DeviceSimulator) 
     expect(page).to_have_url(department + "/me")
 
 
+@pytest.fixture(scope="module")
+def signed_in(chromium_browser: Browser, local_platform: dict[str, Any],
+              device: DeviceSimulator) -> Any:
+    """One login at the department for the module's signed-in tests (none of them logs out or
+    changes what the others read): the browser's cookies and storage right after it."""
+    context = new_context(chromium_browser)
+    try:
+        log_in(context.new_page(), local_platform, device)
+        return context.storage_state()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def signed_in_page(chromium_browser: Browser, signed_in: Any) -> Iterator[Page]:
+    """A fresh browser context holding that session (as ``web_page``, problems recorded)."""
+    context = new_context(chromium_browser, signed_in)
+    yield watched_page(context)
+    context.close()
+
+
 def test_connected_services_say_in_words_what_they_receive_and_passkeys_need_a_name(
-        web_page: Page, local_platform: dict[str, Any], platform_url: str,
-        device: DeviceSimulator, axe: Axe) -> None:
-    page = web_page
-    log_in(page, local_platform, device)
+        signed_in_page: Page, platform_url: str, axe: Axe) -> None:
+    page = signed_in_page
     page.set_viewport_size(PHONE)
     page.goto(platform_url + "/account")  # no .html
     item = page.locator('#connections-list li[data-client-id="sandbox-td"]')
@@ -85,10 +106,8 @@ def test_connected_services_say_in_words_what_they_receive_and_passkeys_need_a_n
 
 
 def test_face_page_refuses_a_file_that_is_no_picture_without_a_broken_preview(
-        web_page: Page, local_platform: dict[str, Any], platform_url: str,
-        device: DeviceSimulator, axe: Axe) -> None:
-    page = web_page
-    log_in(page, local_platform, device)
+        signed_in_page: Page, platform_url: str, axe: Axe) -> None:
+    page = signed_in_page
     page.goto(platform_url + "/face.html")
     expect(page.locator("body")).to_have_attribute("data-state", "ready")
     expect(page.locator("#face-enrol")).to_be_visible()
@@ -168,12 +187,10 @@ def test_on_a_phone_in_elderly_mode_search_and_services_are_within_reach(
 
 
 def test_my_data_and_who_read_it_speak_the_citizens_language(
-        web_page: Page, local_platform: dict[str, Any], platform_url: str,
-        device: DeviceSimulator, axe: Axe) -> None:
+        signed_in_page: Page, platform_url: str, axe: Axe) -> None:
     """Field names, departments and values in words (codes translated, amounts grouped),
     from the providers' registered vocabulary: the consent page's words."""
-    page = web_page
-    log_in(page, local_platform, device)
+    page = signed_in_page
     modes = [("tc", False), ("elderly-en", True)]
     page.goto(platform_url + "/my-data.html")
     expect(page.locator("body")).to_have_attribute("data-state", "ready", timeout=15_000)
