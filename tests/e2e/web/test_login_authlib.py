@@ -3,19 +3,21 @@ platform: pushed authorization request, PKCE S256, ``private_key_jwt``, DPoP (wi
 nonce), the ID token validated against the published JWKS with Authlib's OIDC claims rules,
 userinfo, then refresh and revocation.
 
-The citizen's side is driven over plain HTTP with the device simulator. The relying party
-registers itself in the client registry, so the platform runs in this process (the same
-``LocalPlatform`` that ``python -m infra.local`` starts) to reach its registry directly.
+The citizen's side is driven over plain HTTP with the device simulator. The relying party is
+registered in the session's local platform's client registry with the admin CLI
+(``python -m tools.clients --endpoint-url``, the emulator's address that ``make dev`` prints).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import secrets
+import subprocess
+import sys
 import time
 from base64 import urlsafe_b64encode
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -31,6 +33,9 @@ from authlib.oidc.discovery import OpenIDProviderMetadata
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet
 from login_helpers import TIMEOUT, DeviceSimulator, txn_of, wait_for_status
+from registration_helpers import aws_endpoint
+
+from infra.names import ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -40,32 +45,29 @@ CITIZEN_CODE = "SANDBOX-LEE-SIU-MEI"
 
 
 @pytest.fixture(scope="module")
-def inproc() -> Iterator[dict[str, Any]]:
-    """The local platform in this process, with this test's relying party registered."""
-    from infra.local.platform import LocalPlatform
+def relying_party(local_platform: dict[str, Any], platform_url: str,
+           tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The session's local platform, with this test's relying party registered in its client
+    registry by the admin CLI, as ``make dev`` says (``python -m tools.clients`` against the
+    platform's emulator)."""
+    from iamsmart.oidc import clients
 
-    saved = dict(os.environ)
-    platform = LocalPlatform(host="127.0.0.1", port=0, department_port=0)
-    platform.start()
-    try:
-        from iamsmart.oidc import clients
-
-        client_key = ECKey.generate_key("P-256")
-        public = {**client_key.as_dict(private=False), "kid": "rp-1", "use": "sig",
-                  "alg": "ES256"}
-        clients.put(clients.Client(
-            client_id=CLIENT_ID, name_en="Authlib test service", name_tc="Authlib 測試服務",
-            department="TD", jwks={"keys": [public]}, redirect_uris=(REDIRECT_URI,),
-            scopes=("openid", "profile", "email", "phone"), dpop_required=True,
-            dpop_nonce_required=True))
-        yield {"url": platform.url, "client_key": client_key}
-    finally:
-        platform.stop()
-        os.environ.clear()
-        os.environ.update(saved)
-        from iamsmart.settings import settings
-
-        settings.cache_clear()
+    client_key = ECKey.generate_key("P-256")
+    public = {**client_key.as_dict(private=False), "kid": "rp-1", "use": "sig", "alg": "ES256"}
+    registration = clients.Client(
+        client_id=CLIENT_ID, name_en="Authlib test service", name_tc="Authlib 測試服務",
+        department="TD", jwks={"keys": [public]}, redirect_uris=(REDIRECT_URI,),
+        scopes=("openid", "profile", "email", "phone"), dpop_required=True,
+        dpop_nonce_required=True)
+    file = tmp_path_factory.mktemp("authlib") / "client.json"
+    file.write_text(json.dumps(registration.model_dump(mode="json")), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    done = subprocess.run(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "tools.clients", "--endpoint-url", aws_endpoint(local_platform),
+         "register", "--file", str(file)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return {"url": platform_url, "client_key": client_key}
 
 
 class Assertion(PrivateKeyJWT):
@@ -146,8 +148,8 @@ def approve_in_browser(base: str, authorize_url: str, device: DeviceSimulator) -
 
 
 def test_authlib_client_logs_in_refreshes_and_revokes(
-        inproc: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    base = inproc["url"]
+        relying_party: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    base = relying_party["url"]
     device = DeviceSimulator(base, tmp_path / "device.json")
     device.enrol(CITIZEN_CODE)
 
@@ -169,7 +171,7 @@ def test_authlib_client_logs_in_refreshes_and_revokes(
     token_url = metadata["token_endpoint"]
 
     client = OAuth2Session(
-        client_id=CLIENT_ID, client_secret=inproc["client_key"],
+        client_id=CLIENT_ID, client_secret=relying_party["client_key"],
         token_endpoint_auth_method="private_key_jwt",  # noqa: S106 - a method name
         revocation_endpoint_auth_method="private_key_jwt",  # noqa: S106
         redirect_uri=REDIRECT_URI, scope="openid profile email phone",
