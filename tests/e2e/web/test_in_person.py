@@ -42,6 +42,8 @@ def test_the_page_passes_axe_in_every_mode(web_page: Page, platform_url: str,
     page = web_page
     open_page(page, platform_url + "/in-person.html")
     for _, phone in each_mode(page, MODES):
+        # A language switch loads the sites again in that language: wait until they are shown.
+        expect(page.locator("#site-status")).to_be_hidden()
         expect(page.locator("#site-groups li.site").first).to_be_visible()
         check(page, axe, phone)
     assert page.problems.unexpected() == []  # type: ignore[attr-defined]
