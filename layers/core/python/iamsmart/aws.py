@@ -17,14 +17,27 @@ T = TypeVar("T")
 
 
 @functools.cache
+def _loader() -> Any:
+    """botocore's data loader, shared by every session: the endpoint rules and service models
+    are parsed once per process, not once per client (a cold start creates several)."""
+    from botocore.loaders import create_loader
+
+    return create_loader()
+
+
+@functools.cache
 def client(service: str, *, read_timeout: int = 10, max_attempts: int = 3) -> Any:
     """The cached client of ``service``; a call that waits longer than ten seconds by design
-    (``StartSyncExecution``) asks for its own ``read_timeout`` (and attempts)."""
+    (``StartSyncExecution``) asks for its own ``read_timeout`` (and attempts). Each client has
+    a session of its own (configuration and credentials read afresh), all sharing one loader."""
     import boto3
+    import botocore.session
     from botocore.config import Config
 
     cfg = settings()
-    return boto3.session.Session().client(
+    core = botocore.session.Session()
+    core.register_component("data_loader", _loader())
+    return boto3.session.Session(botocore_session=core).client(
         service,
         # Rekognition is not offered in ap-east-1 (Hong Kong): its calls cross to its region.
         region_name=cfg.rekognition_region if service == "rekognition" else cfg.region,
