@@ -60,6 +60,22 @@ def cold_import_ms(directory: Path, module: str, runs: int = 5) -> float:
     return statistics.median(samples)
 
 
+def first_clients_ms(runs: int = 5) -> float:
+    """A fresh process creating the API's first four AWS clients (``iamsmart.aws.client``):
+    what a Lambda's first requests pay on top of the cold import."""
+    code = ("import sys,time; sys.path.insert(0, 'layers/core/python'); "
+            "from iamsmart import aws; t=time.perf_counter(); "
+            "[aws.client(s) for s in ('dynamodb','kms','ssm','stepfunctions')]; "
+            "print((time.perf_counter()-t)*1000)")
+    env = {**os.environ, **local_environment(None, {}), "PYTHONDONTWRITEBYTECODE": "1"}
+    samples = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,  # noqa: S603
+                             capture_output=True, text=True, check=True)
+        samples.append(float(out.stdout.strip().splitlines()[-1]))
+    return statistics.median(samples)
+
+
 def rss_mib(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
@@ -115,6 +131,9 @@ def main() -> None:
     print("Cold import per Lambda entry point (median of 5) [target: API ≤ 250 ms]")
     for name, (directory, module) in ENTRY_POINTS.items():
         print(f"  {name:<48} {cold_import_ms(directory, module):7.1f} ms")
+
+    print(f"First four AWS clients in a fresh process (median of 5): "
+          f"{first_clients_ms():.0f} ms")
 
     subprocess.run([sys.executable, str(ROOT / "tests/bench/catalogue_search.py")],  # noqa: S603
                    cwd=ROOT, check=True)
