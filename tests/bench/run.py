@@ -48,32 +48,31 @@ for spec in FUNCTIONS.values():
                             (spec.source, spec.handler.split(".")[0]))
 
 
-def cold_import_ms(directory: Path, module: str, runs: int = 5) -> float:
-    code = (f"import sys,time; sys.path.insert(0, {str(directory)!r}); t=time.perf_counter(); "
-            f"import {module}; print((time.perf_counter()-t)*1000)")
+def fresh_process_ms(code: str, cwd: Path, runs: int = 5) -> float:
+    """Median of ``runs`` fresh interpreters running ``code``, which prints milliseconds."""
     env = {**os.environ, **local_environment(None, {}), "PYTHONDONTWRITEBYTECODE": "1"}
     samples = []
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", code], cwd=directory, env=env,  # noqa: S603
+        out = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env,  # noqa: S603
                              capture_output=True, text=True, check=True)
         samples.append(float(out.stdout.strip().splitlines()[-1]))
     return statistics.median(samples)
 
 
-def first_clients_ms(runs: int = 5) -> float:
+def cold_import_ms(directory: Path, module: str) -> float:
+    return fresh_process_ms(
+        f"import sys,time; sys.path.insert(0, {str(directory)!r}); t=time.perf_counter(); "
+        f"import {module}; print((time.perf_counter()-t)*1000)", directory)
+
+
+def first_clients_ms() -> float:
     """A fresh process creating the API's first four AWS clients (``iamsmart.aws.client``):
     what a Lambda's first requests pay on top of the cold import."""
-    code = ("import sys,time; sys.path.insert(0, 'layers/core/python'); "
-            "from iamsmart import aws; t=time.perf_counter(); "
-            "[aws.client(s) for s in ('dynamodb','kms','ssm','stepfunctions')]; "
-            "print((time.perf_counter()-t)*1000)")
-    env = {**os.environ, **local_environment(None, {}), "PYTHONDONTWRITEBYTECODE": "1"}
-    samples = []
-    for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,  # noqa: S603
-                             capture_output=True, text=True, check=True)
-        samples.append(float(out.stdout.strip().splitlines()[-1]))
-    return statistics.median(samples)
+    return fresh_process_ms(
+        "import sys,time; sys.path.insert(0, 'layers/core/python'); "
+        "from iamsmart import aws; t=time.perf_counter(); "
+        "[aws.client(s) for s in ('dynamodb','kms','ssm','stepfunctions')]; "
+        "print((time.perf_counter()-t)*1000)", ROOT)
 
 
 def rss_mib(pid: int) -> float:
