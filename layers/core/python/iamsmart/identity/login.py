@@ -365,8 +365,10 @@ def outcome(txn_id: str, cookie_header: str | None,
     raise LoginDenied(grant_id=str(login["grant_id"]))
 
 
-def load(txn_id: str) -> dict[str, Any] | None:
-    """The transaction as it is (one consistent read), for ``outcome``."""
+def load(txn_id: str, cookie_header: str | None) -> dict[str, Any] | None:
+    """The transaction as it is (one consistent read), for ``outcome``; nothing is read for
+    a browser without this transaction's login cookie (``LoginNotFound``)."""
+    _cookie_parts(txn_id, cookie_header)
     return _load(txn_id)
 
 

@@ -110,7 +110,7 @@ def resume(txn_id: str, http_request: Any) -> Outcome:
             found = read(hint.grant_id, hint.account_id, hint.client_id, login_txn=txn_id)
             result = login.outcome(txn_id, cookie_header, login.from_item(found["login"]))
         else:
-            result = login.outcome(txn_id, cookie_header, login.load(txn_id))
+            result = login.outcome(txn_id, cookie_header, login.load(txn_id, cookie_header))
     except (login.LoginDenied, login.LoginExpired) as exc:
         grant = grants.get(exc.grant_id) if exc.grant_id else None
         if grant is None or grant.st != grants.LOGIN:
