@@ -272,8 +272,8 @@ API_TABLES_WRITE = ("services", "accounts", "authenticators", "sessions", "grant
                     "applications", "exchange")
 # Tables the API may only add items to (PutItem), never change or delete: the access log.
 API_TABLES_APPEND = ("accesslog",)
-# KMS keys the HTTP API uses directly: every key tagged OIDC_SIGNING_TAG (signing, JWKS) and
-# these HMAC keys (GenerateMac).
+# KMS keys the HTTP API uses directly: every key with its stage's oidc_signing_tag (signing,
+# JWKS) and these HMAC keys (GenerateMac).
 API_MAC_KEYS = ("token-hmac",)
 # SSM parameters the HTTP API reads (infra.names.PARAMETERS): the public origin.
 API_PARAMETERS = ("public-url",)
@@ -372,7 +372,8 @@ class KeySpec:
     key_spec: str  # KMS KeySpec
     key_usage: str  # KMS KeyUsage
     description: str
-    tags: tuple[tuple[str, str], ...] = ()
+    # Its public half is published in the OIDC JWKS (``oidc_signing_tag``: per deployment).
+    signing: bool = False
     # Who may use the key (its KMS key policy names their roles, ``role_name``): function ids
     # of FUNCTIONS, or API_ROLE for the HTTP API; nobody else, key administrators included.
     users: tuple[str, ...] = ()
@@ -386,21 +387,32 @@ class KeySpec:
     def alias_in(self, stage: str | None = None) -> str:
         return f"alias/{resource_name(self.id, stage)}"
 
+    def tags_in(self, stage: str | None = None) -> tuple[tuple[str, str], ...]:
+        """The key's tags in one deployment: a signing key's names the deployment's alias."""
+        return (oidc_signing_tag(stage),) if self.signing else ()
+
     @property
     def env(self) -> str:
         """``oidc-signing`` -> ``OIDC_SIGNING_KEY_ALIAS`` (settings field ``..._key_alias``)."""
         return f"{self.id.upper().replace('-', '_')}_KEY_ALIAS"
 
 
-# Tag marking a key whose public half is published in the OIDC JWKS (every enabled key with
-# this tag is published: the alias target signs, older enabled keys stay for verification).
-OIDC_SIGNING_TAG = ("iamsmart:purpose", "oidc-signing")
+# Tag marking a key whose public half is published in one deployment's OIDC JWKS: its value
+# is that deployment's signing alias, so stages sharing an account never publish (or sign
+# with) each other's keys. Every enabled key so tagged is published: the alias target signs,
+# older enabled keys stay for verification (iamsmart.oidc.signing reads the same tag).
+OIDC_SIGNING_TAG_KEY = "iamsmart:oidc-signing-for"
+
+
+def oidc_signing_tag(stage: str | None = None) -> tuple[str, str]:
+    return OIDC_SIGNING_TAG_KEY, KEYS["oidc-signing"].alias_in(stage)
+
 
 KEYS: dict[str, KeySpec] = {
     k.id: k
     for k in (
         KeySpec("oidc-signing", key_spec="ECC_NIST_P256", key_usage="SIGN_VERIFY",
-                description="Signs ID tokens and receipts (ES256)", tags=(OIDC_SIGNING_TAG,),
+                description="Signs ID tokens and receipts (ES256)", signing=True,
                 users=("api", "exchange-call"), usage=("kms:Sign",)),
         KeySpec("hkid-hmac", key_spec="HMAC_256", key_usage="GENERATE_VERIFY_MAC",
                 description="Keyed hash (HMAC-SHA-256) of HKID numbers for lookups",

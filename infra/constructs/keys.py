@@ -26,7 +26,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from infra.constructs.nag import acknowledge, resource
-from infra.names import KEYS, OIDC_SIGNING_TAG, KeySpec, role_name
+from infra.names import KEYS, KeySpec, oidc_signing_tag, role_name
 from infra.stacks.config import DeployConfig
 
 # What the account's administrators may do with a platform key: manage it, never use it
@@ -77,24 +77,25 @@ class PlatformKeys(Construct):
                 removal_policy=config.removal_policy,
                 policy=key_policy(spec, config),
             )
-            for tag_key, tag_value in spec.tags:
+            for tag_key, tag_value in spec.tags_in(config.stage):
                 Tags.of(key).add(tag_key, tag_value)
             self.keys[spec.id] = key
 
 
-def grant_signing(role: iam.Role) -> None:
-    """Sign with, and publish, every OIDC signing key: keys are found by their tag (rotation
-    creates keys this template never saw), so Sign and GetPublicKey are allowed only on keys
-    carrying ``OIDC_SIGNING_TAG`` (attribute-based); listing keys and reading their metadata
-    and tags is what finding them takes. ``kms:ListKeys`` has no resource scope: the caller
-    acknowledges ``Resource::*`` for its role (with its other unscoped actions)."""
+def grant_signing(role: iam.Role, config: DeployConfig) -> None:
+    """Sign with, and publish, every OIDC signing key of this deployment: keys are found by
+    their tag (rotation creates keys this template never saw), so Sign and GetPublicKey are
+    allowed only on keys carrying this stage's ``oidc_signing_tag`` (attribute-based; another
+    stage's keys in the same account are not this one's); listing keys and reading their
+    metadata and tags is what finding them takes. ``kms:ListKeys`` has no resource scope: the
+    caller acknowledges ``Resource::*`` for its role (with its other unscoped actions)."""
     stack = Stack.of(role)
     any_key = f"arn:{stack.partition}:kms:{stack.region}:{stack.account}:key/*"
+    tag_key, tag_value = oidc_signing_tag(config.stage)
     role.add_to_policy(iam.PolicyStatement(
         actions=["kms:Sign", "kms:GetPublicKey"],
         resources=[any_key],
-        conditions={"StringEquals": {f"aws:ResourceTag/{OIDC_SIGNING_TAG[0]}":
-                                     OIDC_SIGNING_TAG[1]}},
+        conditions={"StringEquals": {f"aws:ResourceTag/{tag_key}": tag_value}},
     ))
     role.add_to_policy(iam.PolicyStatement(
         actions=["kms:DescribeKey", "kms:ListResourceTags"], resources=[any_key]))

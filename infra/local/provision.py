@@ -177,7 +177,7 @@ def create_key(spec: KeySpec, *, point_alias: bool = True) -> str:
     kms = aws.client("kms")
     meta = kms.create_key(
         Description=spec.description, KeySpec=spec.key_spec, KeyUsage=spec.key_usage,
-        Tags=[{"TagKey": k, "TagValue": v} for k, v in spec.tags],
+        Tags=[{"TagKey": k, "TagValue": v} for k, v in spec.tags_in()],
     )["KeyMetadata"]
     if point_alias:
         try:

@@ -83,7 +83,7 @@ class ApiStack(Stack):
         )
         grant_tables(self.role, tables, read=API_TABLES_READ, write=API_TABLES_WRITE,
                      append=API_TABLES_APPEND)
-        grant_signing(self.role)
+        grant_signing(self.role, config)
         grant_mac(self.role, keys, API_MAC_KEYS)
         grant_parameters(self.role, API_PARAMETERS, config.stage)
         self._registration(workflows)

@@ -110,7 +110,7 @@ class WorkflowsStack(Stack):
         self._registration(keys, config)
         self._faces(config)
         # Provider calls are signed with the OIDC signing keys (the gateway's signature).
-        grant_signing(self.functions["exchange-call"].role)
+        grant_signing(self.functions["exchange-call"].role, config)
 
         refresh = self.state_machines["refresh-feeds"].state_machine
         self.refresh_schedule = scheduler.Schedule(

@@ -7,7 +7,7 @@ import json
 import pytest
 from infra_synth import STAGE, Synth, as_list, stack_name
 
-from infra.names import KEYS, OIDC_SIGNING_TAG, KeySpec, role_name
+from infra.names import KEYS, KeySpec, oidc_signing_tag, role_name
 
 SPECS = list(KEYS.values())
 
@@ -29,14 +29,14 @@ def test_key_exists_with_its_spec_usage_and_alias(synth: Synth, spec: KeySpec) -
     assert aliases == [{"AliasName": spec.alias_in(STAGE),
                         "TargetKeyId": {"Fn::GetAtt": [logical, "Arn"]}}]
     tags = {t["Key"]: t["Value"] for t in props.get("Tags", [])}
-    assert dict(spec.tags).items() <= tags.items()
+    assert dict(spec.tags_in(STAGE)).items() <= tags.items()
 
 
 def test_only_the_signing_key_carries_the_signing_tag(synth: Synth) -> None:
     tagged = [
         r["Properties"]["KeySpec"]
         for _, _, r in synth.resources("AWS::KMS::Key")
-        if {"Key": OIDC_SIGNING_TAG[0], "Value": OIDC_SIGNING_TAG[1]}
+        if {"Key": oidc_signing_tag(STAGE)[0], "Value": oidc_signing_tag(STAGE)[1]}
         in r["Properties"].get("Tags", [])
     ]
     assert tagged == ["ECC_NIST_P256"]
@@ -67,8 +67,9 @@ def test_only_the_api_and_the_provider_call_sign_and_only_with_tagged_keys(
     workflows = stack_name("workflows")
     assert "ExchangeCall" in next(lg for stack, lg, _ in signing if stack == workflows)
     for _, _, statement in signing:
+        tag_key, tag_value = oidc_signing_tag(STAGE)  # this stage's keys, no other's
         assert statement["Condition"] == {"StringEquals": {
-            f"aws:ResourceTag/{OIDC_SIGNING_TAG[0]}": OIDC_SIGNING_TAG[1]}}
+            f"aws:ResourceTag/{tag_key}": tag_value}}
         assert _actions(statement) == {"kms:Sign", "kms:GetPublicKey"}
 
 
@@ -143,7 +144,7 @@ def test_the_named_users_are_exactly_the_roles_whose_iam_policy_uses_the_key(
             continue
         resource = json.dumps(statement["Resource"])
         tagged = "aws:ResourceTag" in json.dumps(statement.get("Condition", {}))
-        if logical not in resource and not (tagged and spec.tags):
+        if logical not in resource and not (tagged and spec.signing):
             continue
         template = synth.templates[stack]["Resources"][policy_logical]["Properties"]
         for role in template.get("Roles", []):

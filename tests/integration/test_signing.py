@@ -22,7 +22,7 @@ from iamsmart import aws, errors
 from iamsmart.oidc import signing
 from iamsmart.settings import settings
 from infra.local import provision
-from infra.names import KEYS, OIDC_SIGNING_TAG
+from infra.names import KEYS, OIDC_SIGNING_TAG_KEY, oidc_signing_tag
 
 SPEC = KEYS["oidc-signing"]
 CLAIMS = {"iss": "https://login.example.gov.hk", "sub": "abc", "aud": "client-1",
@@ -55,8 +55,25 @@ def _calls(operations: list[str]):
 
 
 def test_the_tag_is_the_one_in_names() -> None:
-    assert signing.SIGNING_TAG == OIDC_SIGNING_TAG
-    assert OIDC_SIGNING_TAG in SPEC.tags
+    assert signing.SIGNING_TAG_KEY == OIDC_SIGNING_TAG_KEY
+    assert SPEC.tags_in() == (oidc_signing_tag(),) == ((OIDC_SIGNING_TAG_KEY, SPEC.alias),)
+    assert oidc_signing_tag("prod") == (OIDC_SIGNING_TAG_KEY, SPEC.alias_in("prod"))
+
+
+def test_another_stages_signing_key_in_the_same_account_is_not_published(kms: str) -> None:
+    """dev and prod may share an account: prod's JWKS must never hold dev's key (a token a
+    dev function signed would verify as prod's), nor dev's prod's."""
+    from infra.names import KeySpec
+
+    other = KeySpec("oidc-signing", key_spec="ECC_NIST_P256", key_usage="SIGN_VERIFY",
+                    description="another stage's signing key", signing=True)
+    client = aws.client("kms")
+    client.create_key(Description=other.description, KeySpec=other.key_spec,
+                      KeyUsage=other.key_usage,
+                      Tags=[{"TagKey": k, "TagValue": v} for k, v in other.tags_in("prod")])
+    token = signing.sign(CLAIMS)
+    kid = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))["kid"]
+    assert [k["kid"] for k in signing.jwks()["keys"]] == [kid]
 
 
 def test_signed_token_verifies_with_joserfc_against_the_jwks(kms: str) -> None:

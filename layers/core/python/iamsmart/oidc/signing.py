@@ -5,8 +5,10 @@
   DER signature becomes the raw ``r || s`` JWS wants. The private key never leaves KMS.
   Warm, a signature is exactly one KMS call: the alias target and its public key are cached.
   KMS throttled or down -> ``errors.Unavailable`` (fail closed: never an unsigned token).
-- ``jwks()``: the public key of every *Enabled* KMS key tagged as an OIDC signing key
-  (``infra.names.OIDC_SIGNING_TAG``). Rotation with overlap: point the alias at a new key
+- ``jwks()``: the public key of every *Enabled* KMS key tagged as this deployment's OIDC
+  signing key (tag ``SIGNING_TAG_KEY`` whose value is the deployment's signing alias, as
+  ``infra.names.oidc_signing_tag`` tags them: another stage sharing the account is not
+  published). Rotation with overlap: create a new key so tagged, then point the alias at it
   (it signs from then on, within ``signing_key_cache_seconds``); the previous key stays
   published while it is enabled, so tokens it signed still verify; disable it to retire it.
 - ``kid`` is the RFC 7638 JWK thumbprint of the public key.
@@ -39,8 +41,9 @@ _REFUSED_HEADERS = ("jku", "x5u", "jwk", "x5c", "crit")
 _STALE_KEY = ("DisabledException", "KMSInvalidStateException", "NotFoundException")
 
 
-# The tag marking OIDC signing keys (equal to infra.names.OIDC_SIGNING_TAG; a test checks).
-SIGNING_TAG = ("iamsmart:purpose", "oidc-signing")
+# The tag marking a deployment's OIDC signing keys; its value is the deployment's signing
+# alias (equal to infra.names.OIDC_SIGNING_TAG_KEY; a test checks).
+SIGNING_TAG_KEY = "iamsmart:oidc-signing-for"
 
 
 class InvalidToken(errors.InvalidInput):
@@ -117,8 +120,11 @@ def _public_key(arn: str) -> PublicKey:
 def _is_signing_key(arn: str) -> bool:
     cached = _tagged.get(arn)
     if cached is None:
+        from iamsmart.settings import settings
+
+        ours = (SIGNING_TAG_KEY, settings().oidc_signing_key_alias)
         tags = _kms("list_resource_tags", KeyId=arn).get("Tags", [])
-        cached = any((t["TagKey"], t["TagValue"]) == SIGNING_TAG for t in tags)
+        cached = any((t["TagKey"], t["TagValue"]) == ours for t in tags)
         _tagged[arn] = cached
     return cached
 
