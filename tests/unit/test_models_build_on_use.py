@@ -7,18 +7,18 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from source_lines import lines_matching
+
 ROOT = Path(__file__).resolve().parents[2]
 EXCEPTIONS = {"layers/core/python/iamsmart/common/model.py",
               "layers/core/python/iamsmart/settings.py"}
 
 
 def test_no_model_derives_from_pydantic_directly():
-    found = [f"{path.relative_to(ROOT)}:{number}"
-             for folder in ("layers/core/python/iamsmart", "functions")
+    paths = [path for folder in ("layers/core/python/iamsmart", "functions")
              for path in sorted((ROOT / folder).rglob("*.py"))
-             if path.relative_to(ROOT).as_posix() not in EXCEPTIONS
-             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-             if re.search(r"\((?:pydantic\.)?BaseModel\s*[,)]", line)]
+             if path.relative_to(ROOT).as_posix() not in EXCEPTIONS]
+    found = lines_matching(paths, re.compile(r"\((?:pydantic\.)?BaseModel\s*[,)]"), ROOT)
     assert not found, found
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from source_lines import lines_matching
+
 SOURCE = Path(__file__).resolve().parents[2] / "layers" / "core" / "python" / "iamsmart"
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 
@@ -22,18 +24,10 @@ def _allowed(relative: str) -> bool:
 
 
 def test_only_data_access_modules_name_dynamodb():
-    found = []
-    for path in sorted(SOURCE.rglob("*.py")):
-        relative = path.relative_to(SOURCE).as_posix()
-        if _allowed(relative):
-            continue
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if DYNAMODB.search(line):
-                found.append(f"{relative}:{number}: {line.strip()}")
-    for path in sorted(FUNCTIONS.rglob("*.py")):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if DYNAMODB.search(line):
-                found.append(f"functions/{path.relative_to(FUNCTIONS)}:{number}")
+    shared = [p for p in sorted(SOURCE.rglob("*.py"))
+              if not _allowed(p.relative_to(SOURCE).as_posix())]
+    found = [*lines_matching(shared, DYNAMODB, SOURCE),
+             *lines_matching(sorted(FUNCTIONS.rglob("*.py")), DYNAMODB, FUNCTIONS.parent)]
     assert not found, "\n".join(found)
 
 

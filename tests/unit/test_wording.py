@@ -8,6 +8,7 @@ and scripts, and the bilingual messages of the platform and the sandbox (issue 1
 from __future__ import annotations
 
 import pytest
+from source_lines import lines_matching
 
 from infra.names import ROOT
 
@@ -21,10 +22,7 @@ SOURCES = [*(ROOT / "web").rglob("*.html"), *(ROOT / "web").rglob("*.js"),
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_one_term_per_idea(variant: str) -> None:
-    found = [f"{path.relative_to(ROOT)}:{n}"
-             for path in SOURCES
-             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-             if variant in line]
+    found = lines_matching(SOURCES, variant, ROOT)
     assert found == [], f"write {VARIANTS[variant]} instead of {variant}: {found}"
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from source_lines import lines_matching
+
 ROOT = Path(__file__).resolve().parents[3]
 PACKAGE = ROOT / "layers" / "core" / "python" / "iamsmart" / "registration"
 ROUTES = ROOT / "functions" / "api" / "chalicelib" / "routes" / "registration.py"
@@ -16,13 +18,8 @@ STORAGE = re.compile(r"""_table\b|["'](?:pk|sk)["']|attribute_(?:not_)?exists|Ex
 
 
 def test_only_the_dal_names_storage():
-    found = []
-    for path in [*sorted(PACKAGE.rglob("*.py")), ROUTES]:
-        if path == PACKAGE / "dal.py":
-            continue
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if STORAGE.search(line):
-                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    paths = [p for p in sorted(PACKAGE.rglob("*.py")) if p != PACKAGE / "dal.py"]
+    found = lines_matching([*paths, ROUTES], STORAGE, ROOT)
     assert not found, "\n".join(found)
 
 
