@@ -251,12 +251,17 @@ def _dump(result: Any) -> str:
     return json.dumps(result, ensure_ascii=False, allow_nan=False)
 
 
+def cookie_headers(cookies: list[str]) -> dict[str, Any]:
+    """The Set-Cookie header of ``cookies`` (chalice sends one header line per cookie), or
+    nothing when there are none."""
+    return {"Set-Cookie": list(cookies)} if cookies else {}
+
+
 def with_cookies(result: Any, cookies: list[str], status: int = 200) -> Any:
     """A JSON answer with Set-Cookie headers (the answer alone when there are none)."""
     if not cookies:
         return result
-    return Response(body=_dump(result), status_code=status,
-                    headers={"Set-Cookie": cookies if len(cookies) > 1 else cookies[0]})
+    return Response(body=_dump(result), status_code=status, headers=cookie_headers(cookies))
 
 
 def route(

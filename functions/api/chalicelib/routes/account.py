@@ -26,7 +26,7 @@ class ResumeQuery(Model):
 
 def _redirect(location: str, cookies: list[str]) -> Response:
     return Response(body="", status_code=302,
-                    headers={"Location": location, "Set-Cookie": cookies,
+                    headers={"Location": location, **http.cookie_headers(cookies),
                              "Cache-Control": "no-store"})
 
 
@@ -152,4 +152,4 @@ def logout_all() -> Response:
     session = _session()
     ended = sessions.end_all(session.account_id)
     return Response(body={"ended": ended}, status_code=200,
-                    headers={"Set-Cookie": sessions.clear_cookie_header()})
+                    headers=http.cookie_headers([sessions.clear_cookie_header()]))

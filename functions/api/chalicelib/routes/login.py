@@ -80,4 +80,3 @@ def post_passkey(txn_id: str, body: PasskeyAssertion) -> Any:
     http.require_json(request)
     return http.with_cookies(*login.passkey(txn_id, request.headers.get("cookie"),
                                             body.credential, limits.source_of(request)))
-

@@ -71,9 +71,7 @@ def _params(model: BaseModel) -> dict[str, str]:
 def _html(html: str, status: int = 200, cookies: list[str] | None = None) -> Response:
     from iamsmart.oidc import pages
 
-    headers: dict[str, Any] = dict(pages.HEADERS)
-    if cookies:
-        headers["Set-Cookie"] = cookies if len(cookies) > 1 else cookies[0]
+    headers: dict[str, Any] = {**pages.HEADERS, **http.cookie_headers(cookies or [])}
     return Response(body=html, status_code=status, headers=headers)
 
 
@@ -90,9 +88,7 @@ def _browser(outcome: Any) -> Response:
     if outcome.location is not None:
         headers: dict[str, Any] = {"Location": outcome.location, "Cache-Control": "no-store",
                                    "Referrer-Policy": "no-referrer"}
-        if outcome.cookies:
-            headers["Set-Cookie"] = (outcome.cookies if len(outcome.cookies) > 1
-                                     else outcome.cookies[0])
+        headers.update(http.cookie_headers(outcome.cookies))
         return Response(body="", status_code=302, headers=headers)
     html = (pages.confirm_logout(outcome.params) if outcome.page == "confirm_logout"
             else pages.logged_out())
