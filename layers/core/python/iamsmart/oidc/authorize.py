@@ -104,13 +104,12 @@ def resume(txn_id: str, http_request: Any) -> Outcome:
     resume hint naming them) and consumed in the same transaction as the code."""
     cookie_header = header(http_request, "cookie")
     hint = login.resume_hint(txn_id, cookie_header)
-    found = None
+    prefetched = (read(hint.grant_id, hint.account_id, hint.client_id, login_txn=txn_id)
+                  if hint is not None else None)
     try:
-        if hint is not None:
-            found = read(hint.grant_id, hint.account_id, hint.client_id, login_txn=txn_id)
-            result = login.outcome(txn_id, cookie_header, login.from_item(found["login"]))
-        else:
-            result = login.outcome(txn_id, cookie_header, login.load(txn_id, cookie_header))
+        result = login.outcome(txn_id, cookie_header,
+                               login.from_item(prefetched["login"]) if prefetched is not None
+                               else login.load(txn_id, cookie_header))
     except (login.LoginDenied, login.LoginExpired) as exc:
         grant = grants.get(exc.grant_id) if exc.grant_id else None
         if grant is None or grant.st != grants.LOGIN:
@@ -118,8 +117,8 @@ def resume(txn_id: str, http_request: Any) -> Outcome:
         dal.move(grant.id, grants.LOGIN, grants.DENIED)
         return Outcome(location=error_redirect(grant.request, AccessDenied()),
                        cookies=[login.clear_resume_hint()])
-    if found is None or hint is None or not hint.matches(result):
-        found = read(result.grant_id, result.account_id, result.client_id)
+    found = (prefetched if prefetched is not None and hint is not None and hint.matches(result)
+             else read(result.grant_id, result.account_id, result.client_id))
     at = grants.now()
     grant = grants.of(found["grant"])
     if (grant is None or grant.st != grants.LOGIN or grant.client_id != result.client_id
