@@ -252,9 +252,11 @@ def _dump(result: Any) -> str:
 
 
 def cookie_headers(cookies: list[str]) -> dict[str, Any]:
-    """The Set-Cookie header of ``cookies`` (chalice sends one header line per cookie), or
-    nothing when there are none."""
-    return {"Set-Cookie": list(cookies)} if cookies else {}
+    """The Set-Cookie header of ``cookies``: one value, or a list of them (chalice sends one
+    header line each); nothing when there are none."""
+    if not cookies:
+        return {}
+    return {"Set-Cookie": cookies[0] if len(cookies) == 1 else list(cookies)}
 
 
 def with_cookies(result: Any, cookies: list[str], status: int = 200) -> Any:
